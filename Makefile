@@ -1,0 +1,34 @@
+# The two set-up commands in the README are `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/idgraph demo --people 2000 --seed 7 --out demo
+
+test: $(STAMP)
+	$(BIN)/ruff check identity_graph tests benchmarks
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check identity_graph tests benchmarks
+	$(BIN)/ruff format --check identity_graph tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format identity_graph tests benchmarks
+	$(BIN)/ruff check --fix identity_graph tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --suite standard
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

@@ -1,0 +1,274 @@
+"""The public Python API: what the CLI and the notebooks call.
+
+>>> from identity_graph import api
+>>> store = api.open_store(":memory:")
+>>> api.stats(store)["records"]
+0
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import IdentityGraphError, ModelError, NotFoundError, StoreError
+from .ingest.mapping import SourceMapping, load_mapping
+from .ingest.readers import file_sha256, read_export
+from .ingest.rejects import write_rejects
+from .pipeline import run_pipeline
+from .score.model import Model
+from .settings import Settings, default_settings
+from .standardise.record import standardise_chunk
+from .store.contract import FileInfo, SourceInfo, Store
+from .store.embedded import EmbeddedStore
+from .types import LoadReport, Reject, ResolveReport
+
+__all__ = [
+    "open_store",
+    "load",
+    "resolve",
+    "person",
+    "search",
+    "explain",
+    "stats",
+    "export_links",
+    "PersonView",
+    "DEFAULT_STORE",
+]
+
+DEFAULT_STORE = "identity.idgraph.db"
+Progress = Callable[[str, int, int], None]
+
+
+def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
+    """Open (or create) a store. A path selects the embedded SQLite store (the default);
+    ``bolt://`` / ``neo4j://`` URIs select Neo4j."""
+    uri = str(uri or os.environ.get("IDGRAPH_STORE") or DEFAULT_STORE)
+    if uri.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://")):
+        try:
+            from .store.neo4j.store import Neo4jStore  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise StoreError(
+                f"the Neo4j store is not available in this version ({uri}); use a file path"
+            ) from exc
+        return Neo4jStore(uri)  # type: ignore[no-any-return]
+    return EmbeddedStore(uri)
+
+
+def _rejects_path(store: Store, mapping: SourceMapping, export: Path) -> Path:
+    base = Path(store.uri if store.uri != ":memory:" else DEFAULT_STORE)
+    return base.parent / (base.name + ".rejects") / f"{mapping.source}__{export.name}.csv"
+
+
+def load(
+    store: Store,
+    export: str | os.PathLike[str],
+    mapping: str | os.PathLike[str] | SourceMapping,
+    *,
+    rejects_path: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = 50_000,
+) -> LoadReport:
+    """Load one export into the store, atomically and idempotently.
+
+    New rows are inserted, changed rows updated (their previous values kept as history),
+    unchanged rows left alone; unusable rows and values go to the rejects CSV.
+    """
+    t0 = time.perf_counter()
+    m = mapping if isinstance(mapping, SourceMapping) else load_mapping(mapping)
+    path = Path(export)
+    if not path.exists():
+        raise IdentityGraphError(f"export {path} not found; check the path")
+    src = SourceInfo(
+        source=m.source,
+        trust=m.trust,
+        mapping_json=__import__("json").dumps(m.to_dict(), sort_keys=True),
+        compare={k: c.method for k, c in m.compare.items()},
+    )
+    report = LoadReport(source=m.source, file=str(path))
+    rejects: list[Reject] = []
+    seen: dict[str, int] = {}
+    size = path.stat().st_size
+    with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
+        for chunk in read_export(path, m, chunk_rows=chunk_rows):
+            rejects.extend(chunk.rejects)
+            report.rows += len(chunk.frame) + len(chunk.rejects)
+            std = standardise_chunk(chunk.frame, m, str(path), seen)
+            rejects.extend(std.rejects)
+            f = std.frame
+            if len(f):
+                old = w.existing_hashes(f["source_record_id"].tolist())
+                prev = f["record_id"].map(old)
+                new = prev.isna()
+                changed = ~new & (prev != f["row_hash"])
+                w.upsert(f[new | changed].drop(columns="__row__"), updated=set(f.loc[changed, "record_id"]))
+                report.inserted += int(new.sum())
+                report.updated += int(changed.sum())
+                report.unchanged += int((~new & ~changed).sum())
+            if progress:
+                progress("load", report.rows, -1 if size == 0 else report.rows)
+        report.rejected = sum(1 for r in rejects if r.action == "row rejected")
+        report.values_dropped = len(rejects) - report.rejected
+        w.finish(
+            {
+                "rows": report.rows,
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": report.rejected,
+                "values_dropped": report.values_dropped,
+            }
+        )
+    out = Path(rejects_path) if rejects_path else _rejects_path(store, m, path)
+    if rejects or rejects_path:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_rejects(rejects, out)
+        report.rejects_file = str(out)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def resolve(
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+    replay_model: bool = False,
+) -> ResolveReport:
+    """Recompute people from every record in the store and persist them in one transaction.
+
+    ``replay_model`` reuses the latest run's trained model instead of retraining.
+    """
+    t0 = time.perf_counter()
+    records = store.records_frame()
+    if records.empty:
+        raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
+    model = None
+    if replay_model:
+        latest = store.latest_model()
+        if latest is None:
+            raise ModelError("no previous run to replay; run resolve without --replay first")
+        settings = Settings.from_json(latest[1])
+        model = Model.from_json(latest[2])
+    settings = settings or default_settings()
+    compare: dict[str, str] = {}
+    for s in store.sources():
+        for name, method in s.compare.items():
+            compare[name] = "fuzzy" if "fuzzy" in (method, compare.get(name)) else method
+    result = run_pipeline(
+        records,
+        settings=settings,
+        compare_methods=compare,
+        previous=store.current_assignment(),
+        persons_meta=store.persons_meta(),
+        progress=progress or (lambda *_: None),
+        model=model,
+    )
+    run_id = store.next_run_id()
+    store.write_resolution(run_id, result.resolution)
+    rep = result.report
+    ev = rep["events"]
+    return ResolveReport(
+        run_id=run_id,
+        records=rep["records"],
+        candidate_pairs=rep["candidate_pairs"],
+        match_edges=rep["match_edges"],
+        possible_edges=rep["possible_edges"],
+        related_edges=rep["related_edges"],
+        people=rep["people"],
+        new_people=int(ev.get("created", 0)),
+        merges=int(ev.get("merged", 0)),
+        splits=int(ev.get("split", 0)),
+        unchanged_people=rep["people"] - int(ev.get("created", 0)),
+        flagged_for_review=rep["flagged_for_review"],
+        seconds=time.perf_counter() - t0,
+        pairs_per_rule={d["rule"]: d["pairs_new"] for d in rep["blocking"]},
+    )
+
+
+@dataclass
+class PersonView:
+    person_id: str
+    status: str
+    merged_into: str | None
+    golden: dict[str, Any]
+    records: pd.DataFrame
+    address_history: pd.DataFrame
+    review: bool
+    created_run: int | None
+    updated_run: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        recs = self.records.drop(columns=[c for c in ("raw",) if c in self.records.columns])
+        return {
+            "person_id": self.person_id,
+            "status": self.status,
+            "merged_into": self.merged_into,
+            "review": self.review,
+            "created_run": self.created_run,
+            "updated_run": self.updated_run,
+            "golden": self.golden,
+            "records": recs.to_dict(orient="records"),
+            "address_history": self.address_history.to_dict(orient="records"),
+        }
+
+
+def person(store: Store, person_or_record_id: str) -> PersonView:
+    """A person by person id, or the person holding a record (``source:source_record_id``)."""
+    pid = person_or_record_id
+    p = store.person(pid)
+    if p is None:
+        owner = store.person_of(pid)
+        if owner is None:
+            raise NotFoundError(
+                f"no person or record {pid!r}; person ids look like P1a2b3c4d5e6f, "
+                "record ids like council_tax:CT000123 (see `idgraph search`)"
+            )
+        pid = owner
+        p = store.person(pid)
+        assert p is not None
+    if p["status"] == "retired" and p["merged_into"]:
+        p_view = store.person(p["merged_into"])
+        if p_view is not None:
+            p, pid = p_view | {"status": f"active (was {pid}, merged)"}, p["merged_into"]
+    return PersonView(
+        person_id=pid,
+        status=p["status"],
+        merged_into=p["merged_into"],
+        golden=p["golden"],
+        records=store.person_records(pid),
+        address_history=store.person_address_history(pid),
+        review=p["review"],
+        created_run=p["created_run"],
+        updated_run=p["updated_run"],
+    )
+
+
+def stats(store: Store) -> dict[str, Any]:
+    return store.stats()
+
+
+def export_links(store: Store, out: str | os.PathLike[str]) -> int:
+    """Write ``source,source_record_id,person_id`` (one row per record) to a CSV; return rows."""
+    n = 0
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        header = True
+        for chunk in store.links():
+            chunk.to_csv(fh, index=False, header=header)
+            header = False
+            n += len(chunk)
+        if header:
+            fh.write("source,source_record_id,person_id\n")
+    return n
+
+
+from .explain.explain import explain  # noqa: E402
+from .investigate.search import search  # noqa: E402

@@ -1,0 +1,379 @@
+"""``idgraph``: a thin command line over ``identity_graph.api``.
+
+Library errors become one clear message on stderr and an exit code; progress bars go to stderr
+and ``--quiet`` silences them; ``--json`` gives machine-readable output.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import api
+from ..errors import IdentityGraphError
+from ..settings import Settings, default_settings
+from .progress import ProgressReporter
+from .render import print_json, print_table
+
+__all__ = ["main", "cli"]
+
+
+class Ctx:
+    def __init__(self, store: str, quiet: bool):
+        self.store_uri = store
+        self.quiet = quiet
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            self._store = api.open_store(self.store_uri)
+        return self._store
+
+    def progress(self, label: str) -> ProgressReporter:
+        return ProgressReporter(label, disabled=self.quiet)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except IdentityGraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    envvar="IDGRAPH_STORE",
+    default=api.DEFAULT_STORE,
+    show_default=True,
+    help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def cli(ctx: click.Context, store: str, quiet: bool) -> None:
+    """identity-graph: one identity per resident from many service systems.
+
+    Example: idgraph load exports/council_tax.csv --mapping mappings/council_tax.toml
+    """
+    ctx.obj = Ctx(store, quiet)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# -- synth --------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--people", type=click.IntRange(1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.pass_obj
+@handle_errors
+def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
+    """Write synthetic council exports, their mappings and the ground truth.
+
+    Example: idgraph synth --people 10000 --seed 7 --out demo
+    """
+    from ..synth import generate
+
+    bar = obj.progress("synth")
+    summary = generate(people, seed, out, progress=bar.callback)
+    bar.close()
+    click.echo(
+        f"{summary.people:,} people, {summary.records:,} records in {len(summary.files)} exports "
+        f"({summary.seconds:.1f}s) -> {out}/exports, mappings in {out}/mappings, truth {summary.truth}"
+    )
+
+
+# -- load ---------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "-m", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="The source mapping TOML for these exports.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write rejected rows (default: next to the store).")
+@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+@click.pass_obj
+@handle_errors
+def load(obj: Ctx, exports: tuple[Path, ...], mapping: Path, rejects: Path | None, as_json: bool) -> None:
+    """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
+
+    Atomic and idempotent: loading the same export again changes nothing.
+
+    Example: idgraph load council_tax.csv --mapping council_tax.toml
+    """
+    reports = []
+    for export in exports:
+        bar = obj.progress(f"load {export.name}")
+        rep = api.load(obj.store, export, mapping, rejects_path=rejects, progress=bar.callback)
+        bar.close()
+        reports.append(rep)
+        if not as_json:
+            msg = (
+                f"{rep.source}: {rep.rows:,} rows from {export.name}: {rep.inserted:,} new, "
+                f"{rep.updated:,} updated, {rep.unchanged:,} unchanged, {rep.rejected:,} rejected"
+            )
+            if rep.values_dropped:
+                msg += f", {rep.values_dropped:,} values dropped"
+            if rep.rejects_file:
+                msg += f" (see {rep.rejects_file})"
+            click.echo(msg + f" [{rep.seconds:.1f}s]")
+    if as_json:
+        print_json([r.__dict__ for r in reports])
+
+
+# -- resolve ------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Settings JSON (see --print-settings).")
+@click.option("--replay", is_flag=True, help="Reuse the latest run's settings and trained model.")
+@click.option("--print-settings", is_flag=True, help="Print the default settings JSON and exit.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: bool, as_json: bool) -> None:
+    """Recompute people from every record: block, compare, score, cluster.
+
+    Person ids are stable across runs (see docs/adr/0003-stable-person-ids.md).
+
+    Example: idgraph resolve
+    """
+    if print_settings:
+        click.echo(default_settings().to_json())
+        return
+    settings = Settings.from_file(settings_file) if settings_file else None
+    bar = obj.progress("resolve")
+    rep = api.resolve(obj.store, settings, progress=bar.callback, replay_model=replay)
+    bar.close()
+    if as_json:
+        print_json(rep.__dict__)
+        return
+    click.echo(
+        f"run {rep.run_id}: {rep.records:,} records -> {rep.people:,} people "
+        f"({rep.candidate_pairs:,} pairs compared, {rep.match_edges:,} match edges; "
+        f"{rep.new_people:,} new ids, {rep.merges:,} merges, {rep.splits:,} splits, "
+        f"{rep.flagged_for_review:,} flagged for review) [{rep.seconds:.1f}s]"
+    )
+
+
+# -- person, search, explain --------------------------------------------------------------------
+@cli.command()
+@click.argument("person_or_record_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def person(obj: Ctx, person_or_record_id: str, as_json: bool) -> None:
+    """Show a person: golden record, address history, source records.
+
+    Example: idgraph person P1a2b3c4d5e6f   (or a record id: idgraph person council_tax:CT000123)
+    """
+    view = api.person(obj.store, person_or_record_id)
+    if as_json:
+        print_json(view.to_dict())
+        return
+    g = view.golden
+    name = " ".join(str(g[k]) for k in ("title", "given_name", "middle_names", "family_name", "suffix") if g.get(k))
+    click.echo(f"{view.person_id}  {name.title()}  dob {g.get('dob') or '?'}  [{view.status}]"
+               + ("  (flagged for review)" if view.review else ""))
+    click.echo(f"  current address: {g.get('address') or '?'} {g.get('postcode') or ''}")
+    for k in ("phones", "emails", "nhs_number", "ni_number"):
+        if g.get(k):
+            click.echo(f"  {k}: {g[k]}")
+    click.echo(f"\naddress history ({len(view.address_history)}):")
+    print_table(view.address_history, ["is_current", "address", "postcode", "first_seen", "last_seen", "sources"])
+    click.echo(f"\nrecords ({len(view.records)}):")
+    print_table(view.records, ["record_id", "given_name", "family_name", "dob", "postcode", "record_date"])
+
+
+@cli.command()
+@click.option("--name", "full_name", help="Full name in either order.")
+@click.option("--given-name")
+@click.option("--family-name")
+@click.option("--dob")
+@click.option("--postcode")
+@click.option("--address")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--nhs-number")
+@click.option("--ni-number")
+@click.option("--limit", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def search(obj: Ctx, limit: int, as_json: bool, **fields: str | None) -> None:
+    """Who is this resident? Rank people by match probability.
+
+    Example: idgraph search --name "Jon Smith" --dob 01/02/1980 --postcode "LS6 2AB"
+    """
+    q = {k: v for k, v in fields.items() if v}
+    hits = api.search(obj.store, limit=limit, **q)
+    if as_json:
+        print_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        click.echo("no matching person")
+        return
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        [
+            {
+                "person_id": h.person_id,
+                "probability": f"{h.probability:.4f}",
+                "name": " ".join(str(h.golden.get(k)) for k in ("given_name", "family_name") if h.golden.get(k)),
+                "dob": h.golden.get("dob"),
+                "postcode": h.golden.get("postcode"),
+                "best_record": h.record_id,
+            }
+            for h in hits
+        ]
+    )
+    print_table(rows, list(rows.columns))
+
+
+@cli.command()
+@click.argument("record_a")
+@click.argument("record_b")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def explain(obj: Ctx, record_a: str, record_b: str, as_json: bool) -> None:
+    """Field by field, the evidence and weight that link or separate two records.
+
+    Example: idgraph explain council_tax:CT000123 housing:H004567
+    """
+    exp = api.explain(obj.store, record_a, record_b)
+    if as_json:
+        print_json(exp.to_dict())
+        return
+    import pandas as pd
+
+    rows = pd.DataFrame(exp.rows)
+    click.echo(f"{record_a}  vs  {record_b}")
+    click.echo(f"prior weight {exp.prior_weight:+.2f}")
+    print_table(rows, ["comparison", "value_a", "value_b", "level", "weight", "tf_adjustment"])
+    verdict = "same person" if exp.same_person else "different people"
+    click.echo(f"total weight {exp.total_weight:+.2f}  probability {exp.probability:.4f}  "
+               f"edge: {exp.tier or 'none'}  -> {verdict} ({exp.person_a} / {exp.person_b})")
+
+
+# -- stats, export ------------------------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def stats(obj: Ctx, as_json: bool) -> None:
+    """Counts of records, people, edges and runs in the store.
+
+    Example: idgraph stats --json
+    """
+    s = api.stats(obj.store)
+    if as_json:
+        print_json(s)
+        return
+    click.echo(f"store {s['store']}: {s['records']:,} records, {s['people']:,} people, {s['loads']} loads")
+    for src, n in s["records_by_source"].items():
+        click.echo(f"  {src:<24} {n:>10,}")
+    if s["people"]:
+        multi = sum(v for k, v in s["people_by_size"].items() if k > 1)
+        click.echo(f"people with more than one record: {multi:,}; largest person: "
+                   f"{max(s['people_by_size'])} records; flagged for review: {s['review_flags']:,}")
+    click.echo(f"edges: {json.dumps(s['edges_by_tier'])}; last run: {s['last_run']}")
+
+
+@cli.group()
+def export() -> None:
+    """Export results for other systems."""
+
+
+@export.command("links")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+@handle_errors
+def export_links(obj: Ctx, out: Path) -> None:
+    """One row per source record: source,source_record_id,person_id.
+
+    Example: idgraph export links --out links.csv
+    """
+    n = api.export_links(obj.store, out)
+    click.echo(f"{n:,} links -> {out}")
+
+
+# -- demo ---------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--people", type=click.IntRange(10), default=2000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"), show_default=True)
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
+    """End to end on synthetic data: synth -> load -> resolve -> summary.
+
+    Example: idgraph demo --people 2000 --out demo
+    """
+    from ..synth import generate
+
+    obj: Ctx = ctx.obj
+    if obj.store_uri == api.DEFAULT_STORE:
+        obj.store_uri = str(out / "demo.idgraph.db")
+    out.mkdir(parents=True, exist_ok=True)
+    Path(obj.store_uri).unlink(missing_ok=True)
+    bar = obj.progress("synth")
+    summary = generate(people, seed, out, progress=bar.callback)
+    bar.close()
+    click.echo(f"1. synthetic council: {summary.people:,} residents, {summary.records:,} records "
+               f"in {len(summary.files)} service exports ({out}/exports)")
+    total = 0
+    for source, export_path in sorted(summary.files.items()):
+        bar = obj.progress(f"load {source}")
+        rep = api.load(obj.store, export_path, summary.mappings[source], progress=bar.callback)
+        bar.close()
+        total += rep.accepted
+        click.echo(f"   loaded {source:<20} {rep.accepted:>7,} records, {rep.rejected:,} rejected")
+    bar = obj.progress("resolve")
+    rep_r = api.resolve(obj.store, progress=bar.callback)
+    bar.close()
+    click.echo(f"2. resolved {rep_r.records:,} records into {rep_r.people:,} people in {rep_r.seconds:.1f}s "
+               f"({rep_r.match_edges:,} match edges, {rep_r.flagged_for_review:,} flagged for review)")
+    import pandas as pd
+
+    from ..evaluate import evaluate_clusters
+
+    truth = pd.read_csv(summary.truth, dtype=str)
+    truth_s = pd.Series(truth["person_id"].to_numpy(), index=(truth["source"] + ":" + truth["source_record_id"]))
+    links_path = out / "links.csv"
+    api.export_links(obj.store, links_path)
+    links = pd.read_csv(links_path, dtype=str)
+    pred = pd.Series(links["person_id"].to_numpy(), index=(links["source"] + ":" + links["source_record_id"]))
+    m = evaluate_clusters(truth_s, pred)
+    click.echo(f"3. against the generator's ground truth ({summary.people:,} real people): "
+               f"B-cubed F1 {m.bcubed_f1:.4f} (precision {m.bcubed_precision:.4f}, recall {m.bcubed_recall:.4f}); "
+               f"{m.exact_share:.1%} of people exactly right")
+    sizes = links.groupby("person_id").size().sort_values(ascending=False)
+    example = str(sizes.index[0])
+    click.echo("\nWhat to look at next:")
+    click.echo(f"  idgraph --store {obj.store_uri} person {example}       # a person with {sizes.iloc[0]} records")
+    click.echo(f"  idgraph --store {obj.store_uri} stats")
+    click.echo(f"  idgraph --store {obj.store_uri} search --name \"...\" --dob ... --postcode ...")
+    click.echo(f"  {links_path}: one row per source record -> person id")
+
+
+def main() -> None:
+    cli(prog_name="idgraph")
+
+
+if __name__ == "__main__":
+    main()

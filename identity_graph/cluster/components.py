@@ -1,0 +1,98 @@
+"""From scored pairs to people: connected components, then a deterministic split of the
+components that chained different people together.
+
+1. Connected components over match edges (scipy's C implementation, whole arrays).
+2. A component is *suspicious* when it holds records that were compared and found different
+   (an internal candidate pair below the possible-match threshold) or that disagree on a
+   strong identifier. Chains through a household phone or a shared address look like this.
+3. Each suspicious component is re-clustered by average-linkage agglomeration over its
+   observed pairs (``split.agglomerate``): two groups merge only if a match edge joins them,
+   the mean match probability over *every* pair compared between them is at least
+   ``link_threshold``, and no pair between them conflicts on a strong identifier.
+
+Cluster labels are the smallest record position in the cluster; positions are ranks of record
+ids, so labels never depend on input order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components as _cc
+
+from .split import agglomerate
+
+__all__ = ["ClusterResult", "connected_components", "cluster_records"]
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # int64 per record: smallest record position in its cluster
+    components: int  # connected components over match edges, before splitting
+    suspicious: int  # components re-clustered
+    split: int  # of which actually split into more than one person
+    review: np.ndarray  # bool per record: its cluster came from a split component
+
+
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label per node (smallest node index in the component)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    g = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, lab = _cc(g, directed=False)
+    # relabel each component by its minimum node: order-independent labels
+    mins = np.full(lab.max() + 1, n, dtype=np.int64)
+    np.minimum.at(mins, lab, np.arange(n, dtype=np.int64))
+    return mins[lab]
+
+
+def cluster_records(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    prob: np.ndarray,
+    conflict: np.ndarray,
+    *,
+    match_threshold: float,
+    possible_threshold: float,
+    link_threshold: float,
+) -> ClusterResult:
+    """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
+    match = prob >= match_threshold
+    comp = connected_components(n, a[match], b[match])
+    n_comp = len(np.unique(comp)) if n else 0
+    labels = comp.copy()
+    review = np.zeros(n, dtype=bool)
+    internal = comp[a] == comp[b]
+    bad = internal & ((prob < possible_threshold) | conflict)
+    sus_comps = np.unique(comp[a[bad]])
+    split = 0
+    if len(sus_comps):
+        is_sus = np.zeros(n, dtype=bool)
+        is_sus[np.isin(comp, sus_comps)] = True
+        sel = internal & is_sus[a]
+        pa, pb, pp, pc = a[sel], b[sel], prob[sel], conflict[sel]
+        pcomp = comp[pa]
+        order = np.argsort(pcomp, kind="stable")
+        pa, pb, pp, pc, pcomp = pa[order], pb[order], pp[order], pc[order], pcomp[order]
+        bounds = np.flatnonzero(np.diff(pcomp)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(pcomp)]])
+        for s, e in zip(starts, ends, strict=True):
+            nodes = np.unique(np.concatenate([pa[s:e], pb[s:e]]))
+            local = agglomerate(
+                nodes,
+                pa[s:e],
+                pb[s:e],
+                pp[s:e],
+                pc[s:e],
+                match_threshold=match_threshold,
+                link_threshold=link_threshold,
+            )
+            labels[nodes] = local
+            review[nodes] = True
+            if len(np.unique(local)) > 1:
+                split += 1
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review)

@@ -1,0 +1,109 @@
+"""Stable person ids across recomputes (ADR 0003).
+
+Policy:
+* **split**: a previous person's id goes to the new cluster holding most of its records (ties:
+  the cluster whose smallest record id sorts first); the other parts get new ids.
+* **merge**: when one new cluster inherits several previous ids, the *oldest* survives (lowest
+  ``created_run``, then the smallest id); the others are retired with ``merged_into``.
+* **new**: a cluster inheriting nothing gets ``P`` + the first 12 hex digits of SHA-1 of its
+  smallest record id (re-hashed with a counter if that id was ever issued). Ids therefore never
+  depend on input order or on the number of runs.
+* a previous person none of whose records exist any more is retired (``merged_into`` None).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["StableIds", "assign_stable_ids", "new_person_id"]
+
+
+def new_person_id(min_record_id: str, taken: set[str]) -> str:
+    k = 0
+    while True:
+        seed = min_record_id if k == 0 else f"{min_record_id}#{k}"
+        pid = "P" + hashlib.sha1(seed.encode("utf-8")).hexdigest()[:12]
+        if pid not in taken:
+            return pid
+        k += 1
+
+
+@dataclass
+class StableIds:
+    assignment: pd.DataFrame  # record_id, person_id
+    created_run: dict[str, int | None]  # person_id -> created run (None: new this run)
+    retired: pd.DataFrame  # person_id, merged_into
+    events: pd.DataFrame  # event, person_id, other_person_id, records
+
+
+def assign_stable_ids(
+    record_ids: pd.Series,
+    cluster: pd.Series,
+    previous: pd.DataFrame,
+    persons_meta: pd.DataFrame,
+) -> StableIds:
+    """Map new clusters (``cluster`` label per record, aligned with ``record_ids``) to person ids.
+
+    ``previous``: record_id, person_id of the last run; ``persons_meta``: person_id,
+    created_run, status of every id ever issued.
+    """
+    cur = pd.DataFrame({"record_id": record_ids.to_numpy(), "cluster": cluster.to_numpy()})
+    cmin = cur.groupby("cluster")["record_id"].min()
+    created = dict(zip(persons_meta["person_id"], persons_meta["created_run"], strict=True))
+    taken = set(persons_meta["person_id"])
+    events: list[tuple[str, str, str | None, int]] = []
+
+    prev = previous.merge(cur, on="record_id", how="left")
+    # overlap of each previous person with each new cluster
+    ov = prev.dropna(subset=["cluster"]).groupby(["person_id", "cluster"]).size().rename("n").reset_index()
+    ov["cluster_min"] = ov["cluster"].map(cmin)
+    ov = ov.sort_values(["person_id", "n", "cluster_min"], ascending=[True, False, True])
+    heir = ov.drop_duplicates("person_id")  # the cluster each previous person's id goes to
+    # clusters inheriting several ids: the oldest survives
+    heir = heir.assign(created=heir["person_id"].map(lambda p: created.get(p, 10**9)))
+    heir = heir.sort_values(["cluster", "created", "person_id"])
+    survivor = heir.drop_duplicates("cluster").set_index("cluster")["person_id"]
+    label_to_pid: dict[object, str] = survivor.to_dict()
+    retired_rows: list[tuple[str, str | None]] = []
+    for pid, cl in zip(heir["person_id"], heir["cluster"], strict=True):
+        keep = label_to_pid[cl]
+        if pid != keep:
+            retired_rows.append((pid, keep))
+            events.append(("merged", keep, pid, int((prev["person_id"] == pid).sum())))
+    gone = set(previous["person_id"]) - set(heir["person_id"])
+    for pid in sorted(gone):
+        retired_rows.append((pid, None))
+        events.append(("dissolved", pid, None, 0))
+    # new clusters
+    created_run: dict[str, int | None] = {}
+    for cl in sorted(set(cmin.index) - set(label_to_pid), key=lambda c: cmin[c]):
+        pid = new_person_id(str(cmin[cl]), taken)
+        taken.add(pid)
+        label_to_pid[cl] = pid
+        created_run[pid] = None
+    # splits: a previous person whose records now sit in several clusters
+    for pid, grp in ov.groupby("person_id", sort=True):
+        if len(grp) > 1:
+            for cl, n in zip(grp["cluster"].iloc[1:], grp["n"].iloc[1:], strict=True):
+                events.append(("split", pid, label_to_pid[cl], int(n)))
+    for pid in label_to_pid.values():
+        if pid not in created_run:
+            c = created.get(pid)
+            created_run[pid] = None if c is None or pd.isna(c) else int(c)
+    sizes = cur.groupby("cluster").size()
+    new_ids = {pid for pid, c in created_run.items() if c is None}
+    pid_size = {label_to_pid[cl]: int(n) for cl, n in sizes.items()}
+    for pid in sorted(new_ids):
+        events.append(("created", pid, None, pid_size.get(pid, 0)))
+    assignment = pd.DataFrame(
+        {"record_id": cur["record_id"], "person_id": cur["cluster"].map(label_to_pid).to_numpy()}
+    )
+    return StableIds(
+        assignment=assignment,
+        created_run=created_run,
+        retired=pd.DataFrame(retired_rows, columns=["person_id", "merged_into"], dtype=object),
+        events=pd.DataFrame(events, columns=["event", "person_id", "other_person_id", "records"]),
+    )

@@ -1,0 +1,90 @@
+"""Whole-column helpers for comparisons: factorised columns and similarity on unique pairs.
+
+Every string column a comparison reads is factorised once into int32 codes (-1 = missing), so
+exact agreement of millions of pairs is one numpy comparison, and fuzzy similarity is computed
+once per *distinct* pair of values with ``rapidfuzz.process.cpdist`` on both cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+
+__all__ = ["Coded", "factorise", "factorise_shared", "pair_similarity"]
+
+
+@dataclass
+class Coded:
+    """A factorised column: ``values[codes[i]]`` is row i's value; code -1 is missing."""
+
+    codes: np.ndarray
+    values: np.ndarray
+    counts: np.ndarray  # records per code, for term frequencies
+
+    @property
+    def nonnull(self) -> int:
+        return int(self.counts.sum())
+
+    def tf(self) -> np.ndarray:
+        """Relative frequency of each value among non-missing records."""
+        total = max(self.nonnull, 1)
+        return self.counts / total
+
+
+def _clean(s: pd.Series) -> pd.Series:
+    s = s.astype(object)
+    return s.where(s.notna() & (s != ""), None)
+
+
+def factorise(s: pd.Series) -> Coded:
+    codes, uniques = pd.factorize(_clean(s), use_na_sentinel=True)
+    codes = codes.astype(np.int32)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.int64)
+    return Coded(codes, np.asarray(uniques, dtype=object), counts)
+
+
+def factorise_shared(*cols: pd.Series) -> list[Coded]:
+    """Factorise several columns over one vocabulary (so given_a can equal family_b)."""
+    n = [len(c) for c in cols]
+    both = pd.concat([_clean(c).reset_index(drop=True) for c in cols], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    codes = codes.astype(np.int32)
+    out, start = [], 0
+    for k in n:
+        part = codes[start : start + k]
+        counts = np.bincount(part[part >= 0], minlength=len(uniques)).astype(np.int64)
+        out.append(Coded(part, np.asarray(uniques, dtype=object), counts))
+        start += k
+    return out
+
+
+def pair_similarity(
+    col_a: Coded,
+    col_b: Coded,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    scorer: Callable[..., float],
+    workers: int = 2,
+) -> np.ndarray:
+    """Scorer value (similarity or distance) of ``col_a[ia]`` and ``col_b[ib]``; 0 where either is missing.
+
+    Computed once per distinct code pair.
+    """
+    ca, cb = col_a.codes[ia], col_b.codes[ib]
+    out = np.zeros(len(ia), dtype=np.float32)
+    ok = (ca >= 0) & (cb >= 0)
+    if not ok.any():
+        return out
+    key = ca[ok].astype(np.int64) * (len(col_b.values) + 1) + cb[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    ua = (uniq // (len(col_b.values) + 1)).astype(np.int64)
+    ub = (uniq % (len(col_b.values) + 1)).astype(np.int64)
+    sims = process.cpdist(
+        col_a.values[ua], col_b.values[ub], scorer=scorer, workers=workers
+    ).astype(np.float32)
+    out[ok] = sims[inverse]
+    return out

@@ -1,0 +1,324 @@
+"""The field comparisons: each turns a batch of record pairs into similarity levels.
+
+Level 0 is always "missing" (either side null: no evidence, weight 0); the last level is
+"else" (disagreement). In between, levels go from the strongest agreement down. Levels are
+computed for whole arrays of pairs at once (codes for exact agreement, ``pair_similarity``
+on distinct value pairs for fuzzy agreement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from ..settings import ComparisonSpec
+from .columns import Coded, factorise, factorise_shared, pair_similarity
+
+__all__ = ["Comparison", "build_comparisons", "CompareContext"]
+
+
+def _split_multi(s: pd.Series, k: int) -> pd.Series:
+    s = s.astype(object)
+    ok = s.notna()
+    out = pd.Series([None] * len(s), index=s.index, dtype=object)
+    if ok.any():
+        parts = s[ok].str.split("|")
+        vals = parts.map(lambda p: p[k] if len(p) > k else None)
+        out[ok] = vals.to_numpy(dtype=object)
+    return out
+
+
+@dataclass
+class CompareContext:
+    """Factorised columns of one record frame, built lazily and shared by the comparisons."""
+
+    frame: pd.DataFrame
+    workers: int = 2
+    _cache: dict[str, Coded] = field(default_factory=dict)
+
+    def col(self, name: str) -> Coded:
+        if name not in self._cache:
+            if name in ("given_name", "family_name"):
+                g, f = factorise_shared(self._series("given_name"), self._series("family_name"))
+                self._cache["given_name"], self._cache["family_name"] = g, f
+            elif name in ("phone1", "phone2"):
+                p1, p2 = factorise_shared(
+                    _split_multi(self._series("phones"), 0), _split_multi(self._series("phones"), 1)
+                )
+                self._cache["phone1"], self._cache["phone2"] = p1, p2
+            elif name in ("email1", "email2"):
+                e1, e2 = factorise_shared(
+                    _split_multi(self._series("emails"), 0), _split_multi(self._series("emails"), 1)
+                )
+                self._cache["email1"], self._cache["email2"] = e1, e2
+            else:
+                self._cache[name] = factorise(self._series(name))
+        return self._cache[name]
+
+    def _series(self, name: str) -> pd.Series:
+        if name in self.frame.columns:
+            return self.frame[name]
+        return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+
+    def has_data(self, name: str) -> bool:
+        return name in self.frame.columns and bool(self.frame[name].notna().any())
+
+
+class Comparison:
+    """Base class: subclasses set ``labels`` and implement ``levels``."""
+
+    labels: tuple[str, ...] = ("missing", "exact", "else")
+    #: the level index whose weight is term-frequency adjusted (exact agreement)
+    tf_level: int = 1
+
+    def __init__(self, spec: ComparisonSpec, ctx: CompareContext):
+        self.spec = spec
+        self.ctx = ctx
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.labels)
+
+    def levels(self, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def tf_column(self) -> Coded | None:
+        """The factorised column whose value frequencies adjust the exact level, if tf_adjust."""
+        return self.ctx.col(self.spec.column) if self.spec.tf_adjust else None
+
+    # helpers --------------------------------------------------------------------------------
+    def _exact(self, col: str, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = self.ctx.col(col)
+        ca, cb = c.codes[ia], c.codes[ib]
+        null = (ca < 0) | (cb < 0)
+        return null, (ca == cb) & ~null
+
+    def _sim(self, col: str, ia: np.ndarray, ib: np.ndarray, scorer, mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(ia), dtype=np.float32)
+        if mask.any():
+            c = self.ctx.col(col)
+            out[mask] = pair_similarity(c, c, ia[mask], ib[mask], scorer, self.ctx.workers)
+        return out
+
+    @staticmethod
+    def _assign(n: int, null: np.ndarray, conds: list[np.ndarray]) -> np.ndarray:
+        """Level = 0 if null, else 1 + index of the first true condition, else len(conds)+1."""
+        lv = np.full(n, len(conds) + 1, dtype=np.int8)
+        for k in range(len(conds) - 1, -1, -1):
+            lv[conds[k]] = k + 1
+        lv[null] = 0
+        return lv
+
+
+class _Names:
+    """Mixin: detects given/family swaps between two records."""
+
+    ctx: CompareContext
+
+    def swapped(self, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+        g, f = self.ctx.col("given_name"), self.ctx.col("family_name")
+        ga, gb, fa, fb = g.codes[ia], g.codes[ib], f.codes[ia], f.codes[ib]
+        return (ga >= 0) & (fa >= 0) & (ga == fb) & (fa == gb) & (ga != fa)
+
+
+class GivenName(Comparison, _Names):
+    labels = ("missing", "exact", "nickname", "jw>=0.92", "jw>=0.80", "initial", "else")
+
+    def levels(self, ia, ib):
+        sw = self.swapped(ia, ib)
+        null, exact = self._exact("given_name", ia, ib)
+        exact |= sw
+        _, canon = self._exact("given_canonical", ia, ib)
+        todo = ~null & ~exact & ~canon
+        sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
+        g = self.ctx.col("given_name")
+        va, vb = g.values[np.maximum(g.codes[ia], 0)], g.values[np.maximum(g.codes[ib], 0)]
+        initial = np.zeros(len(ia), dtype=bool)
+        if todo.any():
+            t = np.flatnonzero(todo)
+            sa = pd.Series(va[t], dtype=object)
+            sb = pd.Series(vb[t], dtype=object)
+            one = (sa.str.len() == 1) | (sb.str.len() == 1)
+            same_first = sa.str[0] == sb.str[0]
+            initial[t] = (one & same_first).to_numpy(dtype=bool)
+        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, sim >= 0.80, initial])
+
+
+class FamilyName(Comparison, _Names):
+    labels = ("missing", "exact", "jw>=0.92", "part of double-barrelled", "jw>=0.80", "else")
+
+    def levels(self, ia, ib):
+        sw = self.swapped(ia, ib)
+        null, exact = self._exact("family_name", ia, ib)
+        exact |= sw
+        todo = ~null & ~exact
+        sim = self._sim("family_name", ia, ib, JaroWinkler.normalized_similarity, todo)
+        part = np.zeros(len(ia), dtype=bool)
+        f = self.ctx.col("family_name")
+        cand = todo & (sim < 0.92)
+        if cand.any():
+            t = np.flatnonzero(cand)
+            va = f.values[f.codes[ia[t]]]
+            vb = f.values[f.codes[ib[t]]]
+            part[t] = [
+                (("-" in x or " " in x or "-" in y or " " in y)
+                 and bool(set(x.replace("-", " ").split()) & set(y.replace("-", " ").split())))
+                for x, y in zip(va, vb, strict=True)
+            ]
+        return self._assign(len(ia), null, [exact, sim >= 0.92, part, sim >= 0.80])
+
+
+class Dob(Comparison):
+    labels = ("missing", "exact", "day/month transposed", "one digit", "two digits", "else")
+
+    def levels(self, ia, ib):
+        null, exact = self._exact("dob", ia, ib)
+        todo = ~null & ~exact
+        trans = np.zeros(len(ia), dtype=bool)
+        dist = np.full(len(ia), 99, dtype=np.int16)
+        if todo.any():
+            c = self.ctx.col("dob")
+            t = np.flatnonzero(todo)
+            va = pd.Series(c.values[c.codes[ia[t]]], dtype=object)
+            vb = pd.Series(c.values[c.codes[ib[t]]], dtype=object)
+            trans[t] = (
+                (va.str[:4] == vb.str[:4]) & (va.str[5:7] == vb.str[8:10]) & (va.str[8:10] == vb.str[5:7])
+            ).to_numpy(dtype=bool)
+            d = pair_similarity(c, c, ia[t], ib[t], Levenshtein.distance, self.ctx.workers)
+            dist[t] = d.astype(np.int16)
+        return self._assign(len(ia), null, [exact, trans, dist <= 1, dist <= 2])
+
+
+class Gender(Comparison):
+    labels = ("missing", "exact", "else")
+
+    def levels(self, ia, ib):
+        null, exact = self._exact(self.spec.column, ia, ib)
+        return self._assign(len(ia), null, [exact])
+
+
+class Exact(Gender):
+    """Plain identifiers: NHS/NI number, UPRN, exact extra fields."""
+
+
+class Postcode(Comparison):
+    labels = ("missing", "exact", "same sector", "same district", "else")
+
+    def levels(self, ia, ib):
+        null, exact = self._exact("postcode", ia, ib)
+        _, sector = self._exact("postcode_sector", ia, ib)
+        _, district = self._exact("postcode_district", ia, ib)
+        return self._assign(len(ia), null, [exact, sector, district])
+
+
+class Address(Comparison):
+    labels = ("missing", "same dwelling", "same number, similar street", "same street", "else")
+    tf_level = 1
+
+    def levels(self, ia, ib):
+        null, exact = self._exact("address_key", ia, ib)
+        snull, _ = self._exact("street", ia, ib)
+        _, house = self._exact("house_number", ia, ib)
+        todo = ~null & ~exact & ~snull
+        sim = self._sim("street", ia, ib, JaroWinkler.normalized_similarity, todo)
+        same_street = sim >= 0.9
+        return self._assign(len(ia), null, [exact, house & same_street, same_street])
+
+
+class _Multi(Comparison):
+    first: str
+    second: str
+
+    def _any_exact(self, ia, ib):
+        c1, c2 = self.ctx.col(self.first), self.ctx.col(self.second)
+        a1, a2, b1, b2 = c1.codes[ia], c2.codes[ia], c1.codes[ib], c2.codes[ib]
+        null = (a1 < 0) | (b1 < 0)
+        hit = ((a1 == b1) & (a1 >= 0)) | ((a1 == b2) & (a1 >= 0)) | ((a2 == b1) & (a2 >= 0)) | (
+            (a2 == b2) & (a2 >= 0)
+        )
+        return null, hit & ~null
+
+    def tf_column(self) -> Coded | None:
+        return None
+
+
+class Phone(_Multi):
+    labels = ("missing", "exact", "one digit", "else")
+    first, second = "phone1", "phone2"
+
+    def levels(self, ia, ib):
+        null, exact = self._any_exact(ia, ib)
+        todo = ~null & ~exact
+        dist = np.full(len(ia), 99.0, dtype=np.float32)
+        if todo.any():
+            c = self.ctx.col("phone1")
+            dist[todo] = pair_similarity(c, c, ia[todo], ib[todo], Levenshtein.distance, self.ctx.workers)
+        return self._assign(len(ia), null, [exact, dist <= 1])
+
+
+class Email(_Multi):
+    labels = ("missing", "exact", "jw>=0.92", "else")
+    first, second = "email1", "email2"
+
+    def levels(self, ia, ib):
+        null, exact = self._any_exact(ia, ib)
+        todo = ~null & ~exact
+        sim = np.zeros(len(ia), dtype=np.float32)
+        if todo.any():
+            c = self.ctx.col("email1")
+            sim[todo] = pair_similarity(
+                c, c, ia[todo], ib[todo], JaroWinkler.normalized_similarity, self.ctx.workers
+            )
+        return self._assign(len(ia), null, [exact, sim >= 0.92])
+
+
+class Fuzzy(Comparison):
+    labels = ("missing", "exact", "jw>=0.90", "jw>=0.75", "else")
+
+    def levels(self, ia, ib):
+        null, exact = self._exact(self.spec.column, ia, ib)
+        todo = ~null & ~exact
+        sim = self._sim(self.spec.column, ia, ib, JaroWinkler.normalized_similarity, todo)
+        return self._assign(len(ia), null, [exact, sim >= 0.90, sim >= 0.75])
+
+
+KINDS: dict[str, type[Comparison]] = {
+    "given_name": GivenName,
+    "family_name": FamilyName,
+    "dob": Dob,
+    "gender": Gender,
+    "postcode": Postcode,
+    "address": Address,
+    "phone": Phone,
+    "email": Email,
+    "exact": Exact,
+    "fuzzy": Fuzzy,
+}
+
+#: the frame column whose presence makes a comparison worth running
+_DATA_COLUMN = {"phone": "phones", "email": "emails", "address": "address_key"}
+
+
+def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[Comparison]:
+    """Instantiate the comparisons whose data column has at least one value in this frame."""
+    out = []
+    for spec in specs:
+        col = _DATA_COLUMN.get(spec.kind, spec.column)
+        if ctx.has_data(col):
+            out.append(KINDS[spec.kind](spec, ctx))
+    return out
+
+
+def comparison_levels(comps: list[Comparison], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """An (n_pairs, n_comparisons) int8 matrix of levels."""
+    out = np.empty((len(ia), len(comps)), dtype=np.int8)
+    for k, c in enumerate(comps):
+        out[:, k] = c.levels(ia, ib)
+    return out

@@ -1,0 +1,88 @@
+"""One exception tree for the whole library.
+
+Every error says what went wrong, where (file, row, column or key), and what to do about it.
+The CLI turns these into a message and an exit code; the library never prints.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "IdentityGraphError",
+    "MappingError",
+    "IngestError",
+    "StoreError",
+    "ModelError",
+    "BlockingExplosionError",
+    "NotFoundError",
+]
+
+
+class IdentityGraphError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+    exit_code = 1
+
+
+class MappingError(IdentityGraphError):
+    """A source mapping TOML is invalid. The message names the file, the key and the fix.
+
+    ``problems`` holds every problem found, so a user fixes them all in one pass.
+    """
+
+    exit_code = 2
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"mapping {path} has {len(self.problems)} problem(s):\n{lines}")
+
+
+class IngestError(IdentityGraphError):
+    """An export cannot be read at all (not one bad row: those are rejected, not raised)."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        fix: str | None = None,
+    ):
+        self.path, self.row, self.column, self.fix = path, row, column, fix
+        where = path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        text = f"{where}: {message}"
+        if fix:
+            text += f" ({fix})"
+        super().__init__(text)
+
+
+class StoreError(IdentityGraphError):
+    """The store cannot be opened, migrated or written."""
+
+    exit_code = 4
+
+
+class ModelError(IdentityGraphError):
+    """The matching model is invalid or missing (e.g. explain before any resolve)."""
+
+    exit_code = 5
+
+
+class BlockingExplosionError(IdentityGraphError):
+    """A blocking rule would generate more candidate pairs than the configured guard allows."""
+
+    exit_code = 6
+
+
+class NotFoundError(IdentityGraphError):
+    """A person, record or run asked for does not exist."""
+
+    exit_code = 7

@@ -1,0 +1,824 @@
+"""Read a council service export (CSV/TSV, Excel, JSON, NDJSON, Parquet) as a stream of chunks.
+
+Every value comes out as a Python ``str`` or ``None`` (blank cells are ``None``), with ``__row__``
+holding the 1-based data row number a person would count in the file (header excluded). Rows the
+reader cannot use become :class:`~identity_graph.types.Reject` records on the chunk, never
+exceptions; only a file that cannot be read at all raises :class:`IngestError`.
+
+Memory stays flat as files grow for CSV, NDJSON, XLSX (read-only mode) and Parquet. A JSON
+*document* is parsed whole by the standard library; export large JSON sources as NDJSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import math
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from identity_graph.errors import IngestError
+from identity_graph.ingest.mapping import FORMATS, SourceMapping, check_columns, suggest
+from identity_graph.types import Reject
+
+__all__ = ["ROW_COLUMN", "RawChunk", "read_export", "detect_format", "file_sha256"]
+
+#: Name of the int column holding each row's 1-based data row number.
+ROW_COLUMN = "__row__"
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_SNIFF_DELIMITERS = (",", "\t", ";", "|")
+_FIELD_SIZE_LIMIT = 2**31 - 1
+_BLOCK = 1 << 20
+_MAX_REJECT_VALUE = 1000
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook?); set format = 'xlsx' or rename it .xlsx"),
+    (b"PAR1", "a Parquet file; set format = 'parquet' or rename it .parquet"),
+    (b"\xd0\xcf\x11\xe0", "an old binary Excel .xls file; save it from Excel as .xlsx or .csv"),
+)
+_EMPTY_FIX = "export the file again with a header row"
+
+
+@dataclass
+class RawChunk:
+    """One slice of an export: values as text, plus the rows the reader had to reject.
+
+    ``frame`` has the file's columns (object dtype: ``str`` or ``None``) and ``__row__`` (int).
+    ``notes`` are remarks about the whole file (e.g. the encoding used) and are set on the first
+    chunk only.
+    """
+
+    frame: pd.DataFrame
+    rejects: list[Reject]
+    columns: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(path: str | Path, mapping: SourceMapping | None = None) -> str:
+    """``mapping.format`` if set, else the format implied by the file extension."""
+    if mapping is not None and mapping.format:
+        return mapping.format
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xls":
+        raise IngestError(
+            str(path),
+            "old binary .xls workbooks are not supported",
+            fix="save it from Excel as .xlsx or .csv",
+        )
+    if suffix not in _EXTENSIONS:
+        raise IngestError(
+            str(path),
+            f"cannot tell the format from the extension {suffix or '(none)'!r}",
+            fix=f"set format = one of {', '.join(FORMATS)} in the mapping",
+        )
+    return _EXTENSIONS[suffix]
+
+
+def read_export(
+    path: str | Path, mapping: SourceMapping, *, chunk_rows: int = 100_000
+) -> Iterator[RawChunk]:
+    """Stream an export as :class:`RawChunk` s of at most ``chunk_rows`` rows.
+
+    The header is checked against the mapping (:func:`check_columns`) before the first chunk.
+    At least one chunk is always yielded, so a header-only file gives one empty chunk.
+    Raises :class:`IngestError` when the file cannot be read at all and
+    :class:`~identity_graph.errors.MappingError` when mapped columns are missing.
+    """
+    if chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    where = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise IngestError(where, "file not found", fix="check the path and the file name")
+    if p.is_dir():
+        raise IngestError(where, "is a directory, not a file", fix="give the export file's path")
+    fmt = detect_format(p, mapping)
+    if p.stat().st_size == 0:
+        raise IngestError(where, "file is empty (0 bytes)", fix=_EMPTY_FIX)
+    reader = {
+        "csv": _read_csv,
+        "xlsx": _read_xlsx,
+        "json": _read_json,
+        "ndjson": _read_ndjson,
+        "parquet": _read_parquet,
+    }[fmt]
+    yield from reader(p, where, mapping, chunk_rows)
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+
+def _frame(
+    columns: Sequence[str], rows: list[Sequence[Any]], nums: list[int], *, blank: bool
+) -> pd.DataFrame:
+    """Build the chunk frame (one object block); ``blank``: empty/whitespace strings → None."""
+    cells = np.empty((len(rows), len(columns)), dtype=object)
+    if rows:
+        cells[:] = rows
+        if blank:
+            flat = cells.reshape(-1)
+            mask = np.fromiter((not v or v.isspace() for v in flat), dtype=bool, count=flat.size)
+            flat[mask] = None
+    frame = pd.DataFrame(cells, columns=list(columns), dtype=object, copy=False)
+    frame[ROW_COLUMN] = np.asarray(nums, dtype=np.int64)
+    return frame
+
+
+class _Batcher:
+    """Collects rows and rejects; emits a RawChunk every ``chunk_rows`` rows."""
+
+    def __init__(self, columns: list[str], chunk_rows: int, notes: list[str], *, blank: bool):
+        self.columns, self.chunk_rows, self.blank = columns, chunk_rows, blank
+        self.rows: list[Sequence[Any]] = []
+        self.nums: list[int] = []
+        self.rejects: list[Reject] = []
+        self.notes: list[str] | None = notes
+        self.emitted = False
+
+    def add(self, row: Sequence[Any], num: int) -> bool:
+        self.rows.append(row)
+        self.nums.append(num)
+        return len(self.rows) >= self.chunk_rows
+
+    def flush(self) -> RawChunk:
+        chunk = RawChunk(
+            frame=_frame(self.columns, self.rows, self.nums, blank=self.blank),
+            rejects=self.rejects,
+            columns=list(self.columns),
+            notes=self.notes or [],
+        )
+        self.rows, self.nums, self.rejects, self.notes = [], [], [], None
+        self.emitted = True
+        return chunk
+
+    def tail(self) -> Iterator[RawChunk]:
+        if self.rows or self.rejects or not self.emitted:
+            yield self.flush()
+
+
+def _clean_header(raw: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """Strip names (and a BOM), name blank cells ``column_N``, make duplicates unique."""
+    columns: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(raw):
+        name = "" if cell is None else str(cell)
+        if i == 0:
+            name = name.lstrip("\ufeff")
+        name = name.strip()
+        if not name:
+            name = f"column_{i + 1}"
+            notes.append(f"header cell {i + 1} is blank; its column is named {name!r}")
+        if name in seen or name == ROW_COLUMN:
+            k = 2
+            while f"{name}_{k}" in seen:
+                k += 1
+            notes.append(
+                f"column {name!r} appears more than once; column {i + 1} is named {name}_{k!r}"
+            )
+            name = f"{name}_{k}"
+        seen.add(name)
+        columns.append(name)
+    return columns, notes
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_REJECT_VALUE else text[: _MAX_REJECT_VALUE - 1] + "…"
+
+
+def _to_text(value: Any) -> str | None:
+    """One cell as text: whole numbers without '.0', dates ISO, booleans 'true'/'false'."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return None if not value or value.isspace() else value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        try:
+            return _to_text(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            return value.hex()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str) if value else None
+    if isinstance(value, list | tuple):
+        return _join(value)
+    return str(value)
+
+
+def _join(values: Sequence[Any]) -> str | None:
+    """Lists of scalars joined with '|'; lists holding objects or lists kept as JSON."""
+    if any(isinstance(v, dict | list | tuple) for v in values):
+        return json.dumps(list(values), ensure_ascii=False, default=str)
+    parts = [t for t in map(_to_text, values) if t is not None]
+    return "|".join(parts) if parts else None
+
+
+# -- encodings ---------------------------------------------------------------------------------
+
+
+def _first_bad_byte(path: Path, encoding: str) -> int | None:
+    """Byte offset of the first byte ``encoding`` cannot decode, or None if the file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                return max(0, offset + exc.start - len(decoder.getstate()[0]))
+            if not block:
+                return None
+            offset += len(block)
+
+
+def _is_utf8(head: bytes) -> bool:
+    """True if ``head`` (possibly cut mid-character) is UTF-8 text."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _guess_encoding(path: Path) -> str | None:
+    for candidate in ("utf-8", "cp1252"):
+        if _first_bad_byte(path, candidate) is None:
+            return candidate
+    return None
+
+
+def _text_encoding(path: Path, where: str, mapping: SourceMapping) -> tuple[str, list[str]]:
+    """The codec to read a text export with, and notes about the choice."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and mapping.encoding == "auto":
+        return "utf-16", [
+            "file is UTF-16 (it starts with a UTF-16 byte-order mark); read as utf-16"
+        ]
+    codec = "auto" if mapping.encoding == "auto" else codecs.lookup(mapping.encoding).name
+    what = next((hint for magic, hint in _MAGIC if head.startswith(magic)), None)
+    wide = codec.startswith(("utf-16", "utf-32"))
+    if b"\x00" in head and not wide and (what or not _is_utf8(head)):
+        raise IngestError(
+            where,
+            "is a binary file, not delimited or JSON text"
+            + (f": it looks like {what}" if what else ""),
+            fix="check that this is the right file; export it again as CSV" if not what else None,
+        )
+    if codec != "auto":
+        return ("utf-8-sig" if codec == "utf-8" else mapping.encoding), []
+    bad = _first_bad_byte(path, "utf-8")
+    if bad is None:
+        return "utf-8-sig", []
+    if _first_bad_byte(path, "cp1252") is None:
+        return "cp1252", [
+            f"file is not UTF-8; read as cp1252 (first non-UTF-8 byte at offset {bad}); "
+            "set encoding in the mapping to silence this"
+        ]
+    raise IngestError(
+        where,
+        f"file is neither UTF-8 nor cp1252 text (first non-UTF-8 byte at offset {bad})",
+        fix="find out the export's character set and set encoding = '<codec>' in the mapping, "
+        "e.g. 'latin-1'",
+    )
+
+
+def _decode_error(
+    where: str,
+    encoding: str,
+    exc: UnicodeDecodeError,
+    row: int | None,
+    column: str | None,
+    path: Path,
+) -> IngestError:
+    guess = _guess_encoding(path)
+    if guess and codecs.lookup(guess).name != codecs.lookup(encoding).name:
+        fix = f"set encoding = '{guess}' in the mapping (or 'auto' to detect it)"
+    else:
+        fix = "set encoding = 'cp1252' in the mapping, or the export's real character set"
+    return IngestError(
+        where,
+        f"bytes are not valid {encoding} ({exc.reason}, byte {exc.object[exc.start : exc.end]!r})"
+        + (" in the header" if row is None and column is not None else ""),
+        row=row,
+        column=column,
+        fix=fix,
+    )
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(65536)
+    lines = [line for line in sample.splitlines() if line.strip()]
+    header = (
+        re.sub(r'"[^"]*"', "", lines[0]) if lines else ""
+    )  # delimiters inside quotes don't count
+    counts = {d: header.count(d) for d in _SNIFF_DELIMITERS}
+    best = max(_SNIFF_DELIMITERS, key=lambda d: counts[d])  # ties: earlier in the tuple wins
+    if counts[best]:
+        return best
+    return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+
+
+def _csv_reader(fh: Any, delimiter: str, mapping: SourceMapping, *, strict: bool) -> Any:
+    return csv.reader(
+        fh, delimiter=delimiter, skipinitialspace=mapping.skip_initial_space, strict=strict
+    )
+
+
+def _locate_csv_bad_bytes(
+    path: Path, encoding: str, delimiter: str, mapping: SourceMapping, columns: list[str]
+) -> tuple[int | None, str | None]:
+    """(data row, column) of the first undecodable byte; row None when it is in the header."""
+    with open(path, encoding=encoding, errors="surrogateescape", newline="") as fh:
+        reader = _csv_reader(fh, delimiter, mapping, strict=False)
+        row = -1  # the header is row 0 here
+        for rec in reader:
+            if row == -1 and not any(c.strip() for c in rec):
+                continue
+            row += 1
+            for i, cell in enumerate(rec):
+                if _SURROGATE.search(cell):
+                    if row == 0:
+                        return None, cell.strip() or f"column_{i + 1}"
+                    return row, columns[i] if i < len(columns) else f"column_{i + 1}"
+    return None, None
+
+
+def _read_csv(
+    path: Path, where: str, mapping: SourceMapping, chunk_rows: int
+) -> Iterator[RawChunk]:
+    encoding, notes = _text_encoding(path, where, mapping)
+    csv.field_size_limit(_FIELD_SIZE_LIMIT)
+    delimiter = mapping.delimiter or _sniff_delimiter(path, encoding)
+    columns: list[str] = []
+    try:
+        with open(path, encoding=encoding, errors="strict", newline="") as fh:
+            reader = _csv_reader(fh, delimiter, mapping, strict=True)
+            header: list[str] | None = None
+            try:
+                for rec in reader:
+                    if any(c.strip() for c in rec):
+                        header = rec
+                        break
+            except csv.Error as exc:
+                raise IngestError(
+                    where, f"the header row cannot be parsed ({exc})", fix=_EMPTY_FIX
+                ) from None
+            if header is None:
+                raise IngestError(where, "file is empty: there is no header row", fix=_EMPTY_FIX)
+            columns, header_notes = _clean_header(header)
+            notes += header_notes
+            check_columns(mapping, columns, where)
+            yield from _csv_rows(reader, where, columns, delimiter, chunk_rows, notes)
+    except UnicodeDecodeError as exc:
+        row, column = _locate_csv_bad_bytes(path, encoding, delimiter, mapping, columns)
+        raise _decode_error(where, encoding, exc, row, column, path) from None
+
+
+def _csv_rows(
+    reader: Any, where: str, columns: list[str], delimiter: str, chunk_rows: int, notes: list[str]
+) -> Iterator[RawChunk]:
+    width = len(columns)
+    batch = _Batcher(columns, chunk_rows, notes, blank=True)
+    n = 0
+    done = False
+    while not done:
+        try:
+            rows, nums = batch.rows, batch.nums
+            for rec in reader:
+                n += 1
+                if len(rec) == width:
+                    rows.append(rec)
+                    nums.append(n)
+                    if len(rows) >= chunk_rows:
+                        yield batch.flush()
+                        rows, nums = batch.rows, batch.nums
+                elif rec:
+                    batch.rejects.append(_ragged(where, n, rec, width, delimiter))
+            done = True
+        except csv.Error as exc:
+            n += 1
+            if "unexpected end of data" in str(exc):
+                reason = (
+                    "a quoted value that starts on this row is never closed, so the rest of the "
+                    'file was read into it; close the quote (") or escape it as ""'
+                )
+            else:
+                reason = f'row cannot be parsed as CSV ({exc}); a stray quote (")?'
+            batch.rejects.append(Reject(where, n, None, reason))
+    yield from batch.tail()
+
+
+def _ragged(where: str, n: int, rec: list[str], width: int, delimiter: str) -> Reject:
+    reason = f"row has {len(rec)} fields but the header has {width}"
+    if len(rec) > width and not any(c.strip() for c in rec[width:]):
+        reason += " (the extra fields are empty: a trailing delimiter?)"
+    elif len(rec) > width:
+        reason += f" (an unquoted {delimiter!r} inside a value?)"
+    else:
+        reason += " (a missing delimiter, or a line break inside an unquoted value?)"
+    return Reject(where, n, None, reason, value=_clip(delimiter.join(rec)))
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _read_xlsx(
+    path: Path, where: str, mapping: SourceMapping, chunk_rows: int
+) -> Iterator[RawChunk]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise IngestError(
+                where,
+                f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                fix="open it in Excel and save it again as .xlsx (or export CSV)",
+            ) from None
+    notes += [f"workbook warning: {w.message}" for w in caught]
+    try:
+        if mapping.sheet is not None:
+            if mapping.sheet not in wb.sheetnames:
+                hit = suggest(mapping.sheet, wb.sheetnames)
+                raise IngestError(
+                    where,
+                    f"sheet {mapping.sheet!r} not found; the workbook has sheets: "
+                    + ", ".join(repr(s) for s in wb.sheetnames),
+                    fix=f"set sheet = {(hit or wb.sheetnames)[0]!r} in the mapping",
+                )
+            ws = wb[mapping.sheet]
+        else:
+            ws = wb.worksheets[0]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # stored dimensions are often wrong; read to the real end
+        rows = ws.iter_rows(values_only=True)
+        header_at = 0
+        header: list[Any] | None = None
+        for values in rows:
+            header_at += 1
+            if any(_to_text(v) is not None for v in values):
+                header = list(values)
+                break
+        if header is None:
+            raise IngestError(
+                where, "workbook sheet is empty: there is no header row", fix=_EMPTY_FIX
+            )
+        while header and _to_text(header[-1]) is None:
+            header.pop()
+        columns, header_notes = _clean_header([_to_text(v) for v in header])
+        notes += header_notes
+        check_columns(mapping, columns, where)
+        width = len(columns)
+        batch = _Batcher(columns, chunk_rows, notes, blank=False)
+        for sheet_row, values in enumerate(rows, header_at + 1):
+            cells = [_to_text(v) for v in values]
+            if not any(c is not None for c in cells):
+                continue
+            n = sheet_row - header_at
+            if len(cells) > width:
+                extra = [c for c in cells[width:] if c is not None]
+                if extra:
+                    batch.rejects.append(
+                        Reject(
+                            where,
+                            n,
+                            None,
+                            f"row has values beyond the last header column ({width} columns); "
+                            "give those columns a header or delete the values",
+                            value=_clip(" | ".join(c or "" for c in cells)),
+                        )
+                    )
+                    continue
+                cells = cells[:width]
+            elif len(cells) < width:
+                cells.extend([None] * (width - len(cells)))
+            if batch.add(cells, n):
+                yield batch.flush()
+        yield from batch.tail()
+    finally:
+        wb.close()
+
+
+# -- JSON / NDJSON -----------------------------------------------------------------------------
+
+
+def _flatten(
+    obj: dict[str, Any], prefix: str = "", out: dict[str, str | None] | None = None
+) -> dict[str, str | None]:
+    """Nested objects become dotted keys ("address.line1"); values become text."""
+    out = {} if out is None else out
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, f"{name}.", out)
+        else:
+            out[ROW_COLUMN + "_source" if name == ROW_COLUMN else name] = _to_text(value)
+    return out
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def _records_from_document(
+    data: Any, where: str, record_path: str | None
+) -> tuple[list[Any], list[str]]:
+    if isinstance(data, list):
+        if record_path:
+            raise IngestError(
+                where,
+                f"record_path = {record_path!r} is set but the document is a list, not an object",
+                fix="remove record_path from the mapping",
+            )
+        return data, []
+    if not isinstance(data, dict):
+        raise IngestError(
+            where,
+            f"the JSON document is {_kind(data)}, not a list of records",
+            fix="export a list of objects, or an object holding one (set record_path)",
+        )
+    if record_path:
+        node: Any = data
+        walked: list[str] = []
+        for part in record_path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                keys = list(node) if isinstance(node, dict) else []
+                hit = suggest(part, keys)
+                at = ".".join(walked) or "the top level"
+                raise IngestError(
+                    where,
+                    f"record_path {record_path!r}: no key {part!r} at {at}; keys there: "
+                    + (", ".join(repr(k) for k in keys[:30]) or "(none)"),
+                    fix=(f"did you mean {hit[0]!r}? " if hit else "")
+                    + "fix record_path in the mapping",
+                )
+            node = node[part]
+            walked.append(part)
+        if not isinstance(node, list):
+            raise IngestError(
+                where,
+                f"record_path {record_path!r} holds {_kind(node)}, not a list of records",
+                fix="point record_path at the list of objects",
+            )
+        return node, []
+    lists = [k for k, v in data.items() if isinstance(v, list)]
+    if len(lists) == 1:
+        return data[lists[0]], [f"records read from the list under key {lists[0]!r}"]
+    if not lists:
+        raise IngestError(
+            where,
+            "the JSON document is an object with no list of records in it",
+            fix="set record_path = 'dotted.key' in the mapping to the list of objects",
+        )
+    raise IngestError(
+        where,
+        "the JSON object has several lists: " + ", ".join(repr(k) for k in lists),
+        fix=f"set record_path = {lists[0]!r} (or another) in the mapping",
+    )
+
+
+def _not_object(where: str, n: int, item: Any, what: str) -> Reject:
+    return Reject(
+        where,
+        n,
+        None,
+        f"{what} is {_kind(item)}, not a JSON object",
+        value=_clip(json.dumps(item, ensure_ascii=False, default=str)),
+    )
+
+
+def _emit_records(
+    records: Iterable[tuple[int, Any]],
+    where: str,
+    columns: list[str],
+    chunk_rows: int,
+    notes: list[str],
+    what: str,
+) -> Iterator[RawChunk]:
+    batch = _Batcher(columns, chunk_rows, notes, blank=False)
+    for n, item in records:
+        if isinstance(item, Reject):
+            batch.rejects.append(item)
+        elif not isinstance(item, dict):
+            batch.rejects.append(_not_object(where, n, item, what))
+        else:
+            flat = _flatten(item)
+            if batch.add([flat.get(c) for c in columns], n):
+                yield batch.flush()
+    yield from batch.tail()
+
+
+def _columns_of(records: Iterable[tuple[int, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for _, item in records:
+        if isinstance(item, dict):
+            seen.update(dict.fromkeys(_flatten(item)))
+    return list(seen)
+
+
+def _read_json(
+    path: Path, where: str, mapping: SourceMapping, chunk_rows: int
+) -> Iterator[RawChunk]:
+    encoding, notes = _text_encoding(path, where, mapping)
+    try:
+        with open(path, encoding=encoding) as fh:
+            data = json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(where, encoding, exc, None, None, path) from None
+    except json.JSONDecodeError as exc:
+        raise IngestError(
+            where,
+            f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            fix="fix the document there, or export it again",
+        ) from None
+    except RecursionError:
+        raise IngestError(
+            where, "JSON nesting is too deep to read", fix="flatten the export"
+        ) from None
+    items, found = _records_from_document(data, where, mapping.record_path)
+    notes += found
+    del data
+
+    def numbered() -> Iterator[tuple[int, Any]]:
+        return enumerate(items, 1)
+
+    columns = _columns_of(numbered())
+    if columns:  # no objects at all: nothing to check, and no rows to read
+        check_columns(mapping, columns, where)
+    yield from _emit_records(numbered(), where, columns, chunk_rows, notes, "item")
+
+
+def _ndjson_lines(
+    path: Path, where: str, encoding: str, *, rejects: bool
+) -> Iterator[tuple[int, Any]]:
+    with open(path, encoding=encoding) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                if rejects:
+                    yield (
+                        n,
+                        Reject(
+                            where,
+                            n,
+                            None,
+                            f"line is not valid JSON ({exc.msg} at column {exc.colno})",
+                            value=_clip(line.rstrip("\r\n")),
+                        ),
+                    )
+                continue
+            except RecursionError:
+                if rejects:
+                    yield n, Reject(where, n, None, "line is nested too deeply to read")
+                continue
+            yield n, obj
+
+
+def _locate_line(path: Path, encoding: str) -> int | None:
+    with open(path, encoding=encoding, errors="surrogateescape") as fh:
+        for n, line in enumerate(fh, 1):
+            if _SURROGATE.search(line):
+                return n
+    return None
+
+
+def _read_ndjson(
+    path: Path, where: str, mapping: SourceMapping, chunk_rows: int
+) -> Iterator[RawChunk]:
+    encoding, notes = _text_encoding(path, where, mapping)
+    try:
+        # Two streamed passes: the first finds every key (objects may omit keys), the second reads.
+        lines = 0
+        seen: dict[str, None] = {}
+        for _, item in _ndjson_lines(path, where, encoding, rejects=False):
+            lines += 1
+            if isinstance(item, dict):
+                seen.update(dict.fromkeys(_flatten(item)))
+        if not lines:
+            with open(path, encoding=encoding) as fh:
+                if not any(line.strip() for line in fh):
+                    raise IngestError(where, "file is empty: no JSON lines", fix=_EMPTY_FIX)
+        columns = list(seen)
+        if columns:  # no objects at all: nothing to check, and no rows to read
+            check_columns(mapping, columns, where)
+        yield from _emit_records(
+            _ndjson_lines(path, where, encoding, rejects=True),
+            where,
+            columns,
+            chunk_rows,
+            notes,
+            "line",
+        )
+    except UnicodeDecodeError as exc:
+        line = _locate_line(path, encoding)
+        raise _decode_error(where, encoding, exc, line, None, path) from None
+
+
+# -- Parquet -----------------------------------------------------------------------------------
+
+
+def _flat_table(table: Any) -> Any:
+    import pyarrow as pa
+
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _read_parquet(
+    path: Path, where: str, mapping: SourceMapping, chunk_rows: int
+) -> Iterator[RawChunk]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fix = "export the Parquet file again; it is damaged or not Parquet"
+    try:
+        pf = pq.ParquetFile(path)
+        columns = _flat_table(pf.schema_arrow.empty_table()).column_names
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise IngestError(where, f"is not a readable Parquet file ({exc})", fix=fix) from None
+    columns, notes = _clean_header(columns)
+    check_columns(mapping, columns, where)
+    batch = _Batcher(columns, chunk_rows, notes, blank=False)
+    n = 0
+    try:
+        for record_batch in pf.iter_batches(batch_size=chunk_rows):
+            table = _flat_table(pa.Table.from_batches([record_batch]))
+            cols = [
+                [_to_text(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)
+            ]
+            for row in zip(*cols, strict=True):
+                n += 1
+                if batch.add(row, n):
+                    yield batch.flush()
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError(
+            where, f"Parquet data cannot be read after row {n} ({exc})", fix=fix
+        ) from None
+    yield from batch.tail()

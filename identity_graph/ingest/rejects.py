@@ -1,0 +1,61 @@
+"""The rejects file: one CSV row per row (or value) the pipeline could not use, with where and why.
+
+>>> import tempfile, os
+>>> from identity_graph.types import Reject
+>>> path = os.path.join(tempfile.mkdtemp(), "rejects.csv")
+>>> write_rejects([Reject("a.csv", 3, None, "row has 2 fields, the header has 3")], path)
+1
+>>> read_rejects(path)[0].row
+3
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from identity_graph.types import Reject
+
+__all__ = ["REJECT_COLUMNS", "MAX_VALUE_CHARS", "write_rejects", "read_rejects"]
+
+REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "column", "reason", "action", "value")
+#: Values longer than this are cut (ending in "…") so a rejects file stays readable.
+MAX_VALUE_CHARS = 200
+
+
+def _clip(value: str | None) -> str:
+    if value is None:
+        return ""
+    if len(value) > MAX_VALUE_CHARS:
+        return value[: MAX_VALUE_CHARS - 1] + "…"
+    return value
+
+
+def write_rejects(rejects: Iterable[Reject], path: str | Path) -> int:
+    """Write ``rejects`` as CSV (header always written); return how many were written."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REJECT_COLUMNS)
+        for r in rejects:
+            writer.writerow([r.file, r.row, r.column or "", r.reason, r.action, _clip(r.value)])
+            count += 1
+    return count
+
+
+def read_rejects(path: str | Path) -> list[Reject]:
+    """Read a file written by :func:`write_rejects` (empty column/value cells become None)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return [
+            Reject(
+                file=rec["file"],
+                row=int(rec["row"]),
+                column=rec["column"] or None,
+                reason=rec["reason"],
+                action="value dropped" if rec["action"] == "value dropped" else "row rejected",
+                value=rec["value"] or None,
+            )
+            for rec in reader
+        ]

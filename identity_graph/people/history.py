@@ -1,0 +1,53 @@
+"""Address history: every address a person has been recorded at, with first/last seen dates
+and the sources that say so; the current address is the one seen most recently.
+
+An address is identified by its ``address_key`` (flat, house, street, postcode) or, where the
+standardiser could not build one, by its normalised line and postcode. Dates come from each
+record's ``record_date``. The current address is the latest ``last_seen``; ties go to the
+more trusted source, then to the address more sources agree on.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["address_history"]
+
+
+def address_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (person, address) from records carrying ``person_id``.
+
+    Columns: person_id, address_key, address, postcode, first_seen, last_seen, sources
+    (comma-separated), records, is_current.
+    """
+    f = frame[["person_id", "address_key", "address", "postcode", "record_date", "source", "trust"]].copy()
+    has = f["address_key"].notna() | f["address"].notna() | f["postcode"].notna()
+    f = f[has]
+    cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
+            "sources", "records", "is_current"]
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    fallback = f["address"].fillna("").astype(str) + "|" + f["postcode"].fillna("").astype(str)
+    f["key"] = f["address_key"].where(f["address_key"].notna(), "~" + fallback)
+    f = f.sort_values(["person_id", "key", "record_date", "trust"], na_position="first", kind="stable")
+    g = f.groupby(["person_id", "key"], sort=True)
+    out = g.agg(
+        address_key=("address_key", "first"),
+        address=("address", "last"),
+        postcode=("postcode", "last"),
+        first_seen=("record_date", "min"),
+        last_seen=("record_date", "max"),
+        sources=("source", lambda s: ",".join(sorted(set(s)))),
+        records=("source", "size"),
+        trust=("trust", "max"),
+    ).reset_index()
+    out["n_sources"] = out["sources"].str.count(",") + 1
+    out["_last"] = out["last_seen"].fillna("")
+    out = out.sort_values(
+        ["person_id", "_last", "trust", "n_sources", "key"],
+        ascending=[True, False, False, False, True],
+        kind="stable",
+    )
+    out["is_current"] = ~out.duplicated("person_id")
+    out = out.astype(object).where(out.notna(), None)
+    return out[cols].reset_index(drop=True)

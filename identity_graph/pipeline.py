@@ -1,0 +1,324 @@
+"""The resolve pipeline over a canonical record frame: block → compare → score → cluster → people.
+
+Pure computation: it reads a frame and returns a ``Resolution`` for a store to persist. Memory is
+dominated by one int32/float32 triple per candidate pair; comparisons run chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .block.pairs import Blocker
+from .cluster.components import cluster_records
+from .cluster.stable_ids import assign_stable_ids
+from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
+from .people.golden import golden_records
+from .people.history import address_history
+from .score.model import Model, probability
+from .score.training import (
+    build_model,
+    estimate_m_sessions,
+    estimate_prior,
+    estimate_u,
+    rule_comparisons,
+    tf_adjustments,
+)
+from .settings import BlockingRule, ComparisonSpec, Settings
+from .standardise.placeholders import find_placeholders
+from .store.contract import Resolution
+
+__all__ = ["prepare_frame", "run_pipeline", "PipelineResult", "Progress"]
+
+Progress = Callable[[str, int, int], None]
+
+#: columns checked for placeholder values, with the owner key that makes sharing implausible
+PLACEHOLDER_COLUMNS = {
+    "dob": ("given_name", "family_name"),
+    "phones": ("given_name", "family_name", "dob"),
+    "emails": ("given_name", "family_name", "dob"),
+    "address_key": ("given_name", "family_name", "dob"),
+}
+PLACEHOLDER_LIMITS = {"dob": 40, "phones": 12, "emails": 8, "address_key": 40}
+PLACEHOLDER_KINDS = {"dob": "dob", "phones": "phone", "emails": "email"}
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
+    parts = [frame[c].astype(object).where(frame[c].notna(), "") .astype(str) for c in cols]
+    key = parts[0]
+    for p in parts[1:]:
+        key = key + "|" + p
+    empty = key.str.replace("|", "", regex=False) == ""
+    return key.where(~empty, None)
+
+
+def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Working copy of the records: extra ``[compare]`` fields as ``x_`` columns, placeholder
+    values removed. Returns (frame, placeholders found per column)."""
+    frame = records.sort_values("record_id", ignore_index=True).copy()
+    if compare_methods:
+        extras = frame["extra"].map(lambda s: json.loads(s) if s else {})
+        for name in sorted(compare_methods):
+            vals = extras.map(lambda d, n=name: d.get(n))
+            frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
+    found: dict[str, list[str]] = {}
+    for col, owner_cols in PLACEHOLDER_COLUMNS.items():
+        if col not in frame.columns or not frame[col].notna().any():
+            continue
+        owners = _owner(frame, owner_cols)
+        ph = find_placeholders(frame[col], owners, max_owners=PLACEHOLDER_LIMITS[col], kind=PLACEHOLDER_KINDS.get(col))
+        if ph:
+            found[col] = sorted(ph)
+            s = frame[col].astype(object)
+            if col in ("phones", "emails"):
+                def strip(v: object, ph: set[str] = ph) -> object:
+                    if v is None:
+                        return None
+                    kept = [x for x in str(v).split("|") if x not in ph]
+                    return "|".join(kept) if kept else None
+
+                frame[col] = s.map(strip)
+            else:
+                frame[col] = s.where(~s.isin(ph), None)
+    return frame, found
+
+
+def effective_settings(settings: Settings, compare_methods: dict[str, str]) -> Settings:
+    """Add one comparison per extra field (and a blocking rule per exact extra field)."""
+    comps = list(settings.comparisons)
+    rules = list(settings.blocking_rules)
+    have = {c.name for c in comps}
+    for name, method in sorted(compare_methods.items()):
+        cname = f"x_{name}"
+        if cname in have:
+            continue
+        comps.append(ComparisonSpec(cname, "fuzzy" if method == "fuzzy" else "exact", cname))
+        if method == "exact":
+            rules.append(BlockingRule(cname, (cname,), max_block=50))
+    return replace(settings, comparisons=comps, blocking_rules=rules)
+
+
+@dataclass
+class PipelineResult:
+    resolution: Resolution
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _sample_indices(n: int, k: int, seed: int) -> np.ndarray:
+    if n <= k:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=k, replace=False))
+
+
+def train(
+    comps: list[Comparison],
+    n_records: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    rule: np.ndarray,
+    settings: Settings,
+) -> Model:
+    """u from random pairs; m by one EM session per blocking rule; λ over all candidates."""
+    u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
+    names = [c.name for c in comps]
+    per_rule = max(settings.em_sample_pairs // max(len(settings.blocking_rules), 1), 20_000)
+    sessions = []
+    for i, r in enumerate(settings.blocking_rules):
+        sel = np.flatnonzero(rule == i)
+        if len(sel) == 0:
+            continue
+        sel = sel[_sample_indices(len(sel), per_rule, settings.seed + 1 + i)]
+        sessions.append((comparison_levels(comps, a[sel], b[sel]), rule_comparisons(r.keys, names)))
+    m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
+    idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
+    lam = estimate_prior(comparison_levels(comps, a[idx], b[idx]), m, u)
+    return build_model(
+        comps, u, m, lam, trained_on_pairs=int(sum(len(s[0]) for s in sessions)), em_iterations=iters, converged=conv
+    )
+
+
+def run_pipeline(
+    records: pd.DataFrame,
+    *,
+    settings: Settings,
+    compare_methods: dict[str, str],
+    previous: pd.DataFrame,
+    persons_meta: pd.DataFrame,
+    progress: Progress = _noop,
+    model: Model | None = None,
+) -> PipelineResult:
+    t0 = time.perf_counter()
+    started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    timings: dict[str, float] = {}
+    frame, placeholders = prepare_frame(records, compare_methods)
+    settings = effective_settings(settings, compare_methods)
+    n = len(frame)
+    timings["prepare"] = time.perf_counter() - t0
+
+    # block ------------------------------------------------------------------------------------
+    t = time.perf_counter()
+    blocker = Blocker(frame, settings.blocking_rules, settings.max_pairs_per_rule)
+    diags = blocker.prepare()
+    total = blocker.total_possible()
+    pa, pb, pr, done = [], [], [], 0
+    for chunk in blocker.pairs(settings.chunk_pairs):
+        pa.append(chunk.a)
+        pb.append(chunk.b)
+        pr.append(np.full(len(chunk.a), chunk.rule, dtype=np.int16))
+        done += len(chunk.a)
+        progress("block", done, total)
+    blocker.close()
+    a = np.concatenate(pa) if pa else np.zeros(0, np.int32)
+    b = np.concatenate(pb) if pb else np.zeros(0, np.int32)
+    rule = np.concatenate(pr) if pr else np.zeros(0, np.int16)
+    del pa, pb, pr
+    timings["block"] = time.perf_counter() - t
+
+    # train ------------------------------------------------------------------------------------
+    t = time.perf_counter()
+    ctx = CompareContext(frame)
+    comps = build_comparisons(settings.comparisons, ctx)
+    if model is None:
+        model = train(comps, n, a, b, rule, settings)
+    else:  # replaying a saved model: keep the comparisons it knows, in its order
+        by_name = {c.name: c for c in comps}
+        comps = [by_name[c.name] for c in model.comparisons if c.name in by_name]
+    timings["train"] = time.perf_counter() - t
+
+    # score ------------------------------------------------------------------------------------
+    t = time.perf_counter()
+    weight = np.empty(len(a), dtype=np.float32)
+    conflict = np.zeros(len(a), dtype=bool)
+    keep_mask = np.zeros(len(a), dtype=bool)
+    keep_levels: list[np.ndarray] = []
+    related = np.zeros(len(a), dtype=bool)
+    names = [c.name for c in comps]
+    addr_k = names.index("address") if "address" in names else None
+    phone_k = names.index("phone") if "phone" in names else None
+    step = settings.chunk_pairs
+    p_floor = settings.possible_threshold
+    for s in range(0, len(a), step):
+        ia, ib = a[s : s + step], b[s : s + step]
+        lv = comparison_levels(comps, ia, ib)
+        w = model.score(lv, tf_adjustments(comps, model, ia, ib, lv))
+        weight[s : s + step] = w
+        conflict[s : s + step] = model.conflicts(lv)
+        p = probability(w)
+        rel = np.zeros(len(ia), dtype=bool)
+        if addr_k is not None:
+            rel |= lv[:, addr_k] == 1
+        if phone_k is not None:
+            rel |= lv[:, phone_k] == 1
+        rel &= p < p_floor
+        keep = (p >= p_floor) | rel
+        related[s : s + step] = rel
+        keep_mask[s : s + step] = keep
+        keep_levels.append(lv[keep])
+        progress("score", min(s + step, len(a)), len(a))
+    timings["score"] = time.perf_counter() - t
+
+    # cluster ----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    prob = probability(weight).astype(np.float32)
+    cl = cluster_records(
+        n,
+        a,
+        b,
+        prob,
+        conflict,
+        match_threshold=settings.match_threshold,
+        possible_threshold=settings.possible_threshold,
+        link_threshold=settings.cluster_link_threshold,
+    )
+    labels = pd.Series(cl.labels)
+    ids = assign_stable_ids(frame["record_id"], labels, previous, persons_meta)
+    timings["cluster"] = time.perf_counter() - t
+
+    # people -----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    recs = records.sort_values("record_id", ignore_index=True)
+    recs = recs.assign(person_id=ids.assignment["person_id"].to_numpy())
+    hist = address_history(recs)
+    current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
+    golden = golden_records(recs, current)
+    review = pd.Series(cl.review).groupby(ids.assignment["person_id"].to_numpy()).any()
+    sizes = ids.assignment.groupby("person_id").size()
+    persons = golden.assign(
+        size=golden["person_id"].map(sizes).astype(int),
+        review=golden["person_id"].map(review).fillna(False).astype(bool),
+        created_run=golden["person_id"].map(ids.created_run),
+    )
+    timings["people"] = time.perf_counter() - t
+
+    # edges ------------------------------------------------------------------------------------
+    rid = frame["record_id"].to_numpy(dtype=object)
+    ka, kb = a[keep_mask], b[keep_mask]
+    kp = prob[keep_mask]
+    tier = np.where(
+        related[keep_mask], "related", np.where(kp >= settings.match_threshold, "match", "possible")
+    )
+    lv_all = np.concatenate(keep_levels) if keep_levels else np.zeros((0, len(comps)), np.int8)
+    edges = pd.DataFrame(
+        {
+            "record_a": rid[ka],
+            "record_b": rid[kb],
+            "weight": weight[keep_mask].astype(float),
+            "probability": kp.astype(float),
+            "tier": tier,
+            "levels": [",".join(map(str, row)) for row in lv_all.tolist()],
+        }
+    )
+    tf_rows = []
+    for c in comps:
+        col = c.tf_column()
+        if col is not None:
+            tf_rows.append(pd.DataFrame({"column": c.spec.column, "value": col.values, "tf": col.tf()}))
+    tfs = pd.concat(tf_rows, ignore_index=True) if tf_rows else pd.DataFrame(columns=["column", "value", "tf"])
+
+    counts = {
+        "records": n,
+        "candidate_pairs": int(len(a)),
+        "match_edges": int((tier == "match").sum()),
+        "possible_edges": int((tier == "possible").sum()),
+        "related_edges": int((tier == "related").sum()),
+        "people": int(len(persons)),
+        "components": cl.components,
+        "suspicious_components": cl.suspicious,
+        "split_components": cl.split,
+        "flagged_for_review": int(persons["review"].sum()),
+        "events": ids.events["event"].value_counts().to_dict(),
+    }
+    report = {
+        "started": started,
+        **counts,
+        "blocking": [d.to_dict() for d in diags],
+        "placeholders": {k: len(v) for k, v in placeholders.items()},
+        "placeholder_values": placeholders,
+        "model": {"prior": model.prior, "em_iterations": model.em_iterations, "converged": model.converged},
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    res = Resolution(
+        settings_json=settings.to_json(),
+        model_json=model.to_json(),
+        report=report,
+        assignment=ids.assignment,
+        persons=persons,
+        retired=ids.retired,
+        events=ids.events,
+        edges=edges,
+        address_history=hist,
+        term_frequencies=tfs,
+    )
+    return PipelineResult(res, report)

@@ -1,0 +1,123 @@
+"""Fellegi-Sunter match weights: the trained model, as data that round-trips to JSON.
+
+For comparison k at level l, the match weight is ``log2(m[k][l] / u[k][l])`` where m is the
+probability of that level among true matches and u among non-matches. Level 0 ("missing") has
+weight 0. A pair's total weight adds the prior ``log2(λ / (1 - λ))`` and, for the exact level of
+term-frequency adjusted comparisons, ``log2(u_exact / tf(value))``: agreeing on "wojciechowski"
+counts more than agreeing on "smith". The match probability is ``2^W / (1 + 2^W)``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["ComparisonWeights", "Model", "probability", "DETERMINISTIC_WEIGHT"]
+
+#: weight given to a pair that agrees on a strong identifier (or that conflicts: the negative)
+DETERMINISTIC_WEIGHT = 30.0
+#: term-frequency adjustments are clamped to this many bits either way
+TF_CLAMP = 10.0
+#: floor for a value's relative frequency (a value seen once in a small dataset)
+TF_MIN = 1e-7
+
+
+@dataclass
+class ComparisonWeights:
+    name: str
+    kind: str
+    column: str
+    labels: list[str]
+    m: list[float]
+    u: list[float]
+    tf_adjust: bool = False
+    tf_level: int = 1
+    keep_apart: bool = False
+
+    def weights(self) -> np.ndarray:
+        m = np.asarray(self.m, dtype=np.float64)
+        u = np.asarray(self.u, dtype=np.float64)
+        w = np.log2(np.maximum(m, 1e-12) / np.maximum(u, 1e-12))
+        w[0] = 0.0
+        return w
+
+
+@dataclass
+class Model:
+    prior: float  # λ: probability that a random candidate... record pair is a match
+    comparisons: list[ComparisonWeights]
+    trained_on_pairs: int = 0
+    em_iterations: int = 0
+    converged: bool = False
+
+    @property
+    def prior_weight(self) -> float:
+        lam = min(max(self.prior, 1e-12), 1 - 1e-12)
+        return float(np.log2(lam / (1 - lam)))
+
+    def level_weights(self) -> list[np.ndarray]:
+        return [c.weights() for c in self.comparisons]
+
+    def score(
+        self,
+        levels: np.ndarray,
+        tf_adjustments: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Total match weight of each pair (float32) from its (n, k) level matrix."""
+        w = np.full(len(levels), self.prior_weight, dtype=np.float64)
+        for k, lw in enumerate(self.level_weights()):
+            w += lw[levels[:, k]]
+        if tf_adjustments is not None:
+            w += tf_adjustments
+        strong = [k for k, c in enumerate(self.comparisons) if c.keep_apart]
+        if strong:
+            agree = np.zeros(len(levels), dtype=bool)
+            conflict = np.zeros(len(levels), dtype=bool)
+            for k in strong:
+                agree |= levels[:, k] == 1
+                conflict |= levels[:, k] == len(self.comparisons[k].labels) - 1
+            w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
+            w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
+        return w.astype(np.float32)
+
+    def conflicts(self, levels: np.ndarray) -> np.ndarray:
+        """Pairs that disagree on a strong identifier: keep-apart evidence for clustering."""
+        out = np.zeros(len(levels), dtype=bool)
+        for k, c in enumerate(self.comparisons):
+            if c.keep_apart:
+                out |= levels[:, k] == len(c.labels) - 1
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Model:
+        comps = [ComparisonWeights(**c) for c in d["comparisons"]]
+        return cls(
+            prior=float(d["prior"]),
+            comparisons=comps,
+            trained_on_pairs=int(d.get("trained_on_pairs", 0)),
+            em_iterations=int(d.get("em_iterations", 0)),
+            converged=bool(d.get("converged", False)),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        return cls.from_dict(json.loads(text))
+
+
+def probability(weight: np.ndarray | float) -> np.ndarray:
+    """Match probability from match weight (bits)."""
+    w = np.clip(np.asarray(weight, dtype=np.float64), -60, 60)
+    return 1.0 / (1.0 + np.exp2(-w))
+
+
+def weight_for_probability(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(np.log2(p / (1 - p)))

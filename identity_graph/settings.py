@@ -1,0 +1,177 @@
+"""Settings for a resolve run: the model as data.
+
+Blocking rules and comparisons are plain dataclasses that round-trip to JSON, so a saved run
+(``runs.settings_json`` in the store) replays exactly. ``default_settings()`` is what ``idgraph
+resolve`` uses unless a settings file is given.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ModelError
+
+__all__ = [
+    "BlockingRule",
+    "ComparisonSpec",
+    "Settings",
+    "default_settings",
+    "COMPARISON_KINDS",
+]
+
+#: The comparison kinds the compare stage knows how to compute (see compare/library.py).
+COMPARISON_KINDS = (
+    "given_name",
+    "family_name",
+    "dob",
+    "postcode",
+    "address",
+    "phone",
+    "email",
+    "gender",
+    "exact",  # strong or plain identifiers: nhs_number, ni_number, uprn, extra exact fields
+    "fuzzy",  # extra fuzzy fields (e.g. vehicle_reg)
+)
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Candidate pairs are record pairs equal on every key (all non-null).
+
+    Keys are columns of the blocking-key frame built by ``block.keys.blocking_keys``:
+    canonical columns plus derived ones (``given_initial``, ``dob_year``, ``phone``, ``email`` …).
+    ``max_block`` skips key values shared by more records than that (placeholders, hostels),
+    recording them in the diagnostic instead of generating n² pairs.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    max_block: int = 400
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BlockingRule:
+        return cls(name=d["name"], keys=tuple(d["keys"]), max_block=int(d.get("max_block", 400)))
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One field comparison: which column(s), which kind of similarity levels, TF adjustment."""
+
+    name: str
+    kind: str
+    column: str
+    tf_adjust: bool = False
+    #: strong identifiers: a disagreement is keep-apart evidence for clustering
+    keep_apart: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ComparisonSpec:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class Settings:
+    blocking_rules: list[BlockingRule]
+    comparisons: list[ComparisonSpec]
+    #: match probability at or above which a pair is a match edge
+    match_threshold: float = 0.95
+    #: at or above which (and below match) a pair is a possible match
+    possible_threshold: float = 0.5
+    #: guard: a single rule generating more pairs than this raises BlockingExplosionError
+    max_pairs_per_rule: int = 60_000_000
+    #: number of random record pairs used to estimate u probabilities
+    u_sample_pairs: int = 2_000_000
+    #: candidate pairs sampled for EM estimation of m probabilities and the prior
+    em_sample_pairs: int = 3_000_000
+    em_max_iterations: int = 40
+    #: clustering: mean match probability over the observed pairs between two groups
+    #: required to merge them when splitting a suspicious component
+    cluster_link_threshold: float = 0.5
+    seed: int = 42
+    chunk_pairs: int = 2_000_000
+    mode: Literal["dedupe"] = "dedupe"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["blocking_rules"] = [asdict(r) | {"keys": list(r.keys)} for r in self.blocking_rules]
+        d["comparisons"] = [asdict(c) for c in self.comparisons]
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Settings:
+        try:
+            rules = [BlockingRule.from_dict(r) for r in d["blocking_rules"]]
+            comps = [ComparisonSpec.from_dict(c) for c in d["comparisons"]]
+        except (KeyError, TypeError) as exc:
+            raise ModelError(
+                f"settings are missing {exc}; start from `idgraph resolve --print-settings`"
+            ) from exc
+        bad = [c.kind for c in comps if c.kind not in COMPARISON_KINDS]
+        if bad:
+            raise ModelError(f"unknown comparison kind(s) {bad}; valid: {list(COMPARISON_KINDS)}")
+        known = {f.name for f in fields(cls)} - {"blocking_rules", "comparisons"}
+        rest = {k: v for k, v in d.items() if k in known}
+        return cls(blocking_rules=rules, comparisons=comps, **rest)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Settings:
+        p = Path(path)
+        try:
+            return cls.from_json(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelError(f"settings file {p} not found") from exc
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"settings file {p} is not valid JSON: {exc}") from exc
+
+
+def default_settings() -> Settings:
+    """The engine's default model: UK council records.
+
+    Comparisons whose column is empty in the loaded data are dropped at run time, and every
+    ``[compare]`` field of a mapping adds one comparison (``x_<name>``).
+    """
+    rules = [
+        BlockingRule("nhs_number", ("nhs_number",)),
+        BlockingRule("ni_number", ("ni_number",)),
+        BlockingRule("phone", ("phone",), max_block=60),
+        BlockingRule("email", ("email",), max_block=30),
+        BlockingRule("dob+family_phonetic", ("dob", "family_phonetic")),
+        BlockingRule("dob+given_canonical", ("dob", "given_canonical")),
+        BlockingRule("dob+postcode_district", ("dob", "postcode_district")),
+        BlockingRule("postcode+given_initial", ("postcode", "given_initial")),
+        BlockingRule("address_key+given_initial", ("address_key", "given_initial")),
+        BlockingRule("given_canonical+family_name", ("given_canonical", "family_name"), 300),
+        BlockingRule("postcode+family_phonetic", ("postcode", "family_phonetic")),
+        BlockingRule("dob_year+family_name+given_initial", ("dob_year", "family_name", "given_initial")),
+        BlockingRule("uprn+given_initial", ("uprn", "given_initial")),
+        BlockingRule("family_name+postcode_sector+given_initial",
+                     ("family_name", "postcode_sector", "given_initial")),
+        BlockingRule("given_phonetic+family_phonetic+dob_md",
+                     ("given_phonetic", "family_phonetic", "dob_md")),
+    ]
+    comps = [
+        ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),
+        ComparisonSpec("family_name", "family_name", "family_name", tf_adjust=True),
+        ComparisonSpec("dob", "dob", "dob", tf_adjust=True),
+        ComparisonSpec("gender", "gender", "gender"),
+        ComparisonSpec("postcode", "postcode", "postcode", tf_adjust=True),
+        ComparisonSpec("address", "address", "address_key"),
+        ComparisonSpec("phone", "phone", "phones"),
+        ComparisonSpec("email", "email", "emails"),
+        ComparisonSpec("nhs_number", "exact", "nhs_number", keep_apart=True),
+        ComparisonSpec("ni_number", "exact", "ni_number", keep_apart=True),
+        ComparisonSpec("uprn", "exact", "uprn"),
+    ]
+    return Settings(blocking_rules=rules, comparisons=comps)

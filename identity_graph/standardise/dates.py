@@ -1,0 +1,216 @@
+"""Dates (of birth, of record): detect the column's format, parse, check the range."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from identity_graph.standardise._util import is_missing, map_unique_frame
+
+__all__ = ["DATE_FORMATS", "parse_dates", "dob_transposed"]
+
+#: Formats tried when none is given, in order of preference (UK day-first).
+DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%d/%m/%y", "%d %b %Y",
+    "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d",
+)  # fmt: skip
+
+_DAY_MONTH_NUMERIC = frozenset({"%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"})
+_TIME = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)$")
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.IGNORECASE)
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+_TWO_DIGIT_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: A shape check per format, to tell "31/02/1980" (not a real date) from "abc" (not a date).
+_SHAPES = {
+    "%Y-%m-%d": r"\d{4}-\d{1,2}-\d{1,2}", "%d/%m/%Y": r"\d{1,2}/\d{1,2}/\d{4}",
+    "%d-%m-%Y": r"\d{1,2}-\d{1,2}-\d{4}", "%d.%m.%Y": r"\d{1,2}\.\d{1,2}\.\d{4}",
+    "%Y%m%d": r"\d{8}", "%d/%m/%y": r"\d{1,2}/\d{1,2}/\d{2}", "%Y/%m/%d": r"\d{4}/\d{1,2}/\d{1,2}",
+}  # fmt: skip
+
+
+def _clean_text(text: str) -> str:
+    text = _TIME.sub("", text.strip())
+    text = _ORDINAL.sub("", text.replace(",", " "))
+    return " ".join(text.split())
+
+
+def _strptime(text: str, fmt: str) -> dt.date | None:
+    if fmt == "%d/%m/%y":
+        m = _TWO_DIGIT_YEAR.match(text)
+        if not m:
+            return None
+        yy = int(m.group(3))
+        pivot = dt.date.today().year % 100
+        year = 2000 + yy if yy <= pivot else 1900 + yy
+        text, fmt = f"{m.group(1)}/{m.group(2)}/{year}", "%d/%m/%Y"
+    try:
+        return dt.datetime.strptime(text, fmt).date()
+    except ValueError:
+        return None
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """Dates that arrive already typed (Excel, Parquet): Timestamp, datetime, date, datetime64."""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).date()
+    return None
+
+
+def _excel_serial(text: str) -> dt.date | None:
+    if not _EXCEL_SERIAL.match(text):
+        return None
+    serial = int(float(text))
+    if not 1 <= serial <= 2958465:
+        return None
+    return _EXCEL_EPOCH + dt.timedelta(days=serial)
+
+
+def _detect(texts: list[str]) -> str | None:
+    """The format that parses most of ``texts`` (a sample of unique values); ties by preference."""
+    best, best_count = None, 0
+    for fmt in DATE_FORMATS:
+        count = sum(1 for t in texts if _strptime(t, fmt) is not None)
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
+
+
+def parse_dates(
+    s: pd.Series,
+    fmt: str | None = None,
+    *,
+    earliest: str = "1890-01-01",
+    latest: str | None = None,
+) -> pd.DataFrame:
+    """Parse a column of dates to ISO strings, flagging ambiguous and impossible values.
+
+    Without ``fmt`` the column's format is detected: of :data:`DATE_FORMATS`, the one that
+    parses most distinct values (day-first UK formats win ties); values it cannot parse are
+    tried against the others. Typed values (Timestamp, datetime, date) and Excel serial numbers
+    ("29221") are accepted, and a trailing time ("00:00:00") is ignored.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Raw dates.
+    fmt : str, optional
+        A ``strptime`` format applied strictly.
+    earliest : str
+        ISO date; earlier dates are errors.
+    latest : str, optional
+        ISO date; later dates are errors. Default: today ("... is in the future").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value`` (ISO "YYYY-MM-DD" or ``None``), ``ambiguous`` (bool: parsed with a numeric
+        day/month format, both <= 12 and different, no ``fmt`` given) and ``error`` (``None`` or a
+        reason). Same index as ``s``.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["03/04/1980", "31/12/1980", "31/02/1980"])).to_dict("list")
+    {'value': ['1980-04-03', '1980-12-31', None], 'ambiguous': [True, False, False], 'error': [None, None, '31/02/1980 is not a real date']}
+    """
+    lo = dt.date.fromisoformat(earliest)
+    hi = dt.date.fromisoformat(latest) if latest else dt.date.today()
+    hi_reason = f"is after {latest}" if latest else "is in the future"
+
+    obj = s.astype(object)
+    uniques = pd.unique(obj[obj.notna()].to_numpy(dtype=object))
+    texts = [
+        _clean_text(str(u))
+        for u in uniques
+        if _as_date(u) is None and isinstance(u, str) and _excel_serial(u.strip()) is None
+    ]
+    formats: list[str]
+    detected: str | None = None
+    if fmt is not None:
+        formats = [fmt]
+    else:
+        sample = sorted(set(texts))[:5000]
+        detected = _detect(sample)
+        formats = [f for f in DATE_FORMATS if f != detected]
+        if detected:
+            formats.insert(0, detected)
+    shown = fmt or detected or "%d/%m/%Y"
+
+    def one(value: Any) -> tuple[str | None, bool, str | None]:
+        if is_missing(value):
+            return None, False, None
+        date = _as_date(value)
+        used = None
+        raw = str(value).strip()
+        if date is None:
+            if not raw:
+                return None, False, None
+            if fmt is None:
+                date = _excel_serial(raw)
+            if date is None:
+                text = _clean_text(raw) if fmt is None else raw
+                for f in formats:
+                    date = _strptime(text, f)
+                    if date is not None:
+                        used = f
+                        break
+                if date is None:
+                    shaped = any(re.fullmatch(_SHAPES.get(f, r"(?!)"), text) for f in formats)
+                    if shaped:
+                        return None, False, f"{raw} is not a real date"
+                    return None, False, f"'{raw}' is not a date; expected a format like {shown}"
+        if date < lo:
+            return None, False, f"{date.isoformat()} is before {earliest}"
+        if date > hi:
+            return None, False, f"{date.isoformat()} {hi_reason}"
+        ambiguous = (
+            fmt is None
+            and used in _DAY_MONTH_NUMERIC
+            and date.day <= 12
+            and date.month <= 12
+            and date.day != date.month
+        )
+        return date.isoformat(), bool(ambiguous), None
+
+    return map_unique_frame(s, one, ("value", "ambiguous", "error"), missing=(None, False, None))
+
+
+def dob_transposed(a: Any, b: Any) -> np.ndarray:
+    """Elementwise: same year, day and month swapped (both present, not equal).
+
+    Parameters
+    ----------
+    a, b : array-like of ISO date str or None
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> dob_transposed(["1980-04-03", "1980-04-04", None], ["1980-03-04", "1980-04-04", None]).tolist()
+    [True, False, False]
+    """
+    sa = pd.Series(np.asarray(a, dtype=object), dtype=object)
+    sb = pd.Series(np.asarray(b, dtype=object), dtype=object)
+    present = sa.notna() & sb.notna()
+    sa = sa.where(present, "0000-00-00").astype(str)
+    sb = sb.where(present, "0000-00-00").astype(str)
+    result = (
+        present
+        & (sa != sb)
+        & (sa.str[0:4] == sb.str[0:4])
+        & (sa.str[5:7] == sb.str[8:10])
+        & (sa.str[8:10] == sb.str[5:7])
+    )
+    return result.to_numpy(dtype=bool)

@@ -1,0 +1,108 @@
+"""Telephone numbers to E.164, several per cell joined with "|"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import phonenumbers
+
+from identity_graph.standardise._util import map_unique_frame
+from identity_graph.types import MULTI_SEPARATOR
+
+__all__ = ["normalise_phones"]
+
+_SPLIT = re.compile(r"\s*(?:[/,;|]|\bor\b)\s*", re.IGNORECASE)
+_TRUNK_IN_BRACKETS = re.compile(r"\(\s*0\s*\)")
+
+#: Ofcom's ranges reserved for drama and testing (national significant numbers, as prefixes).
+#: They never ring anyone, so synthetic and training data use them; treat them as valid.
+_OFCOM_DRAMA = (
+    "7700900", "2079460", "1632960", "1134960", "1144960", "1154960", "1164960", "1174960",
+    "1184960", "1214960", "1314960", "1414960", "1514960", "1614960", "1914980", "2890180",
+    "2920180", "8081570", "9098790", "3069990",
+)  # fmt: skip
+
+
+def _valid(number: phonenumbers.PhoneNumber) -> bool:
+    if phonenumbers.is_valid_number(number):
+        return True
+    national = str(number.national_number)
+    return (
+        number.country_code == 44
+        and phonenumbers.is_possible_number(number)
+        and national.startswith(_OFCOM_DRAMA)
+    )
+
+
+def _parse(piece: str, region: str) -> str | None:
+    text = _TRUNK_IN_BRACKETS.sub("", piece)
+    digits = re.sub(r"\D", "", text)
+    attempts = [text]
+    if not text.lstrip().startswith("+") and len(digits) > 10:
+        attempts.append("+" + text)  # "447700900123": international without the plus
+    for attempt in attempts:
+        try:
+            number = phonenumbers.parse(attempt, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if _valid(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+_MISSING = frozenset({"", "n/a", "na", "none", "nil", "-", "?", "unknown", "not known", "tba"})
+_EXCEL_FLOAT = re.compile(r"^(\d+)\.0+$")
+
+
+def _one(value: Any, region: str) -> tuple[str | None, str | None]:
+    text = _EXCEL_FLOAT.sub(r"\1", str(value).strip())
+    if text.lower() in _MISSING:
+        return None, None
+    if not any(c.isdigit() for c in text):
+        return None, f"'{text}' is not a phone number"
+    good: set[str] = set()
+    bad: list[str] = []
+    for piece in _SPLIT.split(text):
+        piece = piece.strip()
+        if not piece or not any(c.isdigit() for c in piece):
+            if piece:
+                bad.append(f"'{piece}' is not a phone number")
+            continue
+        e164 = _parse(piece, region)
+        if e164 is None:
+            bad.append(f"'{piece}' is not a valid phone number")
+        else:
+            good.add(e164)
+    return (
+        MULTI_SEPARATOR.join(sorted(good)) if good else None,
+        "; ".join(bad) if bad else None,
+    )
+
+
+def normalise_phones(s: pd.Series, region: str = "GB") -> pd.DataFrame:
+    """Normalise phone cells (possibly several per cell) to E.164.
+
+    Cells may hold several numbers separated by ``/ , ; |`` or "or". Extensions are dropped,
+    "+44 (0)20 ..." and "447700 ..." are understood, Ofcom drama ranges count as valid.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Raw phone cells.
+    region : str
+        Default region for numbers written without a country code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value``: "|"-joined sorted unique E.164 numbers or ``None``; ``error``: ``None`` or
+        the reason naming each bad value. Same index as ``s``.
+
+    Examples
+    --------
+    >>> normalise_phones(pd.Series(["07700 900123 / +44 (0)20 7946 0018"])).iloc[0].tolist()
+    ['+442079460018|+447700900123', None]
+    """
+    return map_unique_frame(s, lambda v: _one(v, region), ("value", "error"))

@@ -1,0 +1,218 @@
+"""One raw export chunk + its mapping → canonical record frame + rejects.
+
+This is where every standardiser meets the mapping. Whole columns at a time; each problem
+becomes a ``Reject`` naming the file, row and column: the row is rejected when it cannot be used
+at all (no id, duplicate id, nothing that identifies a person), otherwise only the bad value is
+dropped and the row loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..ingest.mapping import SourceMapping
+from ..types import MULTI_SEPARATOR, RECORD_COLUMNS, Reject
+from .addresses import parse_addresses
+from .dates import parse_dates
+from .emails import normalise_emails
+from .gender import normalise_gender
+from .identifiers import normalise_nhs_number, normalise_ni_number, normalise_uprn
+from .names import normalise_name, parse_full_name, split_name_parts
+from .nicknames import canonical_given
+from .phones import normalise_phones
+from .phonetic import phonetic_key
+
+__all__ = ["standardise_chunk", "StandardisedChunk", "ENGINE_VERSION", "IDENTIFYING"]
+
+#: bumped when standardisation changes, so a re-load re-standardises unchanged rows
+ENGINE_VERSION = "1"
+#: a row with none of these after standardisation cannot identify anyone
+IDENTIFYING = ("given_name", "family_name", "dob", "nhs_number", "ni_number", "phones", "emails", "uprn")
+NAME_PARTS = ("title", "given_name", "middle_names", "family_name", "suffix")
+MAX_VALUE_CHARS = 1000
+
+
+@dataclass
+class StandardisedChunk:
+    frame: pd.DataFrame  # RECORD_COLUMNS + row_hash + raw + __row__
+    rejects: list[Reject]
+
+
+def _none(s: pd.Series) -> pd.Series:
+    s = s.astype(object)
+    return s.where(s.notna(), None)
+
+
+def _joined(raw: pd.DataFrame, cols: tuple[str, ...], sep: str = " ") -> pd.Series:
+    parts = [raw[c].astype(object) for c in cols]
+    if len(parts) == 1:
+        return _none(parts[0])
+    df = pd.concat(parts, axis=1)
+    vals = [
+        sep.join(str(v) for v in row if v is not None and v == v and str(v).strip() != "") or None
+        for row in df.itertuples(index=False, name=None)
+    ]
+    return pd.Series(vals, index=raw.index, dtype=object)
+
+
+def _empty(index: pd.Index) -> pd.Series:
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
+def _mapping_fingerprint(mapping: SourceMapping) -> str:
+    d = mapping.to_dict()
+    return hashlib.sha1((json.dumps(d, sort_keys=True) + ENGINE_VERSION).encode()).hexdigest()[:12]
+
+
+def _norm_extra(s: pd.Series) -> pd.Series:
+    s = _none(s)
+    ok = s.notna()
+    out = s.copy()
+    out[ok] = s[ok].astype(str).str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+    return out.where(out.notna() & (out != ""), None)
+
+
+def standardise_chunk(
+    raw: pd.DataFrame,
+    mapping: SourceMapping,
+    file: str,
+    seen_ids: dict[str, int],
+) -> StandardisedChunk:
+    """Standardise one chunk. ``seen_ids`` (id → first row) spans the whole file's chunks."""
+    rejects: list[Reject] = []
+    idx = raw.index
+    rows = raw["__row__"].astype(int)
+    f = mapping.fields
+
+    def col(field_name: str, sep: str = " ") -> pd.Series:
+        if field_name not in f:
+            return _empty(idx)
+        return _joined(raw, f[field_name], sep)
+
+    def drop_errors(errors: pd.Series, field_name: str, values: pd.Series) -> None:
+        bad = errors.notna()
+        if not bad.any():
+            return
+        column = "+".join(f.get(field_name, (field_name,)))
+        for r, reason, v in zip(rows[bad], errors[bad], values[bad], strict=True):
+            rejects.append(Reject(file, int(r), column, str(reason), "value dropped", None if v is None else str(v)))
+
+    out = pd.DataFrame(index=idx)
+    # -- ids ----------------------------------------------------------------------------------
+    ids = _none(raw[mapping.id_column]).map(lambda v: None if v is None else str(v).strip() or None)
+    keep = ids.notna()
+    for r in rows[~keep]:
+        rejects.append(Reject(file, int(r), mapping.id_column, f"no record id in column {mapping.id_column!r}"))
+    dup = np.zeros(len(idx), dtype=bool)
+    for i, (rid, r) in enumerate(zip(ids, rows, strict=True)):
+        if rid is None:
+            continue
+        first = seen_ids.get(rid)
+        if first is not None:
+            dup[i] = True
+            rejects.append(Reject(file, int(r), mapping.id_column,
+                                  f"duplicate record id {rid!r} (first seen at row {first}); keep one row per id",
+                                  value=rid))
+        else:
+            seen_ids[rid] = int(r)
+    keep &= ~dup
+    # -- names --------------------------------------------------------------------------------
+    parts = pd.DataFrame({c: _empty(idx) for c in NAME_PARTS})
+    if "full_name" in f:
+        parts = parse_full_name(col("full_name")).reindex(idx)
+    if any(k in f for k in ("given_name", "family_name", "middle_names", "title")):
+        given = col("given_name")
+        family = col("family_name")
+        middle = col("middle_names") if "middle_names" in f else None
+        title = col("title") if "title" in f else None
+        split = split_name_parts(given, family, middle, title).reindex(idx)
+        for c in NAME_PARTS:
+            parts[c] = _none(split[c]).where(split[c].notna(), parts[c])
+    if "suffix" in f:
+        suf = normalise_name(col("suffix"))
+        parts["suffix"] = suf.where(suf.notna(), parts["suffix"])
+    for c in NAME_PARTS:
+        out[c] = _none(parts[c])
+    out["given_canonical"] = _none(canonical_given(out["given_name"]))
+    out["given_phonetic"] = _none(phonetic_key(out["given_name"]))
+    out["family_phonetic"] = _none(phonetic_key(out["family_name"]))
+    # -- dates --------------------------------------------------------------------------------
+    dob_raw = col("dob")
+    dob = parse_dates(dob_raw, mapping.formats.get("dob"), earliest=mapping.dob_earliest, latest=mapping.dob_latest)
+    drop_errors(dob["error"], "dob", dob_raw)
+    out["dob"] = _none(dob["value"])
+    out["dob_ambiguous"] = dob["ambiguous"].astype(bool).to_numpy()
+    rd_raw = col("record_date")
+    rd = parse_dates(rd_raw, mapping.formats.get("record_date"), earliest="1900-01-01")
+    drop_errors(rd["error"], "record_date", rd_raw)
+    out["record_date"] = _none(rd["value"])
+    out["gender"] = _none(normalise_gender(col("gender")))
+    # -- address ------------------------------------------------------------------------------
+    addr_raw = col("address", ", ")
+    pc_raw = col("postcode")
+    addr = parse_addresses(addr_raw, pc_raw if "postcode" in f else None).reindex(idx)
+    for c in ("address", "flat", "house_number", "street", "town", "postcode", "postcode_sector",
+              "postcode_district", "postcode_area", "address_key"):
+        out[c] = _none(addr[c])
+    if "postcode" in f:
+        bad_pc = pc_raw.notna() & ~addr["postcode_valid"].astype(bool)
+        drop_errors(pc_raw.where(bad_pc, None).map(lambda v: None if v is None else f"{v!r} is not a valid UK postcode"),
+                    "postcode", pc_raw)
+    # -- identifiers --------------------------------------------------------------------------
+    for field_name, fn, target in (
+        ("uprn", normalise_uprn, "uprn"),
+        ("nhs_number", normalise_nhs_number, "nhs_number"),
+        ("ni_number", normalise_ni_number, "ni_number"),
+    ):
+        v_raw = col(field_name)
+        res = fn(v_raw)
+        drop_errors(res["error"], field_name, v_raw)
+        out[target] = _none(res["value"])
+    ph_raw = col("phone", MULTI_SEPARATOR)
+    ph = normalise_phones(ph_raw, mapping.region)
+    drop_errors(ph["error"], "phone", ph_raw)
+    out["phones"] = _none(ph["value"])
+    em_raw = col("email", MULTI_SEPARATOR)
+    em = normalise_emails(em_raw)
+    drop_errors(em["error"], "email", em_raw)
+    out["emails"] = _none(em["value"])
+    # -- extra evidence and attributes ---------------------------------------------------------
+    if mapping.compare:
+        extra = pd.DataFrame({name: _norm_extra(raw[c.column]) for name, c in mapping.compare.items()}, index=idx)
+        out["extra"] = [
+            json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True)
+            for row in extra.to_dict(orient="records")
+        ]
+    else:
+        out["extra"] = None
+    used = mapping.columns_used() | {"__row__"}
+    attr_cols = [c for c in raw.columns if c not in used]
+    if mapping.keep_attributes is not None:
+        attr_cols = [c for c in attr_cols if c in set(mapping.keep_attributes)]
+    raw_cols = [c for c in raw.columns if c != "__row__"]
+    raw_records = raw[raw_cols].to_dict(orient="records")
+    out["attributes"] = [
+        json.dumps({c: r[c] for c in attr_cols if r.get(c) is not None}, sort_keys=True) for r in raw_records
+    ]
+    out["raw"] = [json.dumps(r, sort_keys=True, default=str) for r in raw_records]
+    fp = _mapping_fingerprint(mapping)
+    out["row_hash"] = [hashlib.sha1((fp + s).encode("utf-8")).hexdigest() for s in out["raw"]]
+    out["source"] = mapping.source
+    out["source_record_id"] = ids
+    out["record_id"] = mapping.source + ":" + ids.fillna("")
+    out["__row__"] = rows
+    # -- rows that identify nobody ---------------------------------------------------------------
+    has_any = out[list(IDENTIFYING)].notna().any(axis=1)
+    for r in rows[keep & ~has_any]:
+        rejects.append(Reject(file, int(r), None,
+                              "no identifying fields after standardisation (name, dob, NHS/NI number, "
+                              "phone, email or UPRN); map at least one of them"))
+    keep &= has_any
+    frame = out[keep]
+    frame = frame[list(RECORD_COLUMNS) + ["row_hash", "raw", "__row__"]]
+    return StandardisedChunk(frame, rejects)

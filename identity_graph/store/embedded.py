@@ -1,0 +1,491 @@
+"""The embedded store: one SQLite file (standard library), the default.
+
+Every load and every resolve is one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``; any error
+rolls back), so a failed run leaves the file as it was. The schema is versioned in ``meta`` and
+migrated forward on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import StoreError
+from ..types import RECORD_COLUMNS
+from .contract import FileInfo, Resolution, SourceInfo
+from .identifiers import identifier_rows
+
+__all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+_CANON = [c for c in RECORD_COLUMNS]
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+    """CREATE TABLE IF NOT EXISTS sources(source TEXT PRIMARY KEY, trust INTEGER, mapping_json TEXT,
+        compare_json TEXT, first_loaded TEXT, last_loaded TEXT)""",
+    """CREATE TABLE IF NOT EXISTS loads(load_id INTEGER PRIMARY KEY, source TEXT, file TEXT,
+        sha256 TEXT, started TEXT, finished TEXT, counts_json TEXT)""",
+    "CREATE TABLE IF NOT EXISTS records("
+    + ", ".join(
+        ["record_id TEXT PRIMARY KEY"]
+        + [f"{c} TEXT" for c in _CANON if c not in ("record_id", "dob_ambiguous")]
+        + ["dob_ambiguous INTEGER", "trust INTEGER", "row_hash TEXT", "raw TEXT",
+           "first_load INTEGER", "last_load INTEGER", "updated_at TEXT"]
+    )
+    + ")",
+    "CREATE INDEX IF NOT EXISTS records_source ON records(source, source_record_id)",
+    """CREATE TABLE IF NOT EXISTS record_history(record_id TEXT, load_id INTEGER, replaced_at TEXT,
+        row_hash TEXT, raw TEXT, canonical TEXT)""",
+    "CREATE INDEX IF NOT EXISTS record_history_id ON record_history(record_id)",
+    """CREATE TABLE IF NOT EXISTS identifiers(kind TEXT, value TEXT, record_id TEXT,
+        PRIMARY KEY(kind, value, record_id)) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS identifiers_record ON identifiers(record_id)",
+    """CREATE TABLE IF NOT EXISTS runs(run_id INTEGER PRIMARY KEY, started TEXT, finished TEXT,
+        settings_json TEXT, model_json TEXT, report_json TEXT)""",
+    """CREATE TABLE IF NOT EXISTS persons(person_id TEXT PRIMARY KEY, created_run INTEGER,
+        updated_run INTEGER, status TEXT, merged_into TEXT, size INTEGER, review INTEGER, golden TEXT)""",
+    "CREATE TABLE IF NOT EXISTS person_records(record_id TEXT PRIMARY KEY, person_id TEXT)",
+    "CREATE INDEX IF NOT EXISTS person_records_person ON person_records(person_id)",
+    """CREATE TABLE IF NOT EXISTS person_events(run_id INTEGER, event TEXT, person_id TEXT,
+        other_person_id TEXT, records INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS edges(record_a TEXT, record_b TEXT, weight REAL, probability REAL,
+        tier TEXT, levels TEXT, PRIMARY KEY(record_a, record_b)) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS edges_b ON edges(record_b)",
+    """CREATE TABLE IF NOT EXISTS address_history(person_id TEXT, address_key TEXT, address TEXT,
+        postcode TEXT, first_seen TEXT, last_seen TEXT, sources TEXT, records INTEGER,
+        is_current INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS address_history_person ON address_history(person_id)",
+    """CREATE TABLE IF NOT EXISTS term_frequencies(col TEXT, value TEXT, tf REAL,
+        PRIMARY KEY(col, value)) WITHOUT ROWID""",
+]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _py(v: Any) -> Any:
+    """A value SQLite accepts: None for missing, plain Python scalars."""
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
+    data = frame[cols].astype(object)
+    data = data.where(data.notna(), None)
+    return [tuple(_py(v) for v in row) for row in data.itertuples(index=False, name=None)]
+
+
+class _Writer:
+    def __init__(self, store: EmbeddedStore, source: SourceInfo, file: FileInfo, load_id: int):
+        self.store, self.source, self.file, self.load_id = store, source, file, load_id
+        self.con = store.con
+
+    def existing_hashes(self, source_record_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = [f"{self.source.source}:{s}" for s in source_record_ids]
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            q = f"SELECT record_id, row_hash FROM records WHERE record_id IN ({','.join('?' * len(part))})"
+            out.update({r: h for r, h in self.con.execute(q, part)})
+        return out
+
+    def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
+        if frame.empty:
+            return
+        con = self.con
+        now = _now()
+        if updated:
+            ids = sorted(updated)
+            for i in range(0, len(ids), 900):
+                part = ids[i : i + 900]
+                marks = ",".join("?" * len(part))
+                old = pd.read_sql_query(f"SELECT * FROM records WHERE record_id IN ({marks})", con, params=part)
+                canon = old[_CANON].to_dict(orient="records")
+                con.executemany(
+                    "INSERT INTO record_history(record_id, load_id, replaced_at, row_hash, raw, canonical) "
+                    "VALUES (?,?,?,?,?,?)",
+                    [
+                        (r, self.load_id, now, h, raw, json.dumps(c, default=str))
+                        for r, h, raw, c in zip(old["record_id"], old["row_hash"], old["raw"], canon, strict=True)
+                    ],
+                )
+                con.execute(f"DELETE FROM identifiers WHERE record_id IN ({marks})", part)
+        f = frame.copy()
+        f["trust"] = self.source.trust
+        f["first_load"] = self.load_id
+        f["last_load"] = self.load_id
+        f["updated_at"] = now
+        f["dob_ambiguous"] = f["dob_ambiguous"].astype(object).map(
+            lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else int(bool(v))
+        )
+        cols = _CANON + ["trust", "row_hash", "raw", "first_load", "last_load", "updated_at"]
+        marks = ",".join("?" * len(cols))
+        # an update keeps first_load: upsert on the primary key
+        con.executemany(
+            f"INSERT INTO records({','.join(cols)}) VALUES ({marks}) ON CONFLICT(record_id) DO UPDATE SET "
+            + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("record_id", "first_load")),
+            _rows(f, cols),
+        )
+        idents = identifier_rows(frame)
+        con.executemany(
+            "INSERT OR IGNORE INTO identifiers(kind, value, record_id) VALUES (?,?,?)",
+            _rows(idents, ["kind", "value", "record_id"]),
+        )
+
+    def finish(self, counts: dict[str, int]) -> int:
+        self.con.execute(
+            "UPDATE loads SET finished=?, counts_json=? WHERE load_id=?",
+            (_now(), json.dumps(counts), self.load_id),
+        )
+        return self.load_id
+
+
+class EmbeddedStore:
+    """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.uri = self.path
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise StoreError(f"cannot create store {self.path}: folder {parent} does not exist")
+        try:
+            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.con.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+            self.con.execute("PRAGMA synchronous=NORMAL")
+            self.con.execute("PRAGMA temp_store=MEMORY")
+            self.con.execute("PRAGMA cache_size=-200000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not an identity-graph store ({exc}); point --store at a new file"
+            ) from exc
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._tx():
+            for stmt in _SCHEMA:
+                self.con.execute(stmt)
+            row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path} has schema v{version}, newer than this identity-graph "
+                    f"(v{SCHEMA_VERSION}); upgrade identity-graph"
+                )
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        self.con.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- loading ------------------------------------------------------------------------------
+    @contextmanager
+    def load(self, source: SourceInfo, file: FileInfo) -> Iterator[_Writer]:
+        with self._tx():
+            now = _now()
+            self.con.execute(
+                "INSERT INTO sources(source, trust, mapping_json, compare_json, first_loaded, last_loaded) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(source) DO UPDATE SET trust=excluded.trust, "
+                "mapping_json=excluded.mapping_json, compare_json=excluded.compare_json, "
+                "last_loaded=excluded.last_loaded",
+                (source.source, source.trust, source.mapping_json, json.dumps(source.compare), now, now),
+            )
+            cur = self.con.execute(
+                "INSERT INTO loads(source, file, sha256, started) VALUES (?,?,?,?)",
+                (source.source, file.path, file.sha256, now),
+            )
+            yield _Writer(self, source, file, int(cur.lastrowid or 0))
+
+    # -- pipeline reads -----------------------------------------------------------------------
+    def records_frame(self) -> pd.DataFrame:
+        cols = ", ".join(_CANON + ["trust"])
+        df = pd.read_sql_query(f"SELECT {cols} FROM records ORDER BY record_id", self.con, dtype=object)
+        df = df.astype(object).where(df.notna(), None)
+        df["dob_ambiguous"] = df["dob_ambiguous"].map(lambda v: bool(int(v)) if v is not None else False)
+        df["trust"] = df["trust"].map(lambda v: int(v) if v is not None else 1)
+        return df
+
+    def sources(self) -> list[SourceInfo]:
+        rows = self.con.execute("SELECT source, trust, mapping_json, compare_json FROM sources ORDER BY source")
+        return [SourceInfo(s, int(t), m, json.loads(c or "{}")) for s, t, m, c in rows]
+
+    def current_assignment(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT record_id, person_id FROM person_records ORDER BY record_id", self.con, dtype=object
+        )
+
+    def persons_meta(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT person_id, created_run, status FROM persons ORDER BY person_id", self.con
+        )
+
+    def next_run_id(self) -> int:
+        row = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
+        return int(row[0])
+
+    def write_resolution(self, run_id: int, r: Resolution) -> None:
+        con = self.con
+        now = _now()
+        with self._tx():
+            con.execute(
+                "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
+                "VALUES (?,?,?,?,?,?)",
+                (run_id, r.report.get("started", now), now, r.settings_json, r.model_json,
+                 json.dumps(r.report, default=str)),
+            )
+            con.execute("DELETE FROM person_records")
+            con.executemany(
+                "INSERT INTO person_records(record_id, person_id) VALUES (?,?)",
+                _rows(r.assignment, ["record_id", "person_id"]),
+            )
+            p = r.persons.copy()
+            p["created_run"] = p["created_run"].map(lambda v: run_id if v is None or pd.isna(v) else int(v))
+            p["updated_run"] = run_id
+            p["status"] = "active"
+            p["merged_into"] = None
+            p["review"] = p["review"].astype(int)
+            cols = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
+            con.executemany(
+                f"INSERT INTO persons({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
+                "ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
+                "AND persons.size = excluded.size AND persons.status = 'active' THEN persons.updated_run "
+                "ELSE excluded.updated_run END, status='active', merged_into=NULL, size=excluded.size, "
+                "review=excluded.review, golden=excluded.golden",
+                _rows(p, cols),
+            )
+            if len(r.retired):
+                con.executemany(
+                    "UPDATE persons SET status='retired', merged_into=?, updated_run=?, size=0 WHERE person_id=?",
+                    [(_py(m), run_id, pid) for pid, m in zip(r.retired["person_id"], r.retired["merged_into"], strict=True)],
+                )
+            ev = r.events.copy()
+            ev["run_id"] = run_id
+            con.executemany(
+                "INSERT INTO person_events(run_id, event, person_id, other_person_id, records) VALUES (?,?,?,?,?)",
+                _rows(ev, ["run_id", "event", "person_id", "other_person_id", "records"]),
+            )
+            con.execute("DELETE FROM edges")
+            con.executemany(
+                "INSERT INTO edges(record_a, record_b, weight, probability, tier, levels) VALUES (?,?,?,?,?,?)",
+                _rows(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
+            )
+            con.execute("DELETE FROM address_history")
+            ah_cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
+                       "sources", "records", "is_current"]
+            ah = r.address_history.copy()
+            ah["is_current"] = ah["is_current"].astype(int)
+            con.executemany(
+                f"INSERT INTO address_history({','.join(ah_cols)}) VALUES ({','.join('?' * len(ah_cols))})",
+                _rows(ah, ah_cols),
+            )
+            con.execute("DELETE FROM term_frequencies")
+            con.executemany(
+                "INSERT OR REPLACE INTO term_frequencies(col, value, tf) VALUES (?,?,?)",
+                _rows(r.term_frequencies, ["column", "value", "tf"]),
+            )
+
+    # -- queries ------------------------------------------------------------------------------
+    def person(self, person_id: str) -> dict[str, Any] | None:
+        row = self.con.execute(
+            "SELECT person_id, status, merged_into, size, review, golden, created_run, updated_run "
+            "FROM persons WHERE person_id=?",
+            (person_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ["person_id", "status", "merged_into", "size", "review", "golden", "created_run", "updated_run"]
+        d = dict(zip(keys, row, strict=True))
+        d["golden"] = json.loads(d["golden"]) if d["golden"] else {}
+        d["review"] = bool(d["review"])
+        return d
+
+    def person_records(self, person_id: str) -> pd.DataFrame:
+        cols = ", ".join(f"r.{c}" for c in _CANON + ["trust", "raw"])
+        df = pd.read_sql_query(
+            f"SELECT {cols} FROM person_records pr JOIN records r USING (record_id) "
+            "WHERE pr.person_id=? ORDER BY r.record_id",
+            self.con,
+            params=(person_id,),
+            dtype=object,
+        )
+        return df.astype(object).where(df.notna(), None)
+
+    def person_address_history(self, person_id: str) -> pd.DataFrame:
+        df = pd.read_sql_query(
+            "SELECT address_key, address, postcode, first_seen, last_seen, sources, records, is_current "
+            "FROM address_history WHERE person_id=? ORDER BY is_current DESC, last_seen DESC, address_key",
+            self.con,
+            params=(person_id,),
+        )
+        df["is_current"] = df["is_current"].astype(bool)
+        return df
+
+    def person_of(self, record_id: str) -> str | None:
+        row = self.con.execute("SELECT person_id FROM person_records WHERE record_id=?", (record_id,)).fetchone()
+        return row[0] if row else None
+
+    def records(self, record_ids: list[str]) -> pd.DataFrame:
+        cols = ", ".join(_CANON + ["trust", "raw"])
+        parts = []
+        for i in range(0, len(record_ids), 900):
+            part = list(record_ids[i : i + 900])
+            parts.append(
+                pd.read_sql_query(
+                    f"SELECT {cols} FROM records WHERE record_id IN ({','.join('?' * len(part))})",
+                    self.con,
+                    params=part,
+                    dtype=object,
+                )
+            )
+        if not parts:
+            return pd.DataFrame(columns=_CANON + ["trust", "raw"], dtype=object)
+        df = pd.concat(parts, ignore_index=True).sort_values("record_id", ignore_index=True)
+        df = df.astype(object).where(df.notna(), None)
+        df["dob_ambiguous"] = df["dob_ambiguous"].map(lambda v: bool(int(v)) if v is not None else False)
+        df["trust"] = df["trust"].map(lambda v: int(v) if v is not None else 1)
+        return df
+
+    def record_history(self, record_id: str) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT record_id, load_id, replaced_at, row_hash, raw, canonical FROM record_history "
+            "WHERE record_id=? ORDER BY replaced_at, load_id",
+            self.con,
+            params=(record_id,),
+        )
+
+    def find_records(self, kind: str, values: list[str]) -> pd.DataFrame:
+        parts = []
+        for i in range(0, len(values), 900):
+            part = list(values[i : i + 900])
+            parts.append(
+                pd.read_sql_query(
+                    f"SELECT record_id, kind, value FROM identifiers WHERE kind=? AND value IN "
+                    f"({','.join('?' * len(part))}) ORDER BY record_id",
+                    self.con,
+                    params=[kind, *part],
+                )
+            )
+        if not parts:
+            return pd.DataFrame(columns=["record_id", "kind", "value"])
+        return pd.concat(parts, ignore_index=True)
+
+    def edges(self, record_ids: list[str]) -> pd.DataFrame:
+        parts = []
+        for i in range(0, len(record_ids), 450):
+            part = list(record_ids[i : i + 450])
+            marks = ",".join("?" * len(part))
+            parts.append(
+                pd.read_sql_query(
+                    f"SELECT record_a, record_b, weight, probability, tier, levels FROM edges "
+                    f"WHERE record_a IN ({marks}) OR record_b IN ({marks})",
+                    self.con,
+                    params=part + part,
+                )
+            )
+        if not parts:
+            return pd.DataFrame(columns=["record_a", "record_b", "weight", "probability", "tier", "levels"])
+        return pd.concat(parts, ignore_index=True).drop_duplicates(["record_a", "record_b"]).sort_values(
+            ["record_a", "record_b"], ignore_index=True
+        )
+
+    def latest_model(self) -> tuple[int, str, str] | None:
+        row = self.con.execute(
+            "SELECT run_id, settings_json, model_json FROM runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+        return (int(row[0]), row[1], row[2]) if row else None
+
+    def term_frequencies(self, column: str, values: list[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for i in range(0, len(values), 900):
+            part = list(values[i : i + 900])
+            q = f"SELECT value, tf FROM term_frequencies WHERE col=? AND value IN ({','.join('?' * len(part))})"
+            out.update(dict(self.con.execute(q, [column, *part]).fetchall()))
+        return out
+
+    def links(self, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
+        cur = self.con.execute(
+            "SELECT r.source, r.source_record_id, pr.person_id FROM records r "
+            "LEFT JOIN person_records pr USING (record_id) ORDER BY r.source, r.source_record_id"
+        )
+        while True:
+            rows = cur.fetchmany(chunk)
+            if not rows:
+                break
+            yield pd.DataFrame(rows, columns=["source", "source_record_id", "person_id"])
+
+    def runs(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT run_id, started, finished, report_json FROM runs ORDER BY run_id", self.con
+        )
+
+    def events(self, run_id: int | None = None) -> pd.DataFrame:
+        q = "SELECT run_id, event, person_id, other_person_id, records FROM person_events"
+        if run_id is not None:
+            return pd.read_sql_query(q + " WHERE run_id=? ORDER BY rowid", self.con, params=(run_id,))
+        return pd.read_sql_query(q + " ORDER BY run_id, rowid", self.con)
+
+    def loads(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT load_id, source, file, sha256, started, finished, counts_json FROM loads ORDER BY load_id",
+            self.con,
+        )
+
+    def stats(self) -> dict[str, Any]:
+        q = self.con.execute
+        by_source = dict(q("SELECT source, count(*) FROM records GROUP BY source ORDER BY source").fetchall())
+        people = q("SELECT count(*) FROM persons WHERE status='active'").fetchone()[0]
+        sizes = dict(
+            q(
+                "SELECT size, count(*) FROM persons WHERE status='active' GROUP BY size ORDER BY size"
+            ).fetchall()
+        )
+        tiers = dict(q("SELECT tier, count(*) FROM edges GROUP BY tier").fetchall())
+        run = q("SELECT run_id, finished FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        return {
+            "store": self.uri,
+            "records": int(sum(by_source.values())),
+            "records_by_source": by_source,
+            "people": int(people),
+            "people_by_size": {int(k): int(v) for k, v in sizes.items()},
+            "edges_by_tier": tiers,
+            "review_flags": int(q("SELECT count(*) FROM persons WHERE status='active' AND review=1").fetchone()[0]),
+            "loads": int(q("SELECT count(*) FROM loads").fetchone()[0]),
+            "last_run": {"run_id": run[0], "finished": run[1]} if run else None,
+        }

@@ -1,0 +1,135 @@
+"""Named shapes shared by every stage of the pipeline.
+
+The *canonical record frame* is the contract between ingest/standardise and the matcher and stores:
+a pandas DataFrame with one row per source record and exactly the columns in ``RECORD_COLUMNS``
+(missing values are ``None``/NaN, never empty strings). Multi-valued identifiers (phones, emails)
+are stored as a ``|``-joined string of normalised values, sorted and de-duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "RECORD_COLUMNS",
+    "MULTI_SEPARATOR",
+    "Tier",
+    "LoadReport",
+    "ResolveReport",
+    "Reject",
+]
+
+#: Fields a source mapping may map source columns onto (``[fields]`` in a mapping TOML).
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "full_name",  # either order: "SMITH, John" or "John Smith"; split into the name parts below
+    "title",
+    "given_name",
+    "middle_names",
+    "family_name",
+    "suffix",
+    "dob",
+    "gender",
+    "address",
+    "postcode",
+    "uprn",
+    "phone",
+    "email",
+    "nhs_number",
+    "ni_number",
+    "record_date",
+)
+
+MULTI_SEPARATOR = "|"
+
+#: Columns of the canonical (standardised) record frame, in order.
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",  # "{source}:{source_record_id}", unique across the store
+    "source",
+    "source_record_id",
+    # names: lower-case ASCII, punctuation folded (see standardise.names)
+    "title",
+    "given_name",
+    "middle_names",
+    "family_name",
+    "suffix",  # "jr" / "sr" / "ii" / ...
+    "given_canonical",  # nickname-canonical given name ("bob" -> "robert")
+    "given_phonetic",
+    "family_phonetic",
+    # date of birth
+    "dob",  # ISO "YYYY-MM-DD"
+    "dob_ambiguous",  # bool: day and month could be swapped (no format given, both <= 12)
+    "gender",  # "m" / "f" / None
+    # address
+    "address",  # normalised single line, without postcode
+    "flat",
+    "house_number",
+    "street",
+    "town",
+    "postcode",  # "SW1A 1AA"
+    "postcode_sector",  # "SW1A 1"
+    "postcode_district",  # "SW1A"
+    "postcode_area",  # "SW"
+    "address_key",  # house/flat + street + postcode: one key per dwelling
+    "uprn",
+    # contact and strong identifiers
+    "phones",  # "|"-joined E.164 numbers
+    "emails",  # "|"-joined lower-case addresses
+    "nhs_number",
+    "ni_number",
+    # provenance
+    "record_date",  # ISO date the source last confirmed the record
+    "extra",  # JSON object: mapped [compare] columns, normalised
+    "attributes",  # JSON object: unmapped source columns, as given
+)
+
+Tier = Literal["match", "possible", "related"]
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One row (or one value) that could not be used, with where and why."""
+
+    file: str
+    row: int  # 1-based data row number as a person would count it in the file (header excluded)
+    column: str | None
+    reason: str
+    action: Literal["row rejected", "value dropped"] = "row rejected"
+    value: str | None = None
+
+
+@dataclass
+class LoadReport:
+    source: str
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    values_dropped: int = 0
+    rejects_file: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def accepted(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass
+class ResolveReport:
+    run_id: int
+    records: int = 0
+    candidate_pairs: int = 0
+    match_edges: int = 0
+    possible_edges: int = 0
+    related_edges: int = 0
+    people: int = 0
+    new_people: int = 0
+    merges: int = 0
+    splits: int = 0
+    unchanged_people: int = 0
+    flagged_for_review: int = 0
+    seconds: float = 0.0
+    pairs_per_rule: dict[str, int] = field(default_factory=dict)
