@@ -105,6 +105,8 @@ def effective_settings(settings: Settings, compare_methods: dict[str, str]) -> S
         comps.append(ComparisonSpec(cname, "fuzzy" if method == "fuzzy" else "exact", cname))
         if method == "exact":
             rules.append(BlockingRule(cname, (cname,), max_block=50))
+            rules.append(BlockingRule(f"{cname}+family_phonetic", (cname, "family_phonetic")))
+            rules.append(BlockingRule(f"{cname}+given_canonical", (cname, "given_canonical")))
     return replace(settings, comparisons=comps, blocking_rules=rules)
 
 
@@ -124,9 +126,9 @@ def _sample_indices(n: int, k: int, seed: int) -> np.ndarray:
 def train(
     comps: list[Comparison],
     n_records: int,
+    blocker: Blocker,
     a: np.ndarray,
     b: np.ndarray,
-    rule: np.ndarray,
     settings: Settings,
 ) -> Model:
     """u from random pairs; m by one EM session per blocking rule; λ over all candidates."""
@@ -135,14 +137,15 @@ def train(
     per_rule = max(settings.em_sample_pairs // max(len(settings.blocking_rules), 1), 20_000)
     sessions = []
     for i, r in enumerate(settings.blocking_rules):
-        sel = np.flatnonzero(rule == i)
-        if len(sel) == 0:
+        sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
+        if len(sa) == 0:
             continue
-        sel = sel[_sample_indices(len(sel), per_rule, settings.seed + 1 + i)]
-        sessions.append((comparison_levels(comps, a[sel], b[sel]), rule_comparisons(r.keys, names)))
+        sessions.append((comparison_levels(comps, sa, sb), rule_comparisons(r.keys, names)))
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
     idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
-    lam = estimate_prior(comparison_levels(comps, a[idx], b[idx]), m, u)
+    lam = estimate_prior(
+        comparison_levels(comps, a[idx], b[idx]), m, u, n_candidates=len(a), n_records=n_records
+    )
     return build_model(
         comps, u, m, lam, trained_on_pairs=int(sum(len(s[0]) for s in sessions)), em_iterations=iters, converged=conv
     )
@@ -171,18 +174,15 @@ def run_pipeline(
     blocker = Blocker(frame, settings.blocking_rules, settings.max_pairs_per_rule)
     diags = blocker.prepare()
     total = blocker.total_possible()
-    pa, pb, pr, done = [], [], [], 0
+    pa, pb, done = [], [], 0
     for chunk in blocker.pairs(settings.chunk_pairs):
         pa.append(chunk.a)
         pb.append(chunk.b)
-        pr.append(np.full(len(chunk.a), chunk.rule, dtype=np.int16))
         done += len(chunk.a)
         progress("block", done, total)
-    blocker.close()
     a = np.concatenate(pa) if pa else np.zeros(0, np.int32)
     b = np.concatenate(pb) if pb else np.zeros(0, np.int32)
-    rule = np.concatenate(pr) if pr else np.zeros(0, np.int16)
-    del pa, pb, pr
+    del pa, pb
     timings["block"] = time.perf_counter() - t
 
     # train ------------------------------------------------------------------------------------
@@ -190,10 +190,11 @@ def run_pipeline(
     ctx = CompareContext(frame)
     comps = build_comparisons(settings.comparisons, ctx)
     if model is None:
-        model = train(comps, n, a, b, rule, settings)
+        model = train(comps, n, blocker, a, b, settings)
     else:  # replaying a saved model: keep the comparisons it knows, in its order
         by_name = {c.name: c for c in comps}
         comps = [by_name[c.name] for c in model.comparisons if c.name in by_name]
+    blocker.close()
     timings["train"] = time.perf_counter() - t
 
     # score ------------------------------------------------------------------------------------

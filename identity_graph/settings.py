@@ -160,6 +160,8 @@ def default_settings() -> Settings:
                      ("family_name", "postcode_sector", "given_initial")),
         BlockingRule("given_phonetic+family_phonetic+dob_md",
                      ("given_phonetic", "family_phonetic", "dob_md")),
+        BlockingRule("given_phonetic+family_phonetic", ("given_phonetic", "family_phonetic"), 100),
+        BlockingRule("family_name (rare)", ("family_name",), 40),
     ]
     comps = [
         ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),

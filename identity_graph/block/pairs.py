@@ -170,5 +170,26 @@ class Blocker:
                     yield PairChunk(a, b, i)
             self.diagnostics[i].pairs_new = new
 
+    def rule_sample(self, i: int, max_pairs: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """A deterministic sample of *all* pairs rule ``i`` generates (earlier rules not excluded).
+
+        Training uses these: a pair set that excludes earlier rules' pairs is biased against
+        the very agreements those rules block on.
+        """
+        if not self._prepared:
+            self.prepare()
+        possible = self.diagnostics[i].pairs_possible
+        if possible == 0:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        keep = min(1.0, max_pairs / possible)
+        cut = int(keep * 1_000_000)
+        where = "" if keep >= 1.0 else f"WHERE hash(a, b, {int(seed)}) % 1000000 < {cut}"
+        sql = (
+            f"SELECT a, b FROM (SELECT DISTINCT x.idx AS a, y.idx AS b FROM k_{i} x "
+            f"JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx) {where} ORDER BY a, b"
+        )
+        res = self._con.sql(sql).fetchnumpy()
+        return res["a"].astype(np.int32), res["b"].astype(np.int32)
+
     def total_possible(self) -> int:
         return sum(d.pairs_possible for d in self.diagnostics)

@@ -228,20 +228,37 @@ def estimate_m_sessions(
     return out, iters, conv_all
 
 
-def estimate_prior(levels: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], iterations: int = 30) -> float:
-    """λ among candidate pairs by EM with m and u fixed."""
+def estimate_prior(
+    levels: np.ndarray,
+    m: list[np.ndarray],
+    u: list[np.ndarray],
+    *,
+    n_candidates: int,
+    n_records: int,
+    iterations: int = 50,
+) -> float:
+    """λ, the probability that two *random records* match, by fixed-point iteration.
+
+    u comes from random pairs, so Bayes factors are relative to random pairs and the prior they
+    combine with must be the random-pair one (not the share of matches among candidates, which
+    would count the blocking evidence twice). Assuming blocking finds (nearly) every match:
+    λ = E[matches among candidates] / all record pairs, where the expectation uses λ itself.
+    ``levels`` is a sample of the ``n_candidates`` candidate pairs.
+    """
+    total = max(n_records * (n_records - 1) / 2, 1.0)
     if len(levels) == 0:
-        return 0.01
+        return 1.0 / total
     logbf = np.zeros(len(levels))
     for j in range(levels.shape[1]):
         lw = np.log2(np.maximum(m[j], 1e-12) / np.maximum(u[j], 1e-12))
         lw[0] = 0.0
         logbf += lw[levels[:, j]]
-    lam = 0.05
+    scale = n_candidates / len(levels)
+    lam = min(n_candidates / total * 0.1, 0.5)
     for _ in range(iterations):
         r = 1.0 / (1.0 + np.exp2(-np.clip(np.log2(lam / (1 - lam)) + logbf, -60, 60)))
-        new = float(min(max(r.mean(), 1e-6), 1 - 1e-6))
-        if abs(new - lam) < 1e-7:
+        new = float(min(max(r.sum() * scale / total, 1e-12), 0.5))
+        if abs(new - lam) <= 1e-9 * max(new, 1e-12) * 1e3:
             lam = new
             break
         lam = new

@@ -64,6 +64,10 @@ EMAIL_RATE_TEEN = 0.40  # ages 13-17
 SHARED_EMAIL_RATE = 0.05
 LANDLINE_RATE = 0.30  # plus LANDLINE_RATE_OLDER for heads aged 65+
 LANDLINE_RATE_OLDER = 0.45
+#: number ranges that are allocated (libphonenumber accepts them): 071-075 and 078 mobiles,
+#: 0113 2/3/4/5/8 landlines
+MOBILE_PREFIX_DIGITS = "123458"
+LANDLINE_FIRST_DIGITS = "23458"
 VEHICLE_RATE = 0.65  # adults with a vehicle registration
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example", "post.example")
 #: the hostel: one dwelling, many unrelated residents
@@ -342,7 +346,7 @@ def build_population(people: int, rng: np.random.Generator, v: Vocab) -> Populat
     nhs = nhs_numbers(rng, people)
     ni = np.where(age >= 16, _ni_numbers(rng, people), "").astype(object)
     mob_p = np.where(age >= 18, MOBILE_RATE_ADULT, np.where(age >= 11, MOBILE_RATE_TEEN, 0.0))
-    first_digit = rng.choice(np.array(list("12345789")), people)
+    first_digit = rng.choice(np.array(list(MOBILE_PREFIX_DIGITS)), people)
     mob = np.char.add(np.char.add("07", first_digit), _digits(rng, people, 8).astype(str))
     mobile = np.where(rng.random(people) < mob_p, mob, "").astype(object)
     em_p = np.where(age >= 18, EMAIL_RATE_ADULT, np.where(age >= 13, EMAIL_RATE_TEEN, 0.0))
@@ -356,8 +360,10 @@ def build_population(people: int, rng: np.random.Generator, v: Vocab) -> Populat
     vehicle = vehicle.astype(object)
     ll_p = np.where(head_age >= 65, LANDLINE_RATE_OLDER, LANDLINE_RATE)
     ll = np.char.add(
-        np.char.add("0113", rng.integers(2, 9, n_h).astype(str)), _digits(rng, n_h, 6).astype(str)
+        np.char.add("0113", rng.choice(np.array(list(LANDLINE_FIRST_DIGITS)), n_h)),
+        _digits(rng, n_h, 6).astype(str),
     )
+    ll = np.char.replace(ll, "0113496", "0113497")  # keep clear of the switchboard's drama range
     landline = np.where((rng.random(n_h) < ll_p) & ~hostel, ll, "").astype(object)
 
     # --- dwellings and moves

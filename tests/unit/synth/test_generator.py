@@ -397,3 +397,10 @@ def test_dwellings_have_valid_postcodes_and_unique_uprns() -> None:
     moved = (pop.addr[:, 1] >= 0) & ~pop.hostel
     assert 0.10 < moved.mean() < 0.20
     assert (pop.moved[moved, 0] >= AS_OF - 5 * 366).all()
+
+
+def test_public_surface() -> None:
+    import identity_graph.synth as synth
+
+    assert sorted(synth.__all__) == ["GENERATOR_VERSION", "SynthSummary", "generate"]
+    assert all(hasattr(synth, name) for name in synth.__all__)
