@@ -123,6 +123,25 @@ def _sample_indices(n: int, k: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False))
 
 
+def household_signal(comps: list[Comparison], levels: np.ndarray) -> float:
+    """Share of candidate pairs at one address (same dwelling or postcode) that disagree on both
+    given name and date of birth: different people living together. Council data (households)
+    scores high; person-only datasets such as FEBRL score near zero, and there household
+    evidence needs no veto."""
+    names = [c.name for c in comps]
+    if not {"address", "given_name", "dob"} <= set(names):
+        return 0.0
+    ad, gn, db = (levels[:, names.index(n)] for n in ("address", "given_name", "dob"))
+    addr = comps[names.index("address")].labels
+    at_home = np.isin(ad, [addr.index("same dwelling"), addr.index("same postcode")])
+    both = at_home & (gn > 0) & (db > 0)
+    if both.sum() < 50:
+        return 0.0
+    g_else = len(comps[names.index("given_name")].labels) - 1
+    d_else = len(comps[names.index("dob")].labels) - 1
+    return float(((gn == g_else) & (db == d_else) & both).sum() / both.sum())
+
+
 def train(
     comps: list[Comparison],
     n_records: int,
@@ -134,20 +153,33 @@ def train(
     """u from random pairs; m by one EM session per blocking rule; λ over all candidates."""
     u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
     names = [c.name for c in comps]
-    per_rule = max(settings.em_sample_pairs // max(len(settings.blocking_rules), 1), 20_000)
+    per_rule = max(settings.em_sample_pairs // max(len(settings.training_rules), 1), 20_000)
     sessions = []
+    chosen = set(settings.training_rules)
     for i, r in enumerate(settings.blocking_rules):
+        if r.name not in chosen:
+            continue
         sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
         if len(sa) == 0:
             continue
         sessions.append((comparison_levels(comps, sa, sb), rule_comparisons(r.keys, names)))
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
     idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
-    lam = estimate_prior(
-        comparison_levels(comps, a[idx], b[idx]), m, u, n_candidates=len(a), n_records=n_records
-    )
+    sample = comparison_levels(comps, a[idx], b[idx])
+    lam = estimate_prior(sample, m, u, n_candidates=len(a), n_records=n_records)
+    signal = household_signal(comps, sample)
+    vetoes = [v.split(":", 1) for v in settings.vetoes] if signal >= settings.household_signal_min else []
     return build_model(
-        comps, u, m, lam, trained_on_pairs=int(sum(len(s[0]) for s in sessions)), em_iterations=iters, converged=conv
+        comps,
+        u,
+        m,
+        lam,
+        trained_on_pairs=int(sum(len(s[0]) for s in sessions)),
+        em_iterations=iters,
+        converged=conv,
+        vetoes=vetoes,
+        household=list(settings.household),
+        household_signal=signal,
     )
 
 
@@ -306,7 +338,7 @@ def run_pipeline(
         "blocking": [d.to_dict() for d in diags],
         "placeholders": {k: len(v) for k, v in placeholders.items()},
         "placeholder_values": placeholders,
-        "model": {"prior": model.prior, "em_iterations": model.em_iterations, "converged": model.converged},
+        "model": {"prior": model.prior, "em_iterations": model.em_iterations, "converged": model.converged, "household_signal": round(model.household_signal, 4), "vetoes": model.vetoes},
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "seconds": round(time.perf_counter() - t0, 3),
     }

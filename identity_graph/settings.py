@@ -88,9 +88,32 @@ class Settings:
     #: candidate pairs sampled for EM estimation of m probabilities and the prior
     em_sample_pairs: int = 3_000_000
     em_max_iterations: int = 40
+    #: blocking rules whose pairs train m by EM (one session each). Rules on household keys
+    #: (address, phone, postcode alone) are left out on purpose: in their pairs the strongest
+    #: latent class is "same household", and EM would learn that instead of "same person".
+    training_rules: list[str] = field(
+        default_factory=lambda: [
+            "dob+family_phonetic",
+            "dob+given_canonical",
+            "dob+postcode_district",
+            "given_canonical+family_name",
+            "given_phonetic+family_phonetic",
+        ]
+    )
     #: clustering: mean match probability over the observed pairs between two groups
     #: required to merge them when splitting a suspicious component
     cluster_link_threshold: float = 0.5
+    #: Household members share an address, a phone and a surname: Fellegi-Sunter assumes
+    #: independent fields, and these are not, so their agreement would outvote a person-level
+    #: disagreement. After any of these "comparison:level" outcomes, the ``household``
+    #: comparisons stop adding positive weight; person-level evidence (dob, names, email,
+    #: strong identifiers, extra fields) must carry the pair on its own.
+    vetoes: list[str] = field(default_factory=lambda: ["given_name:else", "dob:else"])
+    household: list[str] = field(default_factory=lambda: ["address", "phone", "family_name", "uprn"])
+    #: vetoes apply only when the data has household structure: at least this share of
+    #: candidate pairs at one address disagree on both given name and dob (see
+    #: ``pipeline.household_signal``)
+    household_signal_min: float = 0.10
     seed: int = 42
     chunk_pairs: int = 2_000_000
     mode: Literal["dedupe"] = "dedupe"
@@ -168,7 +191,6 @@ def default_settings() -> Settings:
         ComparisonSpec("family_name", "family_name", "family_name", tf_adjust=True),
         ComparisonSpec("dob", "dob", "dob", tf_adjust=True),
         ComparisonSpec("gender", "gender", "gender"),
-        ComparisonSpec("postcode", "postcode", "postcode", tf_adjust=True),
         ComparisonSpec("address", "address", "address_key"),
         ComparisonSpec("phone", "phone", "phones"),
         ComparisonSpec("email", "email", "emails"),

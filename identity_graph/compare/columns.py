@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import process
 
-__all__ = ["Coded", "factorise", "factorise_shared", "pair_similarity"]
+__all__ = ["Coded", "factorise", "factorise_shared", "pair_similarity", "pair_predicate"]
 
 
 @dataclass
@@ -87,4 +87,21 @@ def pair_similarity(
         col_a.values[ua], col_b.values[ub], scorer=scorer, workers=workers
     ).astype(np.float32)
     out[ok] = sims[inverse]
+    return out
+
+
+def pair_predicate(
+    col: Coded, ia: np.ndarray, ib: np.ndarray, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``fn(values_a, values_b) -> bool array`` evaluated once per distinct code pair."""
+    ca, cb = col.codes[ia], col.codes[ib]
+    out = np.zeros(len(ia), dtype=bool)
+    ok = (ca >= 0) & (cb >= 0)
+    if not ok.any():
+        return out
+    base = len(col.values) + 1
+    key = ca[ok].astype(np.int64) * base + cb[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    res = np.asarray(fn(col.values[uniq // base], col.values[uniq % base]), dtype=bool)
+    out[ok] = res[inverse]
     return out

@@ -15,7 +15,8 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from ..settings import ComparisonSpec
-from .columns import Coded, factorise, factorise_shared, pair_similarity
+from ..standardise.nicknames import nickname_match
+from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
 __all__ = ["Comparison", "build_comparisons", "CompareContext"]
 
@@ -136,6 +137,9 @@ class GivenName(Comparison, _Names):
         null, exact = self._exact("given_name", ia, ib)
         exact |= sw
         _, canon = self._exact("given_canonical", ia, ib)
+        maybe = ~null & ~exact & ~canon
+        if maybe.any():
+            canon[maybe] = pair_predicate(self.ctx.col("given_name"), ia[maybe], ib[maybe], nickname_match)
         todo = ~null & ~exact & ~canon
         sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         g = self.ctx.col("given_name")
@@ -219,17 +223,38 @@ class Postcode(Comparison):
 
 
 class Address(Comparison):
-    labels = ("missing", "same dwelling", "same number, similar street", "same street", "else")
-    tf_level = 1
+    """Where the two records say the person lives, as one comparison: dwelling, house,
+    postcode, street, sector, district. One comparison, not separate postcode and address
+    ones, because they are the same evidence: counting both would double it."""
+
+    labels = (
+        "missing",
+        "same dwelling",
+        "same house, similar street",
+        "same postcode",
+        "same street",
+        "same sector",
+        "same district",
+        "else",
+    )
 
     def levels(self, ia, ib):
-        null, exact = self._exact("address_key", ia, ib)
+        knull, key = self._exact("address_key", ia, ib)
+        pnull, pc = self._exact("postcode", ia, ib)
         snull, _ = self._exact("street", ia, ib)
         _, house = self._exact("house_number", ia, ib)
-        todo = ~null & ~exact & ~snull
+        fnull, flat = self._exact("flat", ia, ib)
+        _, sector = self._exact("postcode_sector", ia, ib)
+        _, district = self._exact("postcode_district", ia, ib)
+        null = knull & pnull & snull
+        todo = ~snull & ~key
         sim = self._sim("street", ia, ib, JaroWinkler.normalized_similarity, todo)
         same_street = sim >= 0.9
-        return self._assign(len(ia), null, [exact, house & same_street, same_street])
+        # the same street must also be in the same postcode district when both have one
+        same_street &= district | pnull
+        # two different flats in one building are different dwellings: not "same house"
+        same_house = house & (flat | fnull) & same_street
+        return self._assign(len(ia), null, [key, same_house, pc, same_street, sector, district])
 
 
 class _Multi(Comparison):
@@ -303,7 +328,7 @@ KINDS: dict[str, type[Comparison]] = {
 }
 
 #: the frame column whose presence makes a comparison worth running
-_DATA_COLUMN = {"phone": "phones", "email": "emails", "address": "address_key"}
+_DATA_COLUMN = {"phone": "phones", "email": "emails", "address": "postcode"}
 
 
 def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[Comparison]:
@@ -311,7 +336,7 @@ def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[
     out = []
     for spec in specs:
         col = _DATA_COLUMN.get(spec.kind, spec.column)
-        if ctx.has_data(col):
+        if ctx.has_data(col) or (spec.kind == "address" and ctx.has_data("address_key")):
             out.append(KINDS[spec.kind](spec, ctx))
     return out
 

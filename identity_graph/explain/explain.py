@@ -96,7 +96,7 @@ def scored_against(store: Store, model: Model, frame: pd.DataFrame, ia: np.ndarr
     for k, c in enumerate(comps):
         levels[:, k] = c.levels(ia, ib)
     tf = _tf_adjust(store, model, comps, frame, levels, ia)
-    total = model.score(levels, tf.sum(axis=1))
+    total = model.score(levels, tf)
     return comps, levels, tf, total
 
 

@@ -10,7 +10,7 @@ counts more than agreeing on "smith". The match probability is ``2^W / (1 + 2^W)
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,12 @@ class Model:
     trained_on_pairs: int = 0
     em_iterations: int = 0
     converged: bool = False
+    #: (comparison name, level label) outcomes after which household evidence stops counting
+    vetoes: list[list[str]] = field(default_factory=list)
+    #: comparisons household members share (their positive weight is dropped when vetoed)
+    household: list[str] = field(default_factory=list)
+    #: the measured share of same-address pairs that are clearly different people
+    household_signal: float = 0.0
 
     @property
     def prior_weight(self) -> float:
@@ -65,22 +71,43 @@ class Model:
         levels: np.ndarray,
         tf_adjustments: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Total match weight of each pair (float32) from its (n, k) level matrix."""
-        w = np.full(len(levels), self.prior_weight, dtype=np.float64)
+        """Total match weight of each pair (float32) from its (n, k) level matrix.
+
+        ``tf_adjustments``: an (n, k) matrix of term-frequency adjustments (bits).
+        """
+        contrib = np.empty(levels.shape, dtype=np.float64)
         for k, lw in enumerate(self.level_weights()):
-            w += lw[levels[:, k]]
+            contrib[:, k] = lw[levels[:, k]]
         if tf_adjustments is not None:
-            w += tf_adjustments
+            contrib += tf_adjustments
         strong = [k for k, c in enumerate(self.comparisons) if c.keep_apart]
-        if strong:
-            agree = np.zeros(len(levels), dtype=bool)
-            conflict = np.zeros(len(levels), dtype=bool)
-            for k in strong:
-                agree |= levels[:, k] == 1
-                conflict |= levels[:, k] == len(self.comparisons[k].labels) - 1
-            w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
-            w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
+        agree = np.zeros(len(levels), dtype=bool)
+        conflict = np.zeros(len(levels), dtype=bool)
+        for k in strong:
+            agree |= levels[:, k] == 1
+            conflict |= levels[:, k] == len(self.comparisons[k].labels) - 1
+        vetoed = self.vetoed(levels) & ~agree
+        if vetoed.any():
+            names = [c.name for c in self.comparisons]
+            for name in self.household:
+                if name in names:
+                    k = names.index(name)
+                    contrib[vetoed, k] = np.minimum(contrib[vetoed, k], 0.0)
+        w = self.prior_weight + contrib.sum(axis=1)
+        w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
+        w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
         return w.astype(np.float32)
+
+    def vetoed(self, levels: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(levels), dtype=bool)
+        names = [c.name for c in self.comparisons]
+        for name, label in self.vetoes:
+            if name in names:
+                k = names.index(name)
+                labels = self.comparisons[k].labels
+                if label in labels:
+                    out |= levels[:, k] == labels.index(label)
+        return out
 
     def conflicts(self, levels: np.ndarray) -> np.ndarray:
         """Pairs that disagree on a strong identifier: keep-apart evidence for clustering."""
@@ -105,6 +132,9 @@ class Model:
             trained_on_pairs=int(d.get("trained_on_pairs", 0)),
             em_iterations=int(d.get("em_iterations", 0)),
             converged=bool(d.get("converged", False)),
+            vetoes=[list(v) for v in d.get("vetoes", [])],
+            household=list(d.get("household", [])),
+            household_signal=float(d.get("household_signal", 0.0)),
         )
 
     @classmethod

@@ -124,8 +124,8 @@ def estimate_m_em(
 def tf_adjustments(
     comps: list[Comparison], model: Model, ia: np.ndarray, ib: np.ndarray, levels: np.ndarray
 ) -> np.ndarray:
-    """Per-pair sum of term-frequency adjustments (bits) on exact agreements."""
-    out = np.zeros(len(ia), dtype=np.float64)
+    """(pairs, comparisons) matrix of term-frequency adjustments (bits) on exact agreements."""
+    out = np.zeros((len(ia), len(comps)), dtype=np.float64)
     for k, (c, cw) in enumerate(zip(comps, model.comparisons, strict=True)):
         col = c.tf_column() if cw.tf_adjust else None
         if col is None:
@@ -137,7 +137,7 @@ def tf_adjustments(
         tf = np.where(codes >= 0, col.tf()[np.maximum(codes, 0)], np.nan)
         u_exact = max(cw.u[cw.tf_level], TF_MIN)
         adj = np.log2(u_exact / np.maximum(np.nan_to_num(tf, nan=u_exact), TF_MIN))
-        out[at] += np.clip(adj, -TF_CLAMP, TF_CLAMP)
+        out[at, k] = np.clip(adj, -TF_CLAMP, TF_CLAMP)
     return out
 
 
@@ -170,7 +170,7 @@ KEY_COMPARISON = {
     "given_phonetic": "given_name",
     "family_name": "family_name", "family_phonetic": "family_name", "family_initial": "family_name",
     "dob": "dob", "dob_year": "dob", "dob_md": "dob",
-    "postcode": "postcode", "postcode_sector": "postcode", "postcode_district": "postcode",
+    "postcode": "address", "postcode_sector": "address", "postcode_district": "address",
     "address_key": "address", "phone": "phone", "email": "email",
     "nhs_number": "nhs_number", "ni_number": "ni_number", "uprn": "uprn",
 }
