@@ -28,7 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix identity_graph tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --suite standard
+	$(BIN)/python benchmarks/run.py --suite standard --write-md
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

@@ -100,8 +100,8 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
 
 # -- load ---------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", "-m", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+@click.argument("exports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", "-m", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The source mapping TOML for these exports.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write rejected rows (default: next to the store).")
@@ -296,7 +296,10 @@ def stats(obj: Ctx, as_json: bool) -> None:
 
 @cli.group()
 def export() -> None:
-    """Export results for other systems."""
+    """Export results for other systems.
+
+    Example: idgraph export links --out links.csv
+    """
 
 
 @export.command("links")

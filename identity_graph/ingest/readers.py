@@ -392,6 +392,9 @@ def _locate_csv_bad_bytes(
             if row == -1 and not any(c.strip() for c in rec):
                 continue
             row += 1
+            if row == 0 and not columns:
+                # the decoder failed before the header was known: take it from here
+                columns = _clean_header(rec)[0]
             for i, cell in enumerate(rec):
                 if _SURROGATE.search(cell):
                     if row == 0:

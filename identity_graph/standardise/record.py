@@ -92,7 +92,16 @@ def standardise_chunk(
     def col(field_name: str, sep: str = " ") -> pd.Series:
         if field_name not in f:
             return _empty(idx)
-        return _joined(raw, f[field_name], sep)
+        joined = _joined(raw, f[field_name], sep)
+        too_long = joined.map(lambda v: v is not None and len(v) > MAX_VALUE_CHARS)
+        if too_long.any():
+            column = "+".join(f[field_name])
+            for r, v in zip(rows[too_long], joined[too_long], strict=True):
+                rejects.append(Reject(file, int(r), column,
+                                      f"value is {len(v):,} characters (limit {MAX_VALUE_CHARS:,}); "
+                                      "is the column mapped right?", "value dropped", v[:200]))
+            joined = joined.where(~too_long, None)
+        return joined
 
     def drop_errors(errors: pd.Series, field_name: str, values: pd.Series) -> None:
         bad = errors.notna()

@@ -28,16 +28,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tupl
 def _params() -> list[object]:
     out: list[object] = [pytest.param((), id="idgraph")]
     for path in _commands(cli):
-        marks = []
-        if path == ("export",):
-            marks.append(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="library bug: the `export` group's docstring has no 'Example:' "
-                    "(identity_graph/cli/main.py, def export)",
-                )
-            )
-        out.append(pytest.param(path, marks=marks, id=" ".join(path)))
+        out.append(pytest.param(path, id=" ".join(path)))
     return out
 
 
@@ -227,12 +218,6 @@ def test_a_missing_export_fails_and_names_the_file(tiny: Tiny) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: `load` checks EXPORTS with click.Path(exists=True), so a missing export "
-    "gives click's multi-line usage error ('Usage: ... Error: Invalid value ...') instead of the "
-    "library's one-line 'error: export ... not found'",
-)
 def test_a_missing_export_is_a_one_line_error(tiny: Tiny) -> None:
     missing = tiny.root / "no_such_export.csv"
     result = idgraph("--store", tiny.root / "e3.db", "load", missing, "-m", tiny.mapping(tiny.exports[0]))

@@ -211,12 +211,6 @@ def test_cp1252_bytes_in_a_utf8_export_are_an_error_naming_file_row_and_fix(
     assert store.records_frame().empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: readers._read_csv decodes the whole (small) file while reading the header, "
-    "so `columns` is still [] when _locate_csv_bad_bytes runs and the column is reported as "
-    "'column_2' instead of the header name 'Surname'",
-)
 def test_cp1252_bytes_in_a_utf8_export_are_an_error_naming_the_column(
     store: Store, hr_mapping: Path, tmp_path: Path
 ) -> None:
@@ -239,11 +233,6 @@ def test_a_1mb_field_does_not_break_the_load_and_every_row_is_counted(
     assert report.rows == report.accepted + report.rejected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: standardise/record.py defines MAX_VALUE_CHARS = 1000 but never applies "
-    "it, so a 1 MB surname is stored (and phonetically keyed) as a family name with no reject",
-)
 def test_a_1mb_field_is_dropped_with_a_reject_naming_file_row_and_column(
     store: Store, hr_mapping: Path, tmp_path: Path
 ) -> None:
