@@ -237,8 +237,8 @@ def febrl_mapping(source: str) -> dict[str, Any]:
             "given_name": "given_name",
             "family_name": "surname",
             "address": ["street_number", "address_1", "address_2", "suburb"],
-            # Australian 4-digit postcodes: invalid as UK postcodes, so also compared as-is below
-            "postcode": "postcode",
+            # the postcode is Australian (4 digits): not a UK postcode, so it is compared as an
+            # extra exact field below instead of being mapped to the canonical `postcode`
             "dob": "date_of_birth",
         },
         "formats": {"dob": "%Y%m%d"},

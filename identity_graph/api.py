@@ -38,6 +38,7 @@ __all__ = [
     "explain",
     "stats",
     "export_links",
+    "blocking_diagnostics",
     "PersonView",
     "DEFAULT_STORE",
 ]
@@ -94,7 +95,6 @@ def load(
     report = LoadReport(source=m.source, file=str(path))
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
-    size = path.stat().st_size
     with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
         for chunk in read_export(path, m, chunk_rows=chunk_rows):
             rejects.extend(chunk.rejects)
@@ -112,7 +112,7 @@ def load(
                 report.updated += int(changed.sum())
                 report.unchanged += int((~new & ~changed).sum())
             if progress:
-                progress("load", report.rows, -1 if size == 0 else report.rows)
+                progress("load", report.rows, -1)  # total unknown while streaming: rows/s shown
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         w.finish(
@@ -132,6 +132,31 @@ def load(
         report.rejects_file = str(out)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Candidate pairs each blocking rule would generate on the store's records, without
+    comparing anything: records with a key, blocks, largest block, pairs, skipped oversized blocks."""
+    from .block.pairs import Blocker
+    from .pipeline import effective_settings, prepare_frame
+
+    records = store.records_frame()
+    compare = _compare_methods(store)
+    frame, _ = prepare_frame(records, compare)
+    s = effective_settings(settings or default_settings(), compare)
+    blocker = Blocker(frame, s.blocking_rules, s.max_pairs_per_rule)
+    try:
+        return [d.to_dict() for d in blocker.prepare()]
+    finally:
+        blocker.close()
+
+
+def _compare_methods(store: Store) -> dict[str, str]:
+    compare: dict[str, str] = {}
+    for s in store.sources():
+        for name, method in s.compare.items():
+            compare[name] = "fuzzy" if "fuzzy" in (method, compare.get(name)) else method
+    return compare
 
 
 def resolve(
@@ -157,10 +182,7 @@ def resolve(
         settings = Settings.from_json(latest[1])
         model = Model.from_json(latest[2])
     settings = settings or default_settings()
-    compare: dict[str, str] = {}
-    for s in store.sources():
-        for name, method in s.compare.items():
-            compare[name] = "fuzzy" if "fuzzy" in (method, compare.get(name)) else method
+    compare = _compare_methods(store)
     result = run_pipeline(
         records,
         settings=settings,

@@ -169,6 +169,33 @@ def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: 
     )
 
 
+@cli.command()
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def blocking(obj: Ctx, settings_file: Path | None, as_json: bool) -> None:
+    """How many candidate pairs each blocking rule generates, before running a resolve.
+
+    Oversized blocks (placeholders, hostels) are skipped and counted; a rule past the explosion
+    guard is reported as an error naming the rule.
+
+    Example: idgraph blocking
+    """
+    settings = Settings.from_file(settings_file) if settings_file else None
+    diags = api.blocking_diagnostics(obj.store, settings)
+    if as_json:
+        print_json(diags)
+        return
+    import pandas as pd
+
+    rows = pd.DataFrame(diags)
+    rows["keys"] = rows["keys"].map(lambda k: "+".join(k))
+    print_table(rows, ["rule", "records_with_key", "blocks", "largest_block", "pairs_possible",
+                       "skipped_blocks", "skipped_pairs"], max_width=48)
+    click.echo(f"at most {rows['pairs_possible'].sum():,} pairs (rules overlap: each pair is compared once)")
+
+
 # -- person, search, explain --------------------------------------------------------------------
 @cli.command()
 @click.argument("person_or_record_id")

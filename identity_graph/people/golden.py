@@ -11,9 +11,9 @@ field, so a golden address is never stitched from two homes.
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
+
+from ._groups import joined_sets
 
 __all__ = ["GOLDEN_FIELDS", "ADDRESS_FIELDS", "golden_records"]
 
@@ -46,13 +46,10 @@ def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     best = best.astype(object).where(best.notna(), None)
     cur = current.set_index("person_id")[list(ADDRESS_FIELDS)].reindex(best.index)
     cur = cur.astype(object).where(cur.notna(), None)
-    sources = ordered.groupby("person_id", sort=True)["source"].agg(lambda s: sorted(set(s)))
+    sources = joined_sets(ordered["person_id"].reset_index(drop=True), ordered["source"].reset_index(drop=True))
     out = best.join(cur)
-    out["sources"] = sources
-    records = out.to_dict(orient="index")
-    return pd.DataFrame(
-        {
-            "person_id": list(records.keys()),
-            "golden": [json.dumps(v, sort_keys=True) for v in records.values()],
-        }
-    )
+    out["sources"] = sources.reindex(out.index).str.split(",")
+    out = out[sorted(out.columns)]
+    # pandas' C JSON writer: one JSON object per person, keys sorted
+    lines = out.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    return pd.DataFrame({"person_id": out.index.to_numpy(), "golden": lines})

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._groups import joined_sets
+
 __all__ = ["address_history"]
 
 
@@ -37,10 +39,13 @@ def address_history(frame: pd.DataFrame) -> pd.DataFrame:
         postcode=("postcode", "last"),
         first_seen=("record_date", "min"),
         last_seen=("record_date", "max"),
-        sources=("source", lambda s: ",".join(sorted(set(s)))),
         records=("source", "size"),
         trust=("trust", "max"),
-    ).reset_index()
+    )
+    gkey = f["person_id"].astype(str) + "\x1f" + f["key"].astype(str)
+    src = joined_sets(gkey.reset_index(drop=True), f["source"].reset_index(drop=True))
+    out["sources"] = (out.index.get_level_values(0).astype(str) + "\x1f" + out.index.get_level_values(1).astype(str)).map(src).to_numpy()
+    out = out.reset_index()
     out["n_sources"] = out["sources"].str.count(",") + 1
     out["_last"] = out["last_seen"].fillna("")
     out = out.sort_values(

@@ -42,9 +42,9 @@ def test_febrl3_mapping_export_and_truth(data_dir, tmp_path):
         "given_name": "given_name",
         "family_name": "surname",
         "address": ["street_number", "address_1", "address_2", "suburb"],
-        "postcode": "postcode",
         "dob": "date_of_birth",
     }
+    assert "postcode" not in mapping["fields"]  # Australian: compared as an extra field instead
     assert mapping["formats"] == {"dob": "%Y%m%d"}
     assert mapping["compare"] == {
         "postcode_au": {"column": "postcode", "method": "exact"},
