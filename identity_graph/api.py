@@ -24,7 +24,8 @@ from .ingest.rejects import write_rejects
 from .pipeline import run_pipeline
 from .score.model import Model
 from .settings import Settings, default_settings
-from .standardise.record import standardise_chunk
+from .standardise.parallel import standardised
+from .standardise.record import drop_duplicate_ids
 from .store.contract import FileInfo, SourceInfo, Store
 from .store.embedded import EmbeddedStore
 from .types import LoadReport, Reject, ResolveReport
@@ -74,7 +75,7 @@ def load(
     *,
     rejects_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = 25_000,
 ) -> LoadReport:
     """Load one export into the store, atomically and idempotently.
 
@@ -96,10 +97,10 @@ def load(
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
     with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
-        for chunk in read_export(path, m, chunk_rows=chunk_rows):
+        for chunk, std in standardised(read_export(path, m, chunk_rows=chunk_rows), m, str(path)):
             rejects.extend(chunk.rejects)
             report.rows += len(chunk.frame) + len(chunk.rejects)
-            std = standardise_chunk(chunk.frame, m, str(path), seen)
+            std = drop_duplicate_ids(std, seen, str(path), m.id_column)
             rejects.extend(std.rejects)
             f = std.frame
             if len(f):

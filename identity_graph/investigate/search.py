@@ -55,7 +55,7 @@ def _query_frame(fields: dict[str, str]) -> pd.DataFrame:
     mapping = SourceMapping.from_dict(
         {"source": "query", "id": "__id", "fields": {k: k for k in fields}}, "<search>"
     )
-    std = standardise_chunk(raw, mapping, "<search>", {})
+    std = standardise_chunk(raw, mapping, "<search>")
     if std.frame.empty:
         reasons = "; ".join(r.reason for r in std.rejects) or "nothing usable"
         raise IdentityGraphError(f"the query has no usable identifying field ({reasons})")

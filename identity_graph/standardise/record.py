@@ -12,7 +12,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..ingest.mapping import SourceMapping
@@ -81,9 +80,11 @@ def standardise_chunk(
     raw: pd.DataFrame,
     mapping: SourceMapping,
     file: str,
-    seen_ids: dict[str, int],
 ) -> StandardisedChunk:
-    """Standardise one chunk. ``seen_ids`` (id → first row) spans the whole file's chunks."""
+    """Standardise one chunk (a pure function of its input: chunks run in worker processes).
+
+    Duplicate ids across the file are found afterwards by ``drop_duplicate_ids``.
+    """
     rejects: list[Reject] = []
     idx = raw.index
     rows = raw["__row__"].astype(int)
@@ -117,19 +118,6 @@ def standardise_chunk(
     keep = ids.notna()
     for r in rows[~keep]:
         rejects.append(Reject(file, int(r), mapping.id_column, f"no record id in column {mapping.id_column!r}"))
-    dup = np.zeros(len(idx), dtype=bool)
-    for i, (rid, r) in enumerate(zip(ids, rows, strict=True)):
-        if rid is None:
-            continue
-        first = seen_ids.get(rid)
-        if first is not None:
-            dup[i] = True
-            rejects.append(Reject(file, int(r), mapping.id_column,
-                                  f"duplicate record id {rid!r} (first seen at row {first}); keep one row per id",
-                                  value=rid))
-        else:
-            seen_ids[rid] = int(r)
-    keep &= ~dup
     # -- names --------------------------------------------------------------------------------
     parts = pd.DataFrame({c: _empty(idx) for c in NAME_PARTS})
     if "full_name" in f:
@@ -225,3 +213,27 @@ def standardise_chunk(
     frame = out[keep]
     frame = frame[list(RECORD_COLUMNS) + ["row_hash", "raw", "__row__"]]
     return StandardisedChunk(frame, rejects)
+
+
+def drop_duplicate_ids(
+    chunk: StandardisedChunk, seen_ids: dict[str, int], file: str, id_column: str
+) -> StandardisedChunk:
+    """Reject rows whose id appeared earlier in the file (``seen_ids``: id → first row, spanning
+    the file's chunks, updated in place). The first row with an id wins."""
+    f = chunk.frame
+    if f.empty:
+        return chunk
+    rejects = list(chunk.rejects)
+    first_in_chunk = ~f["source_record_id"].duplicated()
+    prior = f["source_record_id"].map(seen_ids)
+    dup = prior.notna() | ~first_in_chunk
+    if dup.any():
+        firsts = dict(zip(f.loc[first_in_chunk, "source_record_id"], f.loc[first_in_chunk, "__row__"], strict=True))
+        for rid, r, p in zip(f.loc[dup, "source_record_id"], f.loc[dup, "__row__"], prior[dup], strict=True):
+            first = int(p) if p == p and p is not None else firsts[rid]
+            rejects.append(Reject(file, int(r), id_column,
+                                  f"duplicate record id {rid!r} (first seen at row {first}); keep one row per id",
+                                  value=rid))
+    kept = f[~dup]
+    seen_ids.update(zip(kept["source_record_id"], kept["__row__"].astype(int), strict=True))
+    return StandardisedChunk(kept, rejects)

@@ -87,9 +87,18 @@ def _py(v: Any) -> Any:
 
 
 def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
-    data = frame[cols].astype(object)
-    data = data.where(data.notna(), None)
-    return [tuple(_py(v) for v in row) for row in data.itertuples(index=False, name=None)]
+    """Rows as tuples of plain Python values (None for missing), column by column."""
+    columns = []
+    for c in cols:
+        s = frame[c]
+        if s.dtype.kind in "iub":
+            columns.append(s.astype(object).tolist())  # numpy scalars -> int/bool
+        elif s.dtype.kind == "f":
+            columns.append([None if v != v else float(v) for v in s.tolist()])
+        else:
+            vals = s.astype(object)
+            columns.append(vals.where(vals.notna(), None).tolist())
+    return list(zip(*columns, strict=True)) if columns else []
 
 
 class _Writer:

@@ -120,7 +120,7 @@ def test_records_returns_the_asked_rows_with_raw_values_in_record_id_order(
 def _standardised(export: Path, mapping_path: Path) -> pd.DataFrame:
     m = load_mapping(mapping_path)
     (chunk,) = list(read_export(export, m))
-    return standardise_chunk(chunk.frame, m, str(export), {}).frame.drop(columns="__row__")
+    return standardise_chunk(chunk.frame, m, str(export)).frame.drop(columns="__row__")
 
 
 def _source_info(mapping_path: Path) -> SourceInfo:
