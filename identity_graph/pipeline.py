@@ -180,6 +180,7 @@ def train(
         vetoes=vetoes,
         household=list(settings.household),
         household_signal=signal,
+        deterministic=[[c.split(":", 1) for c in rule] for rule in settings.deterministic],
     )
 
 

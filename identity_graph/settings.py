@@ -114,6 +114,16 @@ class Settings:
     #: candidate pairs at one address disagree on both given name and dob (see
     #: ``pipeline.household_signal``)
     household_signal_min: float = 0.10
+    #: Deterministic evidence: a pair meeting every "comparison:level" of any one rule is a match
+    #: (unless a strong identifier conflicts). UPRN + full name + dob names one person at one
+    #: property: Jr/Sr differ on dob, twins on given name.
+    deterministic: list[list[str]] = field(
+        default_factory=lambda: [
+            ["nhs_number:exact"],
+            ["ni_number:exact"],
+            ["uprn:exact", "given_name:exact", "family_name:exact", "dob:exact"],
+        ]
+    )
     seed: int = 42
     chunk_pairs: int = 2_000_000
     mode: Literal["dedupe"] = "dedupe"

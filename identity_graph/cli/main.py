@@ -397,7 +397,13 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     click.echo("\nWhat to look at next:")
     click.echo(f"  idgraph --store {obj.store_uri} person {example}       # a person with {sizes.iloc[0]} records")
     click.echo(f"  idgraph --store {obj.store_uri} stats")
-    click.echo(f"  idgraph --store {obj.store_uri} search --name \"...\" --dob ... --postcode ...")
+    g = api.person(obj.store, example).golden
+    name = " ".join(str(g[k]) for k in ("given_name", "family_name") if g.get(k)).title()
+    query = f'--name "{name}"' + (f" --dob {g['dob']}" if g.get("dob") else "") + (
+        f' --postcode "{g["postcode"]}"' if g.get("postcode") else ""
+    )
+    click.echo(f"  idgraph --store {obj.store_uri} search {query}")
+    click.echo(f"  idgraph --store {obj.store_uri} blocking        # candidate pairs per blocking rule")
     click.echo(f"  {links_path}: one row per source record -> person id")
 
 

@@ -57,6 +57,8 @@ class Model:
     household: list[str] = field(default_factory=list)
     #: the measured share of same-address pairs that are clearly different people
     household_signal: float = 0.0
+    #: rules of (comparison, level label) conditions; meeting all of one rule forces a match
+    deterministic: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def prior_weight(self) -> float:
@@ -80,12 +82,8 @@ class Model:
             contrib[:, k] = lw[levels[:, k]]
         if tf_adjustments is not None:
             contrib += tf_adjustments
-        strong = [k for k, c in enumerate(self.comparisons) if c.keep_apart]
-        agree = np.zeros(len(levels), dtype=bool)
-        conflict = np.zeros(len(levels), dtype=bool)
-        for k in strong:
-            agree |= levels[:, k] == 1
-            conflict |= levels[:, k] == len(self.comparisons[k].labels) - 1
+        agree = self.deterministic_match(levels)
+        conflict = self.conflicts(levels)
         vetoed = self.vetoed(levels) & ~agree
         if vetoed.any():
             names = [c.name for c in self.comparisons]
@@ -97,6 +95,30 @@ class Model:
         w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
         w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
         return w.astype(np.float32)
+
+    def _level_mask(self, name: str, label: str, levels: np.ndarray) -> np.ndarray | None:
+        names = [c.name for c in self.comparisons]
+        if name not in names:
+            return None
+        k = names.index(name)
+        labels = self.comparisons[k].labels
+        if label not in labels:
+            return None
+        return levels[:, k] == labels.index(label)
+
+    def deterministic_match(self, levels: np.ndarray) -> np.ndarray:
+        """Pairs meeting every condition of at least one deterministic rule."""
+        out = np.zeros(len(levels), dtype=bool)
+        for rule in self.deterministic:
+            hit = np.ones(len(levels), dtype=bool)
+            for name, label in rule:
+                m = self._level_mask(name, label, levels)
+                if m is None:  # a comparison this data lacks: the rule cannot fire
+                    hit[:] = False
+                    break
+                hit &= m
+            out |= hit
+        return out
 
     def vetoed(self, levels: np.ndarray) -> np.ndarray:
         out = np.zeros(len(levels), dtype=bool)
@@ -135,6 +157,7 @@ class Model:
             vetoes=[list(v) for v in d.get("vetoes", [])],
             household=list(d.get("household", [])),
             household_signal=float(d.get("household_signal", 0.0)),
+            deterministic=[[list(c) for c in r] for r in d.get("deterministic", [])],
         )
 
     @classmethod
