@@ -44,6 +44,15 @@ class Ctx:
             self._store.close()
 
 
+def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a library function; turn its errors into a message and an exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except IdentityGraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -405,6 +414,11 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     click.echo(f"  idgraph --store {obj.store_uri} search {query}")
     click.echo(f"  idgraph --store {obj.store_uri} blocking        # candidate pairs per blocking rule")
     click.echo(f"  {links_path}: one row per source record -> person id")
+
+
+from .graph_cmd import graph  # noqa: E402
+
+cli.add_command(graph)
 
 
 def main() -> None:

@@ -125,3 +125,19 @@ class Store(Protocol):
     def events(self, run_id: int | None = None) -> pd.DataFrame: ...
 
     def stats(self) -> dict[str, Any]: ...
+
+    # -- investigator primitives (identity_graph/investigate/graph.py composes them) -------------
+    def shared_identifiers(self, kinds: list[str], min_people: int, limit: int) -> pd.DataFrame:
+        """kind, value, people, person_ids (sorted list): identifiers on more than one person."""
+
+    def identifier_people(self, kind: str, value: str) -> pd.DataFrame:
+        """person_id, record_id, source, first_seen, last_seen of records holding one identifier."""
+
+    def residents(self, address: str) -> pd.DataFrame:
+        """Address history rows at an address key (or every address of a postcode)."""
+
+    def person_links(self, person_ids: list[str], kinds: list[str]) -> pd.DataFrame:
+        """person_id, other_person_id, kind, value: one hop through shared identifiers."""
+
+    def changed_since(self, since: str, limit: int) -> pd.DataFrame:
+        """record_id, source, updated_at, person_id of records changed since an ISO time."""

@@ -476,6 +476,69 @@ class EmbeddedStore:
             self.con,
         )
 
+    # -- investigator queries (same answers as cypher/investigate/*.cypher) ---------------------
+    def shared_identifiers(self, kinds: list[str], min_people: int, limit: int) -> pd.DataFrame:
+        marks = ",".join("?" * len(kinds))
+        df = pd.read_sql_query(
+            f"""SELECT i.kind, i.value, count(DISTINCT pr.person_id) AS people,
+                       group_concat(DISTINCT pr.person_id) AS person_ids
+                FROM identifiers i JOIN person_records pr USING (record_id)
+                WHERE i.kind IN ({marks})
+                GROUP BY i.kind, i.value HAVING count(DISTINCT pr.person_id) >= ?
+                ORDER BY people DESC, i.kind, i.value LIMIT ?""",
+            self.con,
+            params=[*kinds, min_people, limit],
+        )
+        df["person_ids"] = df["person_ids"].map(lambda s: sorted(s.split(",")))
+        return df
+
+    def identifier_people(self, kind: str, value: str) -> pd.DataFrame:
+        return pd.read_sql_query(
+            """SELECT pr.person_id, r.record_id, r.source, r.record_date AS first_seen,
+                      r.record_date AS last_seen
+               FROM identifiers i JOIN records r USING (record_id) JOIN person_records pr USING (record_id)
+               WHERE i.kind = ? AND i.value = ? ORDER BY pr.person_id, r.record_id""",
+            self.con,
+            params=(kind, value),
+        )
+
+    def residents(self, address: str) -> pd.DataFrame:
+        df = pd.read_sql_query(
+            """SELECT person_id, address_key, address, postcode, first_seen, last_seen, sources, is_current
+               FROM address_history WHERE address_key = ? OR postcode = ?
+               ORDER BY coalesce(first_seen, ''), person_id, address_key""",
+            self.con,
+            params=(address, address),
+        )
+        df["is_current"] = df["is_current"].astype(bool)
+        return df
+
+    def person_links(self, person_ids: list[str], kinds: list[str]) -> pd.DataFrame:
+        if not person_ids:
+            return pd.DataFrame(columns=["person_id", "other_person_id", "kind", "value"])
+        pm = ",".join("?" * len(person_ids))
+        km = ",".join("?" * len(kinds))
+        return pd.read_sql_query(
+            f"""SELECT DISTINCT pa.person_id, pb.person_id AS other_person_id, ia.kind, ia.value
+                FROM person_records pa
+                JOIN identifiers ia ON ia.record_id = pa.record_id AND ia.kind IN ({km})
+                JOIN identifiers ib ON ib.kind = ia.kind AND ib.value = ia.value
+                JOIN person_records pb ON pb.record_id = ib.record_id
+                WHERE pa.person_id IN ({pm}) AND pb.person_id <> pa.person_id
+                ORDER BY pa.person_id, other_person_id, ia.kind, ia.value""",
+            self.con,
+            params=[*kinds, *person_ids],
+        )
+
+    def changed_since(self, since: str, limit: int) -> pd.DataFrame:
+        return pd.read_sql_query(
+            """SELECT r.record_id, r.source, r.updated_at, pr.person_id
+               FROM records r LEFT JOIN person_records pr USING (record_id)
+               WHERE r.updated_at >= ? ORDER BY r.updated_at DESC, r.record_id LIMIT ?""",
+            self.con,
+            params=(since, limit),
+        )
+
     def stats(self) -> dict[str, Any]:
         q = self.con.execute
         by_source = dict(q("SELECT source, count(*) FROM records GROUP BY source ORDER BY source").fetchall())

@@ -103,9 +103,9 @@ record = st.fixed_dictionaries(
         "emails": multi_cell,
     }
 )
-rule_lists = st.lists(
-    st.tuples(small(RULE_KEYS), st.integers(2, 6)), min_size=1, max_size=4
-).map(lambda rs: [BlockingRule(f"r{i}:{'+'.join(k)}", k, mb) for i, (k, mb) in enumerate(rs)])
+rule_lists = st.lists(st.tuples(small(RULE_KEYS), st.integers(2, 6)), min_size=1, max_size=4).map(
+    lambda rs: [BlockingRule(f"r{i}:{'+'.join(k)}", k, mb) for i, (k, mb) in enumerate(rs)]
+)
 
 
 def as_frame(records: list[dict]) -> pd.DataFrame:
@@ -155,8 +155,15 @@ def test_multi_valued_key_matches_when_any_value_is_shared():
 
 
 def test_null_and_empty_key_values_never_block_together():
-    frame = as_frame([{"family_name": None}, {"family_name": None}, {"family_name": ""},
-                      {"family_name": ""}, {"family_name": "smith"}])
+    frame = as_frame(
+        [
+            {"family_name": None},
+            {"family_name": None},
+            {"family_name": ""},
+            {"family_name": ""},
+            {"family_name": "smith"},
+        ]
+    )
     chunks, diags = run_blocker(frame, [BlockingRule("fam", ("family_name",))])
     assert chunks == []
     assert diags[0].records_with_key == 1
@@ -189,8 +196,9 @@ def test_two_multi_valued_keys_in_one_rule_match_on_any_shared_combination():
 
 def test_explosion_guard_raises_naming_the_rule():
     frame = as_frame([{"family_name": "smith"}] * 6)
-    blocker = Blocker(frame, [BlockingRule("everyone called smith", ("family_name",))],
-                      max_pairs_per_rule=14)
+    blocker = Blocker(
+        frame, [BlockingRule("everyone called smith", ("family_name",))], max_pairs_per_rule=14
+    )
     with pytest.raises(BlockingExplosionError, match="everyone called smith"):
         blocker.prepare()
     blocker.close()

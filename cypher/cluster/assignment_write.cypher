@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (p:Person {person_id: row.person_id})
+MATCH (r:Record {record_id: row.record_id})
+CREATE (p)-[:HAS_RECORD]->(r)

@@ -1,0 +1,1 @@
+MATCH (t:TermFrequency) WITH t LIMIT $limit DELETE t RETURN count(*) AS deleted

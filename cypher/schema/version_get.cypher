@@ -1,0 +1,1 @@
+MATCH (m:Meta {key: 'schema_version'}) RETURN m.value AS version

@@ -1,0 +1,1 @@
+MERGE (m:Meta {key: 'schema_version'}) SET m.value = $version

@@ -1,0 +1,123 @@
+"""``idgraph graph …``: investigator queries (table for people, ``--json`` for tools)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import pandas as pd
+
+from ..investigate import graph as g
+from .render import print_json, print_table
+
+__all__ = ["graph"]
+
+
+def _out(frame: pd.DataFrame, as_json: bool, columns: list[str] | None = None) -> None:
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+    else:
+        print_table(frame, columns or list(frame.columns), max_width=60)
+
+
+def _kinds(value: str | None) -> tuple[str, ...]:
+    return tuple(k.strip() for k in value.split(",")) if value else g.LINK_KINDS
+
+
+@click.group()
+def graph() -> None:
+    """Explore the identity graph: shared identifiers, residents, connections.
+
+    Example: idgraph graph shared --kinds phone,email
+    """
+
+
+@graph.command("person")
+@click.argument("person_id")
+@click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
+@click.option("--kinds", help=f"Identifier kinds that link people (default {','.join(g.LINK_KINDS)}).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def person_cmd(obj: Any, person_id: str, depth: int, kinds: str | None, as_json: bool) -> None:
+    """A person's neighbourhood: everyone linked through shared identifiers, to DEPTH hops.
+
+    Example: idgraph graph person P1a2b3c4d5e6f --depth 2
+    """
+    from .main import run_or_exit
+
+    nb = run_or_exit(g.neighbourhood, obj.store, person_id, depth, _kinds(kinds))
+    if as_json:
+        print_json(nb.to_dict())
+        return
+    click.echo(f"{nb.person_id}: {len(nb.people) - 1} linked people within {depth} hop(s)")
+    _out(pd.DataFrame([{"person_a": a, "person_b": b, "kind": k, "value": v} for a, b, k, v in nb.links]), False)
+
+
+@graph.command("shared")
+@click.option("--identifier", help="One identifier, e.g. phone:07700900123 — who holds it.")
+@click.option("--kinds", help=f"Kinds to rank (default {','.join(g.LINK_KINDS)}).")
+@click.option("--min-people", type=click.IntRange(2), default=2, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: int, limit: int, as_json: bool) -> None:
+    """Identifiers shared by more than one person, most people first (or who holds one).
+
+    Example: idgraph graph shared --identifier phone:+447700900123
+    """
+    from .main import run_or_exit
+
+    if identifier:
+        _out(run_or_exit(g.identifier_people, obj.store, identifier), as_json)
+    else:
+        df = run_or_exit(g.shared_identifiers, obj.store, kinds=_kinds(kinds), min_people=min_people, limit=limit)
+        if not as_json:
+            df = df.assign(person_ids=df["person_ids"].map(lambda x: " ".join(x)))
+        _out(df, as_json)
+
+
+@graph.command("residents")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def residents_cmd(obj: Any, address: str, as_json: bool) -> None:
+    """Everyone who lived at an address (an address key, or a postcode), with dates.
+
+    Example: idgraph graph residents "LS6 2AB"
+    """
+    from .main import run_or_exit
+
+    _out(run_or_exit(g.residents, obj.store, address), as_json,
+         ["person_id", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"])
+
+
+@graph.command("path")
+@click.argument("person_a")
+@click.argument("person_b")
+@click.option("--max-depth", type=click.IntRange(1, 10), default=6, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def path_cmd(obj: Any, person_a: str, person_b: str, max_depth: int, as_json: bool) -> None:
+    """The shortest connection between two people through shared identifiers.
+
+    Example: idgraph graph path P1a2b3c4d5e6f P6f5e4d3c2b1a
+    """
+    from .main import run_or_exit
+
+    steps = run_or_exit(g.shortest_connection, obj.store, person_a, person_b, max_depth=max_depth)
+    _out(pd.DataFrame(steps, columns=["person_id", "kind", "value", "next_person_id"]), as_json)
+
+
+@graph.command("changes")
+@click.option("--since", required=True, help="ISO date or time, e.g. 2026-11-01.")
+@click.option("--limit", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def changes_cmd(obj: Any, since: str, limit: int, as_json: bool) -> None:
+    """Records created or changed since a date, newest first, with their person.
+
+    Example: idgraph graph changes --since 2026-11-01
+    """
+    from .main import run_or_exit
+
+    _out(run_or_exit(g.changed_since, obj.store, since, limit), as_json)

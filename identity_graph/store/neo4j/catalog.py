@@ -1,0 +1,48 @@
+"""The Cypher catalog: every query the Neo4j store runs is a file under ``cypher/``, reached by
+name (``"load/records_upsert"``). Values only ever travel as ``$parameters``: no query text is
+ever built from user input.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from ...errors import StoreError
+
+__all__ = ["CYPHER_DIR", "query", "statements", "names"]
+
+
+def _find_dir() -> Path:
+    env = os.environ.get("IDGRAPH_CYPHER_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        cand = parent / "cypher"
+        if (cand / "schema").is_dir():
+            return cand
+    raise StoreError("cannot find the cypher/ query folder; set IDGRAPH_CYPHER_DIR to it")
+
+
+CYPHER_DIR = _find_dir()
+
+
+@functools.cache
+def query(name: str) -> str:
+    """The text of ``cypher/<name>.cypher`` with comment lines removed."""
+    path = CYPHER_DIR / f"{name}.cypher"
+    if not path.is_file():
+        raise StoreError(f"no Cypher query {name!r} (looked for {path})")
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.strip().startswith("//")]
+    return "\n".join(lines).strip()
+
+
+def statements(name: str) -> list[str]:
+    """A multi-statement file (schema migrations) split on ``;``."""
+    return [s.strip() for s in query(name).split(";") if s.strip()]
+
+
+def names() -> list[str]:
+    return sorted(str(p.relative_to(CYPHER_DIR).with_suffix("")) for p in CYPHER_DIR.rglob("*.cypher"))

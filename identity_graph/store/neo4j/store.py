@@ -1,0 +1,403 @@
+"""The Neo4j store: the identity graph where investigators work (ADR 0008).
+
+Graph model::
+
+    (:Source)<-[:FROM]-(:Record)-[:HAS {kind, first_seen, last_seen, source}]->(:Identifier:Phone|Email|Address|Name|Dob|Postcode|StrongId)
+    (:Record)-[:SIMILAR {weight, probability, tier, levels}]->(:Record)
+    (:Person)-[:HAS_RECORD]->(:Record)
+    (:Person)-[:LIVED_AT {first_seen, last_seen, sources, is_current}]->(:Identifier:Address)
+    (:RecordVersion)-[:VERSION_OF]->(:Record)      (:Run) (:Load) (:PersonEvent) (:TermFrequency)
+
+Writes go in batches (``UNWIND $rows``), each its own managed transaction, idempotent: a load
+killed half-way and run again leaves exactly the data of one clean load (records MERGE on id and
+skip rows whose hash is stored; identifiers MERGE on key). All Cypher lives in ``cypher/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import StoreError
+from ...types import RECORD_COLUMNS
+from ..contract import FileInfo, Resolution, SourceInfo
+from ..identifiers import identifier_rows
+from .catalog import query, statements
+
+__all__ = ["Neo4jStore", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+BATCH = 5_000
+_CANON = list(RECORD_COLUMNS)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    data = frame[cols].astype(object)
+    data = data.where(data.notna(), None)
+    return [{k: _clean(v) for k, v in zip(cols, row, strict=True)} for row in data.itertuples(index=False, name=None)]
+
+
+class _Writer:
+    def __init__(self, store: Neo4jStore, source: SourceInfo, file: FileInfo, load_id: int):
+        self.store, self.source, self.file, self.load_id = store, source, file, load_id
+
+    def existing_hashes(self, source_record_ids: list[str]) -> dict[str, str]:
+        ids = [f"{self.source.source}:{s}" for s in source_record_ids]
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 20_000):
+            for rec in self.store._read("load/existing_hashes", ids=ids[i : i + 20_000]):
+                out[rec["record_id"]] = rec["row_hash"]
+        return out
+
+    def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
+        if frame.empty:
+            return
+        now = _now()
+        if updated:
+            ids = sorted(updated)
+            old = [r["props"] for i in range(0, len(ids), 20_000)
+                   for r in self.store._read("read/records_get", ids=ids[i : i + 20_000])]
+            versions = [
+                {
+                    "record_id": p["record_id"],
+                    "row_hash": p.get("row_hash"),
+                    "raw": p.get("raw"),
+                    "canonical": json.dumps({c: p.get(c) for c in _CANON}, default=str),
+                }
+                for p in old
+            ]
+            self.store._write_batches("load/versions_create", versions, load_id=self.load_id, now=now)
+        f = frame.copy()
+        f["trust"] = self.source.trust
+        f["dob_ambiguous"] = f["dob_ambiguous"].astype(bool)
+        idents = identifier_rows(frame)
+        by_record: dict[str, list[dict[str, str]]] = {}
+        for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
+            by_record.setdefault(rid, []).append({"kind": kind, "value": value})
+        prop_cols = [c for c in _CANON if c != "record_id"] + ["trust", "raw"]
+        props = _records(f, prop_cols)
+        rows = [
+            {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
+            for rid, h, p in zip(f["record_id"], f["row_hash"], props, strict=True)
+        ]
+        self.store._write_batches("load/records_upsert", rows, load_id=self.load_id, now=now)
+
+    def finish(self, counts: dict[str, int]) -> int:
+        self.store._run_write("load/load_finish", load_id=self.load_id, now=_now(), counts_json=json.dumps(counts))
+        return self.load_id
+
+
+class Neo4jStore:
+    """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
+    ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
+
+    def __init__(self, uri: str, user: str | None = None, password: str | None = None, database: str | None = None):
+        import neo4j
+
+        self.uri = uri
+        self.database = database or os.environ.get("NEO4J_DATABASE") or None
+        user = user or os.environ.get("NEO4J_USER", "neo4j")
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
+        if password is None:
+            raise StoreError(
+                f"no password for {uri}: set NEO4J_PASSWORD (and NEO4J_USER), e.g. "
+                "`eval \"$(idgraph neo4j start)\"`"
+            )
+        try:
+            self.driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            self.driver.verify_connectivity()
+        except Exception as exc:  # the driver raises several unrelated types
+            raise StoreError(f"cannot connect to Neo4j at {uri}: {exc}; is it running? (`idgraph neo4j status`)") from exc
+        self._migrate()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _session(self) -> Any:
+        return self.driver.session(database=self.database) if self.database else self.driver.session()
+
+    def _tx_meta(self, name: str) -> dict[str, str]:
+        return {"app": "identity-graph", "query": name}
+
+    def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        import neo4j
+
+        text = query(name)
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(text, params)]
+
+        with self._session() as s:
+            return s.execute_read(neo4j.unit_of_work(metadata=self._tx_meta(name))(work))
+
+    def _run_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        import neo4j
+
+        text = query(name)
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(text, params)]
+
+        with self._session() as s:
+            return s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta(name))(work))
+
+    def _write_batches(self, name: str, rows: list[dict[str, Any]], batch: int = BATCH, **params: Any) -> None:
+        for i in range(0, len(rows), batch):
+            self._run_write(name, rows=rows[i : i + batch], **params)
+
+    def _delete_all(self, name: str, limit: int = 20_000) -> None:
+        while True:
+            res = self._run_write(name, limit=limit)
+            if not res or int(res[0]["deleted"]) == 0:
+                return
+
+    def _migrate(self) -> None:
+        rows = self._read("schema/version_get")
+        version = int(rows[0]["version"]) if rows else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"Neo4j database has identity-graph schema v{version}, newer than v{SCHEMA_VERSION}")
+        if version < 1:
+            with self._session() as s:
+                for stmt in statements("schema/001_constraints"):
+                    s.run(stmt).consume()
+            self._run_write("schema/version_set", version=SCHEMA_VERSION)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- loading ------------------------------------------------------------------------------
+    @contextmanager
+    def load(self, source: SourceInfo, file: FileInfo) -> Iterator[_Writer]:
+        now = _now()
+        self._run_write(
+            "load/source_upsert",
+            source=source.source,
+            trust=source.trust,
+            mapping_json=source.mapping_json,
+            compare_json=json.dumps(source.compare),
+            now=now,
+        )
+        load_id = int(self._read("load/next_load_id")[0]["next"])
+        self._run_write("load/load_start", load_id=load_id, source=source.source, file=file.path,
+                        sha256=file.sha256, now=now)
+        yield _Writer(self, source, file, load_id)
+
+    # -- pipeline reads -----------------------------------------------------------------------
+    def _frame(self, props: list[dict[str, Any]]) -> pd.DataFrame:
+        cols = _CANON + ["trust", "raw"]
+        df = pd.DataFrame([{c: p.get(c) for c in cols} for p in props], columns=cols, dtype=object)
+        df = df.astype(object).where(df.notna(), None)
+        df["dob_ambiguous"] = df["dob_ambiguous"].map(lambda v: bool(v) if v is not None else False)
+        df["trust"] = df["trust"].map(lambda v: int(v) if v is not None else 1)
+        return df
+
+    def records_frame(self) -> pd.DataFrame:
+        props: list[dict[str, Any]] = []
+        after = ""
+        while True:
+            page = self._read("read/records_all", after=after, limit=50_000)
+            if not page:
+                break
+            props.extend(r["props"] for r in page)
+            after = page[-1]["props"]["record_id"]
+        return self._frame(props).drop(columns=["raw"])
+
+    def sources(self) -> list[SourceInfo]:
+        return [
+            SourceInfo(r["source"], int(r["trust"]), r["mapping_json"], json.loads(r["compare_json"] or "{}"))
+            for r in self._read("read/sources")
+        ]
+
+    def current_assignment(self) -> pd.DataFrame:
+        rows = self._read("read/assignment")
+        return pd.DataFrame(rows, columns=["record_id", "person_id"], dtype=object)
+
+    def persons_meta(self) -> pd.DataFrame:
+        rows = self._read("read/persons_meta")
+        return pd.DataFrame(rows, columns=["person_id", "created_run", "status"])
+
+    def next_run_id(self) -> int:
+        return int(self._read("read/next_run_id")[0]["next"])
+
+    def write_resolution(self, run_id: int, r: Resolution) -> None:
+        now = _now()
+        self._run_write(
+            "cluster/run_create",
+            run_id=run_id,
+            started=r.report.get("started", now),
+            now=now,
+            settings_json=r.settings_json,
+            model_json=r.model_json,
+            report_json=json.dumps(r.report, default=str),
+        )
+        for name in ("cluster/delete_batch_has_record", "cluster/delete_batch_similar",
+                     "cluster/delete_batch_lived_at", "cluster/delete_batch_tf"):
+            self._delete_all(name)
+        p = r.persons.copy()
+        p["review"] = p["review"].astype(bool)
+        p["created_run"] = p["created_run"].map(lambda v: None if v is None or pd.isna(v) else int(v))
+        self._write_batches("cluster/persons_upsert", _records(p, ["person_id", "created_run", "size", "review", "golden"]),
+                            run_id=run_id)
+        if len(r.retired):
+            self._write_batches("cluster/persons_retire", _records(r.retired, ["person_id", "merged_into"]),
+                                run_id=run_id)
+        self._write_batches("cluster/assignment_write", _records(r.assignment, ["record_id", "person_id"]), batch=20_000)
+        ev = r.events.copy()
+        ev["seq"] = np.arange(len(ev))
+        self._write_batches("cluster/events_create",
+                            _records(ev, ["seq", "event", "person_id", "other_person_id", "records"]), run_id=run_id)
+        self._write_batches("cluster/edges_write",
+                            _records(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
+                            batch=20_000)
+        ah = r.address_history.copy()
+        if len(ah):
+            fallback = "~" + ah["address"].fillna("").astype(str) + "|" + ah["postcode"].fillna("").astype(str)
+            ah["node_key"] = ah["address_key"].where(ah["address_key"].notna(), fallback)
+            ah["is_current"] = ah["is_current"].astype(bool)
+        self._write_batches(
+            "cluster/address_history_write",
+            _records(ah, ["person_id", "node_key", "address_key", "address", "postcode", "first_seen", "last_seen",
+                          "sources", "records", "is_current"]) if len(ah) else [],
+        )
+        self._write_batches("cluster/tf_write", _records(r.term_frequencies, ["column", "value", "tf"]), batch=20_000)
+        self._run_write("cluster/run_finish", run_id=run_id, now=_now())
+
+    # -- queries ------------------------------------------------------------------------------
+    def person(self, person_id: str) -> dict[str, Any] | None:
+        rows = self._read("read/person", person_id=person_id)
+        if not rows:
+            return None
+        d = rows[0]
+        d["golden"] = json.loads(d["golden"]) if d["golden"] else {}
+        d["review"] = bool(d["review"])
+        return d
+
+    def person_records(self, person_id: str) -> pd.DataFrame:
+        return self._frame([r["props"] for r in self._read("read/person_records", person_id=person_id)])
+
+    def person_address_history(self, person_id: str) -> pd.DataFrame:
+        cols = ["address_key", "address", "postcode", "first_seen", "last_seen", "sources", "records", "is_current"]
+        df = pd.DataFrame(self._read("read/person_address_history", person_id=person_id), columns=cols)
+        df["is_current"] = df["is_current"].astype(bool)
+        return df
+
+    def person_of(self, record_id: str) -> str | None:
+        rows = self._read("read/person_of", record_id=record_id)
+        return rows[0]["person_id"] if rows else None
+
+    def records(self, record_ids: list[str]) -> pd.DataFrame:
+        props: list[dict[str, Any]] = []
+        for i in range(0, len(record_ids), 20_000):
+            props.extend(r["props"] for r in self._read("read/records_get", ids=list(record_ids[i : i + 20_000])))
+        df = self._frame(props)
+        return df.sort_values("record_id", ignore_index=True)
+
+    def record_history(self, record_id: str) -> pd.DataFrame:
+        cols = ["record_id", "load_id", "replaced_at", "row_hash", "raw", "canonical"]
+        return pd.DataFrame(self._read("read/record_history", record_id=record_id), columns=cols)
+
+    def find_records(self, kind: str, values: list[str]) -> pd.DataFrame:
+        rows = self._read("read/find_records", kind=kind, values=list(values))
+        return pd.DataFrame(rows, columns=["record_id", "kind", "value"])
+
+    def edges(self, record_ids: list[str]) -> pd.DataFrame:
+        cols = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
+        return pd.DataFrame(self._read("read/edges", ids=list(record_ids)), columns=cols)
+
+    def latest_model(self) -> tuple[int, str, str] | None:
+        rows = self._read("read/latest_model")
+        return (int(rows[0]["run_id"]), rows[0]["settings_json"], rows[0]["model_json"]) if rows else None
+
+    def term_frequencies(self, column: str, values: list[str]) -> dict[str, float]:
+        return {r["value"]: float(r["tf"]) for r in self._read("read/term_frequencies", column=column, values=list(values))}
+
+    def links(self, chunk: int = 100_000) -> Iterator[pd.DataFrame]:
+        after = ""
+        while True:
+            rows = self._read("read/links", after=after, limit=chunk)
+            if not rows:
+                break
+            after = rows[-1]["record_id"]
+            df = pd.DataFrame(rows, columns=["source", "source_record_id", "person_id", "record_id"])
+            yield df.sort_values(["source", "source_record_id"]).drop(columns="record_id")
+
+    def runs(self) -> pd.DataFrame:
+        return pd.DataFrame(self._read("read/runs"), columns=["run_id", "started", "finished", "report_json"])
+
+    def events(self, run_id: int | None = None) -> pd.DataFrame:
+        cols = ["run_id", "event", "person_id", "other_person_id", "records"]
+        return pd.DataFrame(self._read("read/events", run_id=run_id), columns=cols)
+
+    def loads(self) -> pd.DataFrame:
+        cols = ["load_id", "source", "file", "sha256", "started", "finished", "counts_json"]
+        return pd.DataFrame(self._read("read/loads"), columns=cols)
+
+    # -- investigator queries ---------------------------------------------------------------
+    def shared_identifiers(self, kinds: list[str], min_people: int, limit: int) -> pd.DataFrame:
+        rows = self._read("investigate/shared_identifiers", kinds=list(kinds), min_people=min_people, limit=limit)
+        df = pd.DataFrame(rows, columns=["kind", "value", "people", "person_ids"])
+        df["person_ids"] = df["person_ids"].map(sorted)
+        return df
+
+    def identifier_people(self, kind: str, value: str) -> pd.DataFrame:
+        rows = self._read("investigate/identifier_people", key=f"{kind}:{value}")
+        return pd.DataFrame(rows, columns=["person_id", "record_id", "source", "first_seen", "last_seen"])
+
+    def residents(self, address: str) -> pd.DataFrame:
+        cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"]
+        df = pd.DataFrame(self._read("investigate/residents", address=address), columns=cols)
+        df["is_current"] = df["is_current"].astype(bool)
+        return df
+
+    def person_links(self, person_ids: list[str], kinds: list[str]) -> pd.DataFrame:
+        rows = self._read("investigate/person_links", ids=list(person_ids), kinds=list(kinds))
+        return pd.DataFrame(rows, columns=["person_id", "other_person_id", "kind", "value"])
+
+    def changed_since(self, since: str, limit: int) -> pd.DataFrame:
+        rows = self._read("investigate/changed_since", since=since, limit=limit)
+        return pd.DataFrame(rows, columns=["record_id", "source", "updated_at", "person_id"])
+
+    def stats(self) -> dict[str, Any]:
+        s = self._read("read/stats_all")[0]
+        by_source = {k: int(v) for k, v in s["by_source"]}
+        sizes = {int(k): int(v) for k, v in s["sizes"]}
+        tiers = {k: int(v) for k, v in s["tiers"]}
+        run = self._read("read/latest_run")
+        return {
+            "store": self.uri,
+            "records": int(sum(by_source.values())),
+            "records_by_source": dict(sorted(by_source.items())),
+            "people": int(s["people"]),
+            "people_by_size": dict(sorted(sizes.items())),
+            "edges_by_tier": tiers,
+            "review_flags": int(s["review"]),
+            "loads": int(s["loads"]),
+            "last_run": {"run_id": run[0]["run_id"], "finished": run[0]["finished"]} if run else None,
+        }
