@@ -81,19 +81,23 @@ class Blocker:
 
     # -- preparation --------------------------------------------------------------------------
     def _key_sql(self, rule: BlockingRule) -> str:
-        """SQL yielding (idx, h) for every record and key value of the rule."""
-        multi = [k for k in rule.keys if k in MULTI_KEYS]
-        cols = []
-        inner = ["idx"]
-        for k in rule.keys:
-            if k in multi:
-                inner.append(f"unnest(string_split(\"{k}\", '|')) AS \"{k}\"")
+        """SQL yielding (idx, h) for every record and key value of the rule.
+
+        Each multi-valued key is unnested in its own lateral join, so a rule on two of them
+        (phone + email) yields every combination of their values, not values paired by position.
+        """
+        cols, joins = [], []
+        for j, k in enumerate(rule.keys):
+            if k in MULTI_KEYS:
+                joins.append(f", LATERAL (SELECT unnest(string_split(b.\"{k}\", '|')) AS v) m{j}")
+                cols.append(f"m{j}.v")
             else:
-                inner.append(f'"{k}"')
-            cols.append(f'"{k}"')
-        not_null = " AND ".join(f'"{k}" IS NOT NULL AND "{k}" <> \'\'' for k in rule.keys)
-        src = f"(SELECT {', '.join(inner)} FROM base_df)"
-        return f"SELECT DISTINCT idx, hash({', '.join(cols)}) AS h FROM {src} WHERE {not_null}"
+                cols.append(f'b."{k}"')
+        not_null = " AND ".join(f"{c} IS NOT NULL AND {c} <> ''" for c in cols)
+        return (
+            f"SELECT DISTINCT b.idx, hash({', '.join(cols)}) AS h FROM base_df b{''.join(joins)} "
+            f"WHERE {not_null}"
+        )
 
     def prepare(self) -> list[RuleDiagnostic]:
         """Build per-rule key tables, drop oversized blocks, count pairs; check the guard."""

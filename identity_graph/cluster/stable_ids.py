@@ -105,5 +105,5 @@ def assign_stable_ids(
         assignment=assignment,
         created_run=created_run,
         retired=pd.DataFrame(retired_rows, columns=["person_id", "merged_into"], dtype=object),
-        events=pd.DataFrame(events, columns=["event", "person_id", "other_person_id", "records"]),
+        events=pd.DataFrame(events, columns=["event", "person_id", "other_person_id", "records"], dtype=object),
     )

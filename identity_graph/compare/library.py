@@ -39,6 +39,7 @@ class CompareContext:
     frame: pd.DataFrame
     workers: int = 2
     _cache: dict[str, Coded] = field(default_factory=dict)
+    _extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def col(self, name: str) -> Coded:
         if name not in self._cache:
@@ -63,6 +64,15 @@ class CompareContext:
         if name in self.frame.columns:
             return self.frame[name]
         return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+
+    def many(self, name: str) -> np.ndarray:
+        """Per record: the "|"-joined column holds more than two values."""
+        key = f"__many_{name}"
+        if key not in self._extra:
+            s = self._series(name).astype(object)
+            counts = s.map(lambda v: 0 if v is None else str(v).count("|") + 1)
+            self._extra[key] = (counts.to_numpy() > 2)
+        return self._extra[key]
 
     def has_data(self, name: str) -> bool:
         return name in self.frame.columns and bool(self.frame[name].notna().any())
@@ -261,6 +271,9 @@ class _Multi(Comparison):
     first: str
     second: str
 
+    #: the full "|"-joined column, for records holding more than two values
+    column: str
+
     def _any_exact(self, ia, ib):
         c1, c2 = self.ctx.col(self.first), self.ctx.col(self.second)
         a1, a2, b1, b2 = c1.codes[ia], c2.codes[ia], c1.codes[ib], c2.codes[ib]
@@ -268,6 +281,14 @@ class _Multi(Comparison):
         hit = ((a1 == b1) & (a1 >= 0)) | ((a1 == b2) & (a1 >= 0)) | ((a2 == b1) & (a2 >= 0)) | (
             (a2 == b2) & (a2 >= 0)
         )
+        # the first two values cover almost every record; check the rest exactly where needed
+        many = self.ctx.many(self.column)
+        todo = ~hit & ~null & (many[ia] | many[ib])
+        if todo.any():
+            hit[todo] = pair_predicate(
+                self.ctx.col(self.column), ia[todo], ib[todo],
+                lambda xs, ys: [bool(set(x.split("|")) & set(y.split("|"))) for x, y in zip(xs, ys, strict=True)],
+            )
         return null, hit & ~null
 
     def tf_column(self) -> Coded | None:
@@ -276,7 +297,7 @@ class _Multi(Comparison):
 
 class Phone(_Multi):
     labels = ("missing", "exact", "one digit", "else")
-    first, second = "phone1", "phone2"
+    first, second, column = "phone1", "phone2", "phones"
 
     def levels(self, ia, ib):
         null, exact = self._any_exact(ia, ib)
@@ -290,7 +311,7 @@ class Phone(_Multi):
 
 class Email(_Multi):
     labels = ("missing", "exact", "jw>=0.92", "else")
-    first, second = "email1", "email2"
+    first, second, column = "email1", "email2", "emails"
 
     def levels(self, ia, ib):
         null, exact = self._any_exact(ia, ib)

@@ -178,11 +178,6 @@ def test_a_key_value_shared_by_more_than_max_block_records_is_skipped_and_counte
     assert (d.pairs_possible, d.largest_block) == (1, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rule with two multi-valued keys unnests them side by side (zipped by position) "
-    "instead of crossing them, so records sharing a phone and an email are not paired",
-)
 def test_two_multi_valued_keys_in_one_rule_match_on_any_shared_combination():
     frame = as_frame(
         [

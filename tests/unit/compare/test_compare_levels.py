@@ -228,12 +228,6 @@ def test_phone_levels(a, b, level):
     assert one("phone", {"phones": a}, {"phones": b}, "phones") == level
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Phone/Email compare only the first two '|'-joined values; standardised cells can "
-    "hold more (normalise_phones keeps every valid number), so a shared third number is 'else' "
-    "although blocking paired the records on it",
-)
 def test_phone_shared_third_number_is_exact():
     a = {"phones": "+441632960001|+442079460018|+447700900123"}
     b = {"phones": "+447700900123"}
