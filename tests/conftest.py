@@ -6,7 +6,7 @@ outside the repository: a fresh clone runs the suite as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ import pytest
 
 from identity_graph import api
 from identity_graph.store.contract import Store
+from identity_graph.store.neo4j.testing import Neo4jForTests, neo4j_for_tests
 from identity_graph.synth import SynthSummary, generate
 from identity_graph.types import LoadReport
 
@@ -83,3 +84,16 @@ def truth_series() -> Callable[[SynthSummary], pd.Series]:
 def links_series() -> Callable[[Store], pd.Series]:
     """``links_series(store)``: the store's person id per record id."""
     return _links_series
+
+
+#: the provisioned test server keeps its data here, never in a developer's .neo4j/
+NEO4J_TEST_HOME = Path(__file__).parents[1] / ".neo4j-test"
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[Neo4jForTests]:
+    """One real Neo4j for the whole session: ``NEO4J_URI`` if set (tests may wipe it!), else a
+    testcontainers container when a Docker engine answers, else the server provisioned from
+    Maven Central. Never skipped: if no server can start, the tests that need one fail."""
+    with neo4j_for_tests(NEO4J_TEST_HOME) as server:
+        yield server

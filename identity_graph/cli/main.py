@@ -421,6 +421,11 @@ from .graph_cmd import graph  # noqa: E402
 cli.add_command(graph)
 
 
+from .neo4j_cmd import neo4j as neo4j_group  # noqa: E402
+
+cli.add_command(neo4j_group)
+
+
 def main() -> None:
     cli(prog_name="idgraph")
 

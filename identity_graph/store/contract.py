@@ -68,6 +68,9 @@ class Resolution:
 @runtime_checkable
 class Store(Protocol):
     uri: str
+    #: True: a failed load leaves nothing behind. False: loads commit per batch and are
+    #: idempotent, so rerunning a failed load leaves exactly the data of one clean load.
+    atomic_loads: bool
 
     def close(self) -> None: ...
 

@@ -169,6 +169,9 @@ class _Writer:
 class EmbeddedStore:
     """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests."""
 
+    #: a load is one transaction (rolled back on failure)
+    atomic_loads = True
+
     def __init__(self, path: str | Path):
         self.path = str(path)
         self.uri = self.path

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
 
 from identity_graph.store.contract import Store
 from identity_graph.store.embedded import EmbeddedStore
+from identity_graph.store.neo4j.store import Neo4jStore
+from identity_graph.store.neo4j.testing import Neo4jForTests
 
 StoreFactory = Callable[[Path], Store]
 
@@ -23,11 +26,23 @@ def _embedded(tmp_path: Path) -> Store:
     return EmbeddedStore(tmp_path / "store.idgraph.db")
 
 
+def _neo4j(tmp_path: Path) -> Store:
+    # filled in by the neo4j_factory fixture (needs the session's server)
+    raise AssertionError("the neo4j factory is provided by the store_factory fixture")
+
+
 STORE_FACTORIES: dict[str, StoreFactory] = {
     "embedded": _embedded,
+    "neo4j": _neo4j,
 }
 
 STORE_PARAMS = [pytest.param(name, marks=getattr(pytest.mark, name)) for name in STORE_FACTORIES]
+
+
+def wipe_neo4j(server: Neo4jForTests) -> None:
+    """Empty the test server's database (one database per server in Neo4j Community)."""
+    with GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver, driver.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 @pytest.fixture(scope="module", params=STORE_PARAMS)
@@ -37,9 +52,21 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def store_factory(store_kind: str) -> StoreFactory:
-    """The factory of the store kind under test: callable(tmp_path) -> empty store."""
-    return STORE_FACTORIES[store_kind]
+def store_factory(store_kind: str, request: pytest.FixtureRequest) -> StoreFactory:
+    """The factory of the store kind under test: callable(tmp_path) -> empty store.
+
+    Neo4j Community has one database per server, so a Neo4j "fresh store" wipes it: a test
+    that holds two stores at once works on the embedded store only.
+    """
+    if store_kind != "neo4j":
+        return STORE_FACTORIES[store_kind]
+    server: Neo4jForTests = request.getfixturevalue("neo4j_server")
+
+    def make(tmp_path: Path) -> Store:
+        wipe_neo4j(server)
+        return Neo4jStore(server.uri, server.user, server.password)
+
+    return make
 
 
 @pytest.fixture

@@ -114,6 +114,9 @@ class Neo4jStore:
     """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
     ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
 
+    #: a load is one transaction (no: per-batch transactions, idempotent, resumable)
+    atomic_loads = False
+
     def __init__(self, uri: str, user: str | None = None, password: str | None = None, database: str | None = None):
         import neo4j
 
@@ -127,7 +130,9 @@ class Neo4jStore:
                 "`eval \"$(idgraph neo4j start)\"`"
             )
         try:
-            self.driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            self.driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), notifications_min_severity="OFF"
+            )
             self.driver.verify_connectivity()
         except Exception as exc:  # the driver raises several unrelated types
             raise StoreError(f"cannot connect to Neo4j at {uri}: {exc}; is it running? (`idgraph neo4j status`)") from exc

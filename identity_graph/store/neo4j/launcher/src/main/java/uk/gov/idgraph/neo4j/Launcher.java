@@ -53,6 +53,9 @@ public final class Launcher {
         config.put("server.https.enabled", "false");
         config.put("dbms.security.auth_enabled", "true");
         config.put("dbms.usage_report.enabled", "false");
+        // Bolt's event loops otherwise wait 5 s of quiet, twice, on shutdown
+        config.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
+        config.put("internal.dbms.bolt.netty_server_shutdown_timeout", "5");
         config.put("server.memory.pagecache.size", pagecache);
         config.put("server.directories.logs", home.resolve("logs").toString());
         if (plugins != null && !plugins.isEmpty()) {

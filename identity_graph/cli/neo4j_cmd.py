@@ -1,0 +1,113 @@
+"""``idgraph neo4j start|stop|status``: the development Neo4j server (docs/adr/0007).
+
+``start`` and ``status`` print ``NEO4J_URI=…``, ``NEO4J_USER=…`` and ``NEO4J_PASSWORD=…`` on
+stdout and nothing else, so a shell can ``eval "$(idgraph neo4j start)"``; progress goes to
+stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import IdentityGraphError
+from ..store.neo4j import server
+
+__all__ = ["neo4j"]
+
+_HOME = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IDGRAPH_NEO4J_HOME",
+    default=None,
+    help="The server's folder (data, logs, credentials). Default: .neo4j/ at the repository "
+    "root. Env: IDGRAPH_NEO4J_HOME.",
+)
+
+
+def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except IdentityGraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _print_env(info: server.ServerInfo) -> None:
+    for key, value in info.env().items():
+        click.echo(f"{key}={value}")
+
+
+@click.group()
+def neo4j() -> None:
+    """A local Neo4j 5.26 server for development and tests, built from Maven Central.
+
+    Example: eval "$(idgraph neo4j start)"
+    """
+
+
+@neo4j.command()
+@_HOME
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Bolt port on 127.0.0.1 (default: a free one).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=server.START_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for Bolt to answer.",
+)
+@_errors
+def start(home: Path | None, port: int | None, timeout: float) -> None:
+    """Start the server (build it on first use) and print its NEO4J_* variables.
+
+    Starting when it already runs prints the running server's variables.
+
+    Example: eval "$(idgraph neo4j start)"
+    """
+    info = server.start(
+        home, port, timeout=timeout, progress=lambda message: click.echo(message, err=True)
+    )
+    _print_env(info)
+
+
+@neo4j.command()
+@_HOME
+@_errors
+def status(home: Path | None) -> None:
+    """Print the running server's NEO4J_* variables; exit 1 when none runs.
+
+    Example: idgraph neo4j status && eval "$(idgraph neo4j status)"
+    """
+    info = server.status(home)
+    if info is None:
+        click.echo(f"Neo4j is not running (home {server.neo4j_home(home)})", err=True)
+        sys.exit(1)
+    _print_env(info)
+
+
+@neo4j.command()
+@_HOME
+@_errors
+def stop(home: Path | None) -> None:
+    """Stop the server (SIGTERM: a clean shutdown; SIGKILL after a minute).
+
+    Example: idgraph neo4j stop
+    """
+    if server.stop(home):
+        click.echo("Neo4j stopped", err=True)
+    else:
+        click.echo("Neo4j was not running", err=True)
