@@ -63,6 +63,14 @@ def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
     return EmbeddedStore(uri)
 
 
+def _fault_point(stage: str, count: int) -> None:
+    """Fault injection for crash tests: ``IDGRAPH_CRASH_AFTER=load:3`` kills the process (no
+    cleanup, like ``kill -9``) after the third chunk of a load is written."""
+    spec = os.environ.get("IDGRAPH_CRASH_AFTER")
+    if spec and spec == f"{stage}:{count}":
+        os._exit(137)
+
+
 def _rejects_path(store: Store, mapping: SourceMapping, export: Path) -> Path:
     base = Path(store.uri if store.uri != ":memory:" else DEFAULT_STORE)
     return base.parent / (base.name + ".rejects") / f"{mapping.source}__{export.name}.csv"
@@ -96,6 +104,7 @@ def load(
     report = LoadReport(source=m.source, file=str(path))
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
+    chunks_done = 0
     with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
         for chunk, std in standardised(read_export(path, m, chunk_rows=chunk_rows), m, str(path)):
             rejects.extend(chunk.rejects)
@@ -114,6 +123,7 @@ def load(
                 report.unchanged += int((~new & ~changed).sum())
             if progress:
                 progress("load", report.rows, -1)  # total unknown while streaming: rows/s shown
+            _fault_point("load", chunks_done := chunks_done + 1)
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         w.finish(

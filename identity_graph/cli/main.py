@@ -114,10 +114,13 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
               help="The source mapping TOML for these exports.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write rejected rows (default: next to the store).")
+@click.option("--chunk-rows", type=click.IntRange(1), default=25_000, show_default=True,
+              help="Rows read, standardised and written per batch (memory stays flat).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @click.pass_obj
 @handle_errors
-def load(obj: Ctx, exports: tuple[Path, ...], mapping: Path, rejects: Path | None, as_json: bool) -> None:
+def load(obj: Ctx, exports: tuple[Path, ...], mapping: Path, rejects: Path | None, chunk_rows: int,
+         as_json: bool) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
     Atomic and idempotent: loading the same export again changes nothing.
@@ -127,7 +130,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mapping: Path, rejects: Path | Non
     reports = []
     for export in exports:
         bar = obj.progress(f"load {export.name}")
-        rep = api.load(obj.store, export, mapping, rejects_path=rejects, progress=bar.callback)
+        rep = api.load(obj.store, export, mapping, rejects_path=rejects, progress=bar.callback,
+                       chunk_rows=chunk_rows)
         bar.close()
         reports.append(rep)
         if not as_json:

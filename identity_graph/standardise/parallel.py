@@ -27,6 +27,19 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, the kernel kills a worker when the loader dies (even by
+    SIGKILL), so a killed load never leaves orphaned workers behind."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def standardised(
     chunks: Iterable[RawChunk], mapping: SourceMapping, file: str, *, workers: int | None = None
 ) -> Iterator[tuple[RawChunk, StandardisedChunk]]:
@@ -45,7 +58,7 @@ def standardised(
                 yield c, standardise_chunk(c.frame, mapping, file)
         return
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent) as pool:
         pending: deque[tuple[RawChunk, Future[StandardisedChunk]]] = deque()
 
         def submit(c: RawChunk) -> None:
