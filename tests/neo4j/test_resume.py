@@ -13,7 +13,7 @@ import pytest
 from identity_graph import api
 from identity_graph.store.embedded import EmbeddedStore
 from identity_graph.store.neo4j.store import Neo4jStore
-from identity_graph.store.neo4j.testing import Neo4jForTests
+from identity_graph.store.neo4j.testing import Neo4jForTests, wipe
 from identity_graph.synth import SynthSummary
 
 pytestmark = pytest.mark.neo4j
@@ -37,8 +37,7 @@ def _store(server: Neo4jForTests) -> Neo4jStore:
 def test_a_loader_killed_mid_way_then_rerun_leaves_exactly_one_clean_load(
     neo4j_server: Neo4jForTests, small_council: SynthSummary, tmp_path: Path
 ) -> None:
-    with _store(neo4j_server) as s, s._session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    wipe(neo4j_server)
     export, mapping = small_council.files["electoral_register"], small_council.mappings["electoral_register"]
     load = ["load", str(export), "-m", str(mapping), "--chunk-rows", "50"]
 

@@ -94,7 +94,8 @@ def test_gds_connected_components(neo4j: Neo4jForTests, neo4j_driver: Driver, la
 
 
 def test_status_prints_eval_able_variables(neo4j: Neo4jForTests) -> None:
-    result = CliRunner().invoke(cli, ["neo4j", "status"], catch_exceptions=False)
+    test_home = Path(__file__).parents[2] / ".neo4j-test"  # tests/conftest.py: NEO4J_TEST_HOME
+    result = CliRunner().invoke(cli, ["neo4j", "status", "--home", str(test_home)], catch_exceptions=False)
     if neo4j.kind != "provisioned":
         assert result.exit_code in (0, 1)  # the provisioned server may or may not run too
         return

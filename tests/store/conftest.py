@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from neo4j import GraphDatabase
 
 from identity_graph.store.contract import Store
 from identity_graph.store.embedded import EmbeddedStore
 from identity_graph.store.neo4j.store import Neo4jStore
-from identity_graph.store.neo4j.testing import Neo4jForTests
+from identity_graph.store.neo4j.testing import Neo4jForTests, wipe
 
 StoreFactory = Callable[[Path], Store]
 
@@ -39,10 +38,7 @@ STORE_FACTORIES: dict[str, StoreFactory] = {
 STORE_PARAMS = [pytest.param(name, marks=getattr(pytest.mark, name)) for name in STORE_FACTORIES]
 
 
-def wipe_neo4j(server: Neo4jForTests) -> None:
-    """Empty the test server's database (one database per server in Neo4j Community)."""
-    with GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver, driver.session() as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
 
 
 @pytest.fixture(scope="module", params=STORE_PARAMS)
@@ -63,7 +59,7 @@ def store_factory(store_kind: str, request: pytest.FixtureRequest) -> StoreFacto
     server: Neo4jForTests = request.getfixturevalue("neo4j_server")
 
     def make(tmp_path: Path) -> Store:
-        wipe_neo4j(server)
+        wipe(server)
         return Neo4jStore(server.uri, server.user, server.password)
 
     return make

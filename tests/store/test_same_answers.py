@@ -14,7 +14,7 @@ from identity_graph.investigate import graph as g
 from identity_graph.store.contract import Store
 from identity_graph.store.embedded import EmbeddedStore
 from identity_graph.store.neo4j.store import Neo4jStore
-from identity_graph.store.neo4j.testing import Neo4jForTests
+from identity_graph.store.neo4j.testing import Neo4jForTests, wipe
 from identity_graph.synth import SynthSummary
 from identity_graph.types import LoadReport
 
@@ -30,10 +30,8 @@ def both(
     load_council: CouncilLoader,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Store, Store]]:
-    from conftest import wipe_neo4j  # tests/store/conftest.py
-
     folder = tmp_path_factory.mktemp("same_answers")
-    wipe_neo4j(neo4j_server)
+    wipe(neo4j_server)
     neo = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
     emb = EmbeddedStore(folder / "e.idgraph.db")
     for s in (emb, neo):

@@ -93,3 +93,11 @@ def neo4j_for_tests(home: str | os.PathLike[str] | None = None) -> Iterator[Neo4
     finally:
         if started_here:
             server.stop(home)
+
+
+def wipe(server: Neo4jForTests) -> None:
+    """Empty the server's database (Neo4j Community has one per server). Tests only."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver, driver.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
