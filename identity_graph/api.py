@@ -40,6 +40,7 @@ __all__ = [
     "stats",
     "export_links",
     "blocking_diagnostics",
+    "recluster",
     "PersonView",
     "DEFAULT_STORE",
 ]
@@ -143,6 +144,14 @@ def load(
         report.rejects_file = str(out)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
+    """Recompute people from the similarity graph already in the store (no re-scoring): GDS WCC
+    in Neo4j when installed, scipy otherwise; same split and stable-id policy as ``resolve``."""
+    from .cluster.recluster import recluster as _recluster
+
+    return _recluster(store, settings)
 
 
 def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list[dict[str, Any]]:

@@ -184,6 +184,31 @@ def train(
     )
 
 
+def build_people(
+    records: pd.DataFrame,
+    labels: np.ndarray,
+    review: np.ndarray,
+    previous: pd.DataFrame,
+    persons_meta: pd.DataFrame,
+) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
+    """Stable ids, golden records and address histories from cluster labels (one per record,
+    in record_id order). Returns (StableIds, persons, address history)."""
+    recs = records.sort_values("record_id", ignore_index=True)
+    ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta)
+    recs = recs.assign(person_id=ids.assignment["person_id"].to_numpy())
+    hist = address_history(recs)
+    current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
+    golden = golden_records(recs, current)
+    flagged = pd.Series(review).groupby(ids.assignment["person_id"].to_numpy()).any()
+    sizes = ids.assignment.groupby("person_id").size()
+    persons = golden.assign(
+        size=golden["person_id"].map(sizes).astype(int),
+        review=golden["person_id"].map(flagged).fillna(False).astype(bool),
+        created_run=golden["person_id"].map(ids.created_run),
+    )
+    return ids, persons, hist
+
+
 def run_pipeline(
     records: pd.DataFrame,
     *,
@@ -275,40 +300,30 @@ def run_pipeline(
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
     )
-    labels = pd.Series(cl.labels)
-    ids = assign_stable_ids(frame["record_id"], labels, previous, persons_meta)
-    timings["cluster"] = time.perf_counter() - t
-
-    # people -----------------------------------------------------------------------------------
-    t = time.perf_counter()
-    recs = records.sort_values("record_id", ignore_index=True)
-    recs = recs.assign(person_id=ids.assignment["person_id"].to_numpy())
-    hist = address_history(recs)
-    current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
-    golden = golden_records(recs, current)
-    review = pd.Series(cl.review).groupby(ids.assignment["person_id"].to_numpy()).any()
-    sizes = ids.assignment.groupby("person_id").size()
-    persons = golden.assign(
-        size=golden["person_id"].map(sizes).astype(int),
-        review=golden["person_id"].map(review).fillna(False).astype(bool),
-        created_run=golden["person_id"].map(ids.created_run),
-    )
-    timings["people"] = time.perf_counter() - t
+    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
+    timings["cluster+people"] = time.perf_counter() - t
 
     # edges ------------------------------------------------------------------------------------
+    # kept: matches, possibles, related (household) pairs, and "distinct" pairs: compared inside
+    # one match component and found to be different people (the evidence that split it). With
+    # them, every pair inside every component is stored, so a recluster from the store alone
+    # reproduces this run's clustering exactly.
     rid = frame["record_id"].to_numpy(dtype=object)
-    ka, kb = a[keep_mask], b[keep_mask]
-    kp = prob[keep_mask]
-    tier = np.where(
-        related[keep_mask], "related", np.where(kp >= settings.match_threshold, "match", "possible")
-    )
-    lv_all = np.concatenate(keep_levels) if keep_levels else np.zeros((0, len(comps)), np.int8)
+    distinct = (cl.comp[a] == cl.comp[b]) & ~keep_mask
+    lv_keep = np.concatenate(keep_levels) if keep_levels else np.zeros((0, len(comps)), np.int8)
+    lv_distinct = comparison_levels(comps, a[distinct], b[distinct])
+    sel = np.concatenate([np.flatnonzero(keep_mask), np.flatnonzero(distinct)])
+    lv_all = np.concatenate([lv_keep, lv_distinct])
+    order = np.argsort(sel, kind="stable")
+    sel, lv_all = sel[order], lv_all[order]
+    tier = np.where(related[sel], "related", np.where(prob[sel] >= settings.match_threshold, "match", "possible"))
+    tier[distinct[sel]] = "distinct"
     edges = pd.DataFrame(
         {
-            "record_a": rid[ka],
-            "record_b": rid[kb],
-            "weight": weight[keep_mask].astype(float),
-            "probability": kp.astype(float),
+            "record_a": rid[a[sel]],
+            "record_b": rid[b[sel]],
+            "weight": weight[sel].astype(float),
+            "probability": prob[sel].astype(float),
             "tier": tier,
             "levels": [",".join(map(str, row)) for row in lv_all.tolist()],
         }
@@ -323,9 +338,10 @@ def run_pipeline(
     counts = {
         "records": n,
         "candidate_pairs": int(len(a)),
-        "match_edges": int((tier == "match").sum()),
-        "possible_edges": int((tier == "possible").sum()),
-        "related_edges": int((tier == "related").sum()),
+        "match_edges": int((edges["tier"] == "match").sum()),
+        "possible_edges": int((edges["tier"] == "possible").sum()),
+        "related_edges": int((edges["tier"] == "related").sum()),
+        "distinct_edges": int((edges["tier"] == "distinct").sum()),
         "people": int(len(persons)),
         "components": cl.components,
         "suspicious_components": cl.suspicious,

@@ -183,6 +183,26 @@ def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: 
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def recluster(obj: Ctx, as_json: bool) -> None:
+    """Recompute people from the graph in the store, without re-scoring pairs.
+
+    Components come from the store (GDS WCC in Neo4j when installed); chained components are
+    split and person ids kept exactly as `resolve` does.
+
+    Example: idgraph --store bolt://127.0.0.1:7687 recluster
+    """
+    rep = api.recluster(obj.store)
+    if as_json:
+        print_json(rep)
+        return
+    click.echo(f"run {rep['run_id']}: {rep['records']:,} records -> {rep['people']:,} people "
+               f"(components by {rep['components_method']}; events {rep['events'] or 'none'}) [{rep['seconds']:.1f}s]")
+
+
+@cli.command()
 @click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj

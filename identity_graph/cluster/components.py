@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components as _cc
 
 from .split import agglomerate
 
-__all__ = ["ClusterResult", "connected_components", "cluster_records"]
+__all__ = ["ClusterResult", "connected_components", "cluster_records", "split_components"]
 
 
 @dataclass
@@ -34,6 +34,7 @@ class ClusterResult:
     suspicious: int  # components re-clustered
     split: int  # of which actually split into more than one person
     review: np.ndarray  # bool per record: its cluster came from a split component
+    comp: np.ndarray  # connected component per record (over match edges), before splitting
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -62,6 +63,29 @@ def cluster_records(
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
     match = prob >= match_threshold
     comp = connected_components(n, a[match], b[match])
+    return split_components(
+        n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
+        match_threshold=match_threshold, link_threshold=link_threshold,
+    )
+
+
+def split_components(
+    n: int,
+    comp: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    prob: np.ndarray,
+    conflict: np.ndarray,
+    *,
+    match_threshold: float,
+    possible_threshold: float,
+    link_threshold: float,
+) -> ClusterResult:
+    """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage.
+
+    Separate from the component step so that a store can compute components itself (GDS WCC in
+    Neo4j) and the split is still the same code.
+    """
     n_comp = len(np.unique(comp)) if n else 0
     labels = comp.copy()
     review = np.zeros(n, dtype=bool)
@@ -95,4 +119,4 @@ def cluster_records(
             review[nodes] = True
             if len(np.unique(local)) > 1:
                 split += 1
-    return ClusterResult(labels, n_comp, len(sus_comps), split, review)
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp)

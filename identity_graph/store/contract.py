@@ -59,10 +59,10 @@ class Resolution:
     persons: pd.DataFrame  # person_id, created_run(None = this run), size, review, golden (JSON)
     retired: pd.DataFrame  # person_id, merged_into (None when dissolved)
     events: pd.DataFrame  # event, person_id, other_person_id, records
-    edges: pd.DataFrame  # record_a, record_b, weight, probability, tier, levels (JSON list)
+    edges: pd.DataFrame | None  # record_a, record_b, weight, probability, tier, levels; None: keep
     address_history: pd.DataFrame  # person_id, address_key, address, postcode, first_seen,
     #                                last_seen, sources, records, is_current
-    term_frequencies: pd.DataFrame  # column, value, tf
+    term_frequencies: pd.DataFrame | None  # column, value, tf; None: keep the stored ones
 
 
 @runtime_checkable
@@ -144,3 +144,10 @@ class Store(Protocol):
 
     def changed_since(self, since: str, limit: int) -> pd.DataFrame:
         """record_id, source, updated_at, person_id of records changed since an ISO time."""
+
+    # -- recompute clusters in the store -----------------------------------------------------
+    def all_edges(self) -> Iterator[pd.DataFrame]:
+        """Every similarity edge (record_a, record_b, probability, tier, levels), in chunks."""
+
+    def match_components(self) -> tuple[pd.DataFrame, str]:
+        """(record_id, component) over match edges, computed in the store, and the method used."""

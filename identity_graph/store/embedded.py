@@ -313,11 +313,12 @@ class EmbeddedStore:
                 "INSERT INTO person_events(run_id, event, person_id, other_person_id, records) VALUES (?,?,?,?,?)",
                 _rows(ev, ["run_id", "event", "person_id", "other_person_id", "records"]),
             )
-            con.execute("DELETE FROM edges")
-            con.executemany(
-                "INSERT INTO edges(record_a, record_b, weight, probability, tier, levels) VALUES (?,?,?,?,?,?)",
-                _rows(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
-            )
+            if r.edges is not None:
+                con.execute("DELETE FROM edges")
+                con.executemany(
+                    "INSERT INTO edges(record_a, record_b, weight, probability, tier, levels) VALUES (?,?,?,?,?,?)",
+                    _rows(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
+                )
             con.execute("DELETE FROM address_history")
             ah_cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
                        "sources", "records", "is_current"]
@@ -327,11 +328,12 @@ class EmbeddedStore:
                 f"INSERT INTO address_history({','.join(ah_cols)}) VALUES ({','.join('?' * len(ah_cols))})",
                 _rows(ah, ah_cols),
             )
-            con.execute("DELETE FROM term_frequencies")
-            con.executemany(
-                "INSERT OR REPLACE INTO term_frequencies(col, value, tf) VALUES (?,?,?)",
-                _rows(r.term_frequencies, ["column", "value", "tf"]),
-            )
+            if r.term_frequencies is not None:
+                con.execute("DELETE FROM term_frequencies")
+                con.executemany(
+                    "INSERT OR REPLACE INTO term_frequencies(col, value, tf) VALUES (?,?,?)",
+                    _rows(r.term_frequencies, ["column", "value", "tf"]),
+                )
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
@@ -541,6 +543,25 @@ class EmbeddedStore:
             self.con,
             params=(since, limit),
         )
+
+    def all_edges(self, chunk: int = 500_000) -> Iterator[pd.DataFrame]:
+        cur = self.con.execute(
+            "SELECT record_a, record_b, probability, tier, levels FROM edges ORDER BY record_a, record_b"
+        )
+        while True:
+            rows = cur.fetchmany(chunk)
+            if not rows:
+                break
+            yield pd.DataFrame(rows, columns=["record_a", "record_b", "probability", "tier", "levels"])
+
+    def match_components(self) -> tuple[pd.DataFrame, str]:
+        """Connected components over match edges (scipy), labelled by their smallest record id."""
+        from ..cluster.components import connected_components
+
+        e = pd.read_sql_query("SELECT record_a, record_b FROM edges WHERE tier = 'match'", self.con)
+        ids = pd.Index(sorted(set(e["record_a"]) | set(e["record_b"])))
+        lab = connected_components(len(ids), ids.get_indexer(e["record_a"]), ids.get_indexer(e["record_b"]))
+        return pd.DataFrame({"record_id": ids.to_numpy(), "component": ids.to_numpy()[lab]}), "scipy"
 
     def stats(self) -> dict[str, Any]:
         q = self.con.execute

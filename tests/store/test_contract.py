@@ -499,3 +499,25 @@ def test_person_ids_do_not_depend_on_the_order_of_rows_in_an_export(
 
     b = shuffled.current_assignment().set_index("record_id")["person_id"]
     pd.testing.assert_series_equal(a, b)
+
+
+def test_reclustering_in_the_store_reproduces_the_resolve_exactly(
+    store: Store, small_council: SynthSummary, load_council: CouncilLoader, tmp_path: Path
+) -> None:
+    """Components recomputed by the store itself (GDS WCC on Neo4j, scipy embedded), then split
+    and id'd by the same code, give the people the resolve gave: no id changes, no events."""
+    load_council(store, small_council, tmp_path)
+    api.resolve(store)
+    before = store.current_assignment()
+
+    report = api.recluster(store)
+
+    pd.testing.assert_frame_equal(store.current_assignment(), before)
+    assert report["events"] == {}
+    assert report["components_method"] in ("scipy", "gds.wcc", "networkx")
+    if store_kind_of(store) == "neo4j" and store.gds_available():  # type: ignore[attr-defined]
+        assert report["components_method"] == "gds.wcc"
+
+
+def store_kind_of(store: Store) -> str:
+    return "neo4j" if store.uri.startswith(("bolt://", "neo4j://")) else "embedded"

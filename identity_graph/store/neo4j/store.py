@@ -262,8 +262,12 @@ class Neo4jStore:
             model_json=r.model_json,
             report_json=json.dumps(r.report, default=str),
         )
-        for name in ("cluster/delete_batch_has_record", "cluster/delete_batch_similar",
-                     "cluster/delete_batch_lived_at", "cluster/delete_batch_tf"):
+        deletes = ["cluster/delete_batch_has_record", "cluster/delete_batch_lived_at"]
+        if r.edges is not None:
+            deletes.append("cluster/delete_batch_similar")
+        if r.term_frequencies is not None:
+            deletes.append("cluster/delete_batch_tf")
+        for name in deletes:
             self._delete_all(name)
         p = r.persons.copy()
         p["review"] = p["review"].astype(bool)
@@ -278,9 +282,10 @@ class Neo4jStore:
         ev["seq"] = np.arange(len(ev))
         self._write_batches("cluster/events_create",
                             _records(ev, ["seq", "event", "person_id", "other_person_id", "records"]), run_id=run_id)
-        self._write_batches("cluster/edges_write",
-                            _records(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
-                            batch=20_000)
+        if r.edges is not None:
+            self._write_batches("cluster/edges_write",
+                                _records(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
+                                batch=20_000)
         ah = r.address_history.copy()
         if len(ah):
             fallback = "~" + ah["address"].fillna("").astype(str) + "|" + ah["postcode"].fillna("").astype(str)
@@ -291,7 +296,9 @@ class Neo4jStore:
             _records(ah, ["person_id", "node_key", "address_key", "address", "postcode", "first_seen", "last_seen",
                           "sources", "records", "is_current"]) if len(ah) else [],
         )
-        self._write_batches("cluster/tf_write", _records(r.term_frequencies, ["column", "value", "tf"]), batch=20_000)
+        if r.term_frequencies is not None:
+            self._write_batches("cluster/tf_write", _records(r.term_frequencies, ["column", "value", "tf"]),
+                                batch=20_000)
         self._run_write("cluster/run_finish", run_id=run_id, now=_now())
 
     # -- queries ------------------------------------------------------------------------------
@@ -388,6 +395,49 @@ class Neo4jStore:
     def changed_since(self, since: str, limit: int) -> pd.DataFrame:
         rows = self._read("investigate/changed_since", since=since, limit=limit)
         return pd.DataFrame(rows, columns=["record_id", "source", "updated_at", "person_id"])
+
+    def all_edges(self, chunk: int = 200_000) -> Iterator[pd.DataFrame]:
+        after_a, after_b = "", ""
+        cols = ["record_a", "record_b", "probability", "tier", "levels"]
+        while True:
+            rows = self._read("cluster/edges_page", after_a=after_a, after_b=after_b, limit=chunk)
+            if not rows:
+                break
+            after_a, after_b = rows[-1]["record_a"], rows[-1]["record_b"]
+            yield pd.DataFrame(rows, columns=cols)
+
+    def gds_available(self) -> bool:
+        try:
+            self._read("cluster/gds_version")
+            return True
+        except Exception:  # the procedure is not installed: fall back
+            return False
+
+    def match_components(self) -> tuple[pd.DataFrame, str]:
+        """Weakly connected components over match edges: GDS WCC in the database when the plugin
+        is installed, else networkx over the match edges read from it."""
+        if self.gds_available():
+            name = f"idgraph_match_{os.getpid()}"
+            self._run_write("cluster/gds_project_match", graph_name=name)
+            try:
+                rows = self._read("cluster/gds_wcc_stream", graph_name=name)
+            finally:
+                self._run_write("cluster/gds_drop", graph_name=name)
+            df = pd.DataFrame(rows, columns=["record_id", "component"])
+            method = "gds.wcc"
+        else:
+            import networkx as nx
+
+            g = nx.Graph()
+            g.add_edges_from((r["a"], r["b"]) for r in self._read("cluster/match_edges"))
+            df = pd.DataFrame(
+                [(rid, c) for c, comp in enumerate(nx.connected_components(g)) for rid in comp],
+                columns=["record_id", "component"],
+            )
+            method = "networkx"
+        if len(df):  # label each component by its smallest record id, as the embedded store does
+            df["component"] = df.groupby("component")["record_id"].transform("min")
+        return df.sort_values("record_id", ignore_index=True), method
 
     def stats(self) -> dict[str, Any]:
         s = self._read("read/stats_all")[0]

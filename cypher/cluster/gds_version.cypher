@@ -1,0 +1,1 @@
+CALL gds.version() YIELD gdsVersion RETURN gdsVersion
