@@ -34,7 +34,7 @@ from .catalog import query, statements
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
-BATCH = 5_000
+BATCH = 10_000
 _CANON = list(RECORD_COLUMNS)
 
 
@@ -73,37 +73,54 @@ class _Writer:
         return out
 
     def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
+        """Write new and changed records in batches; each batch (its versions, records,
+        identifier nodes and links) is one transaction, so a crash leaves whole batches only."""
         if frame.empty:
             return
         now = _now()
-        if updated:
-            ids = sorted(updated)
-            old = [r["props"] for i in range(0, len(ids), 20_000)
-                   for r in self.store._read("read/records_get", ids=ids[i : i + 20_000])]
-            versions = [
-                {
-                    "record_id": p["record_id"],
-                    "row_hash": p.get("row_hash"),
-                    "raw": p.get("raw"),
-                    "canonical": json.dumps({c: p.get(c) for c in _CANON}, default=str),
-                }
-                for p in old
-            ]
-            self.store._write_batches("load/versions_create", versions, load_id=self.load_id, now=now)
         f = frame.copy()
         f["trust"] = self.source.trust
         f["dob_ambiguous"] = f["dob_ambiguous"].astype(bool)
-        idents = identifier_rows(frame)
-        by_record: dict[str, list[dict[str, str]]] = {}
-        for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
-            by_record.setdefault(rid, []).append({"kind": kind, "value": value})
         prop_cols = [c for c in _CANON if c != "record_id"] + ["trust", "raw"]
-        props = _records(f, prop_cols)
-        rows = [
-            {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
-            for rid, h, p in zip(f["record_id"], f["row_hash"], props, strict=True)
-        ]
-        self.store._write_batches("load/records_upsert", rows, load_id=self.load_id, now=now)
+        for i in range(0, len(f), BATCH):
+            part = f.iloc[i : i + BATCH]
+            is_update = part["record_id"].isin(updated).to_numpy()
+            props = _records(part, prop_cols)
+            rows = [
+                {"record_id": rid, "row_hash": h, "props": p}
+                for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
+            ]
+            idents = identifier_rows(part)
+            seen = part.set_index("record_id")["record_date"]
+            has = [
+                {"record_id": rid, "key": f"{kind}:{value}", "kind": kind, "seen": _clean(seen.get(rid)),
+                 "source": self.source.source}
+                for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None)
+            ]
+            steps: list[tuple[str, dict[str, Any]]] = []
+            upd_ids = [r["record_id"] for r, u in zip(rows, is_update, strict=True) if u]
+            if upd_ids:
+                old = self.store._read("read/records_get", ids=upd_ids)
+                versions = [
+                    {
+                        "record_id": o["props"]["record_id"],
+                        "row_hash": o["props"].get("row_hash"),
+                        "raw": o["props"].get("raw"),
+                        "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
+                    }
+                    for o in old
+                ]
+                steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
+                steps.append(("load/records_update", {"rows": [r for r, u in zip(rows, is_update, strict=True) if u],
+                                                      "load_id": self.load_id, "now": now}))
+            new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
+            if new_rows:
+                steps.append(("load/records_create", {"rows": new_rows, "load_id": self.load_id, "now": now}))
+            for kind, vals in idents.groupby("kind")["value"]:
+                steps.append(("load/identifiers_merge", {"kind": kind, "values": sorted(set(vals))}))
+            steps.append(("load/identifiers_label", {"keys": sorted({h["key"] for h in has})}))
+            steps.append(("load/has_create", {"rows": has}))
+            self.store._run_tx(steps)
 
     def finish(self, counts: dict[str, int]) -> int:
         self.store._run_write("load/load_finish", load_id=self.load_id, now=_now(), counts_json=json.dumps(counts))
@@ -166,6 +183,19 @@ class Neo4jStore:
 
         with self._session() as s:
             return s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta(name))(work))
+
+    def _run_tx(self, steps: list[tuple[str, dict[str, Any]]]) -> None:
+        """Several catalog queries in one managed write transaction (retried as a whole)."""
+        import neo4j
+
+        texts = [(query(name), params) for name, params in steps]
+
+        def work(tx: Any) -> None:
+            for text, params in texts:
+                tx.run(text, params).consume()
+
+        with self._session() as s:
+            s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta("batch:" + ",".join(n for n, _ in steps)))(work))
 
     def _write_batches(self, name: str, rows: list[dict[str, Any]], batch: int = BATCH, **params: Any) -> None:
         for i in range(0, len(rows), batch):

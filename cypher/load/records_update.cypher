@@ -1,0 +1,7 @@
+// Changed records of one batch: replace their properties and drop their old identifier links.
+UNWIND $rows AS row
+MATCH (r:Record {record_id: row.record_id})
+SET r += row.props, r.row_hash = row.row_hash, r.last_load = $load_id, r.updated_at = $now
+WITH r
+MATCH (r)-[old:HAS]->(:Identifier)
+DELETE old
