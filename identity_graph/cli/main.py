@@ -54,13 +54,11 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: a command whose library errors become a message on stderr and an exit code."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except IdentityGraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        return run_or_exit(fn, *args, **kwargs)
 
     return wrapper
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from ..errors import IdentityGraphError
 from ..store.neo4j import server
 
 __all__ = ["neo4j"]
@@ -31,13 +30,13 @@ _HOME = click.option(
 
 
 def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The CLI's one error handler (imported late: main.py imports this module)."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except IdentityGraphError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        from .main import run_or_exit
+
+        return run_or_exit(fn, *args, **kwargs)
 
     return wrapper
 

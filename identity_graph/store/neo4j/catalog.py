@@ -1,5 +1,5 @@
 """The Cypher catalog: every query the Neo4j store runs is a file under ``cypher/``, reached by
-name (``"load/records_upsert"``). Values only ever travel as ``$parameters``: no query text is
+name (``"load/records_create"``). Values only ever travel as ``$parameters``: no query text is
 ever built from user input.
 """
 
