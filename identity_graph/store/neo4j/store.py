@@ -35,6 +35,18 @@ __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 BATCH = 10_000
+#: identifier kind -> the catalog query that merges its nodes with the right label
+_MERGE_BY_KIND = {
+    "name": "load/identifiers_merge_name",
+    "dob": "load/identifiers_merge_dob",
+    "address": "load/identifiers_merge_address",
+    "postcode": "load/identifiers_merge_postcode",
+    "phone": "load/identifiers_merge_phone",
+    "email": "load/identifiers_merge_email",
+    "nhs": "load/identifiers_merge_strong",
+    "ni": "load/identifiers_merge_strong",
+    "uprn": "load/identifiers_merge_strong",
+}
 _CANON = list(RECORD_COLUMNS)
 
 
@@ -86,21 +98,21 @@ class _Writer:
             part = f.iloc[i : i + BATCH]
             is_update = part["record_id"].isin(updated).to_numpy()
             props = _records(part, prop_cols)
+            idents = identifier_rows(part)
+            by_record: dict[str, list[dict[str, str]]] = {}
+            for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
+                by_record.setdefault(rid, []).append({"key": f"{kind}:{value}", "kind": kind})
             rows = [
-                {"record_id": rid, "row_hash": h, "props": p}
+                {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
                 for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
             ]
-            idents = identifier_rows(part)
-            seen = part.set_index("record_id")["record_date"]
-            has = [
-                {"record_id": rid, "key": f"{kind}:{value}", "kind": kind, "seen": _clean(seen.get(rid)),
-                 "source": self.source.source}
-                for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None)
-            ]
             steps: list[tuple[str, dict[str, Any]]] = []
-            upd_ids = [r["record_id"] for r, u in zip(rows, is_update, strict=True) if u]
-            if upd_ids:
-                old = self.store._read("read/records_get", ids=upd_ids)
+            for kind, vals in idents.groupby("kind")["value"]:
+                steps.append((_MERGE_BY_KIND[str(kind)], {"kind": kind, "values": sorted(set(vals))}))
+            common = {"load_id": self.load_id, "now": now, "source": self.source.source}
+            upd_rows = [r for r, u in zip(rows, is_update, strict=True) if u]
+            if upd_rows:
+                old = self.store._read("read/records_get", ids=[r["record_id"] for r in upd_rows])
                 versions = [
                     {
                         "record_id": o["props"]["record_id"],
@@ -111,15 +123,10 @@ class _Writer:
                     for o in old
                 ]
                 steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
-                steps.append(("load/records_update", {"rows": [r for r, u in zip(rows, is_update, strict=True) if u],
-                                                      "load_id": self.load_id, "now": now}))
+                steps.append(("load/records_update", {"rows": upd_rows, **common}))
             new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
             if new_rows:
-                steps.append(("load/records_create", {"rows": new_rows, "load_id": self.load_id, "now": now}))
-            for kind, vals in idents.groupby("kind")["value"]:
-                steps.append(("load/identifiers_merge", {"kind": kind, "values": sorted(set(vals))}))
-            steps.append(("load/identifiers_label", {"keys": sorted({h["key"] for h in has})}))
-            steps.append(("load/has_create", {"rows": has}))
+                steps.append(("load/records_create", {"rows": new_rows, **common}))
             self.store._run_tx(steps)
 
     def finish(self, counts: dict[str, int]) -> int:

@@ -1,0 +1,5 @@
+// The distinct email identifiers of one batch as :Identifier:Email nodes (one file per label: labels
+// are static Cypher, never formatted from data).
+UNWIND $values AS value
+MERGE (i:Identifier {key: $kind + ':' + value})
+ON CREATE SET i:Email, i.kind = $kind, i.value = value
