@@ -241,6 +241,11 @@ def run_pipeline(
     a = np.concatenate(pa) if pa else np.zeros(0, np.int32)
     b = np.concatenate(pb) if pb else np.zeros(0, np.int32)
     del pa, pb
+    # DuckDB streams a rule's pairs in no fixed order (threads): sort them, so that training
+    # samples, and so the weights and people, never depend on thread scheduling
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    del order
     timings["block"] = time.perf_counter() - t
 
     # train ------------------------------------------------------------------------------------
