@@ -169,7 +169,8 @@ class Neo4jStore:
     def _tx_meta(self, name: str) -> dict[str, str]:
         return {"app": "identity-graph", "query": name}
 
-    def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def _execute(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+        """One catalog query in a managed transaction (with audit metadata), rows as dicts."""
         import neo4j
 
         text = query(name)
@@ -177,19 +178,15 @@ class Neo4jStore:
         def work(tx: Any) -> list[dict[str, Any]]:
             return [r.data() for r in tx.run(text, params)]
 
+        unit = neo4j.unit_of_work(metadata=self._tx_meta(name))(work)
         with self._session() as s:
-            return s.execute_read(neo4j.unit_of_work(metadata=self._tx_meta(name))(work))
+            return s.execute_write(unit) if write else s.execute_read(unit)
+
+    def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return self._execute(name, params, write=False)
 
     def _run_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        import neo4j
-
-        text = query(name)
-
-        def work(tx: Any) -> list[dict[str, Any]]:
-            return [r.data() for r in tx.run(text, params)]
-
-        with self._session() as s:
-            return s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta(name))(work))
+        return self._execute(name, params, write=True)
 
     def _run_tx(self, steps: list[tuple[str, dict[str, Any]]]) -> None:
         """Several catalog queries in one managed write transaction (retried as a whole)."""
