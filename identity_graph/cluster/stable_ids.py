@@ -68,27 +68,30 @@ def assign_stable_ids(
     survivor = heir.drop_duplicates("cluster").set_index("cluster")["person_id"]
     label_to_pid: dict[object, str] = survivor.to_dict()
     retired_rows: list[tuple[str, str | None]] = []
+    prev_sizes = prev.groupby("person_id").size().to_dict()
     for pid, cl in zip(heir["person_id"], heir["cluster"], strict=True):
         keep = label_to_pid[cl]
         if pid != keep:
             retired_rows.append((pid, keep))
-            events.append(("merged", keep, pid, int((prev["person_id"] == pid).sum())))
+            events.append(("merged", keep, pid, int(prev_sizes.get(pid, 0))))
     gone = set(previous["person_id"]) - set(heir["person_id"])
     for pid in sorted(gone):
         retired_rows.append((pid, None))
         events.append(("dissolved", pid, None, 0))
     # new clusters
     created_run: dict[str, int | None] = {}
-    for cl in sorted(set(cmin.index) - set(label_to_pid), key=lambda c: cmin[c]):
-        pid = new_person_id(str(cmin[cl]), taken)
+    fresh = cmin[~cmin.index.isin(list(label_to_pid))].sort_values(kind="stable")
+    for cl, first_record in zip(fresh.index, fresh.to_numpy(), strict=True):
+        pid = new_person_id(str(first_record), taken)
         taken.add(pid)
         label_to_pid[cl] = pid
         created_run[pid] = None
     # splits: a previous person whose records now sit in several clusters
-    for pid, grp in ov.groupby("person_id", sort=True):
-        if len(grp) > 1:
-            for cl, n in zip(grp["cluster"].iloc[1:], grp["n"].iloc[1:], strict=True):
-                events.append(("split", pid, label_to_pid[cl], int(n)))
+    # (``ov`` is sorted by person, largest part first: every row after a person's first is a part
+    # that split away)
+    parts = ov[ov.duplicated("person_id")]
+    for pid, cl, n in zip(parts["person_id"], parts["cluster"], parts["n"], strict=True):
+        events.append(("split", pid, label_to_pid[cl], int(n)))
     for pid in label_to_pid.values():
         if pid not in created_run:
             c = created.get(pid)

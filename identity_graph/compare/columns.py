@@ -80,7 +80,7 @@ def pair_similarity(
     if not ok.any():
         return out
     key = ca[ok].astype(np.int64) * (len(col_b.values) + 1) + cb[ok]
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)  # hashing: O(n), where np.unique sorts
     ua = (uniq // (len(col_b.values) + 1)).astype(np.int64)
     ub = (uniq % (len(col_b.values) + 1)).astype(np.int64)
     sims = process.cpdist(
@@ -101,7 +101,7 @@ def pair_predicate(
         return out
     base = len(col.values) + 1
     key = ca[ok].astype(np.int64) * base + cb[ok]
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)
     res = np.asarray(fn(col.values[uniq // base], col.values[uniq % base]), dtype=bool)
     out[ok] = res[inverse]
     return out

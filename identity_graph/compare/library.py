@@ -8,6 +8,7 @@ on distinct value pairs for fuzzy agreement).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,22 @@ def _split_multi(s: pd.Series, k: int) -> pd.Series:
     return out
 
 
+def _initial_features(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per name: is it a single letter; its first letter (as a code point)."""
+    one = np.fromiter((len(v) == 1 for v in values), dtype=bool, count=len(values))
+    first = np.fromiter((ord(v[0]) if v else -1 for v in values), dtype=np.int32, count=len(values))
+    return one, first
+
+
+def _transposed_codes(values: np.ndarray) -> tuple[np.ndarray]:
+    """Per ISO date YYYY-MM-DD: the code of YYYY-DD-MM among ``values`` (-1 if absent or equal)."""
+    s = pd.Series(values, dtype=object).astype(str)
+    swapped = s.str[:5] + s.str[8:10] + "-" + s.str[5:7]
+    codes = pd.Index(values).get_indexer(swapped.to_numpy(dtype=object)).astype(np.int32)
+    codes[(swapped == s).to_numpy()] = -1
+    return (codes,)
+
+
 @dataclass
 class CompareContext:
     """Factorised columns of one record frame, built lazily and shared by the comparisons."""
@@ -40,6 +57,7 @@ class CompareContext:
     workers: int = 2
     _cache: dict[str, Coded] = field(default_factory=dict)
     _extra: dict[str, np.ndarray] = field(default_factory=dict)
+    _features: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
 
     def col(self, name: str) -> Coded:
         if name not in self._cache:
@@ -73,6 +91,16 @@ class CompareContext:
             counts = s.map(lambda v: 0 if v is None else str(v).count("|") + 1)
             self._extra[key] = (counts.to_numpy() > 2)
         return self._extra[key]
+
+    def per_value(
+        self, name: str, feature: str, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+    ) -> tuple[np.ndarray, ...]:
+        """Arrays over the distinct values of column ``name`` (index = code), computed once:
+        a pair's feature is then ``arr[codes[ia]]``, not a string operation per pair."""
+        key = f"__value_{name}_{feature}"
+        if key not in self._features:
+            self._features[key] = fn(self.col(name).values)
+        return self._features[key]
 
     def has_data(self, name: str) -> bool:
         return name in self.frame.columns and bool(self.frame[name].notna().any())
@@ -153,15 +181,10 @@ class GivenName(Comparison, _Names):
         todo = ~null & ~exact & ~canon
         sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         g = self.ctx.col("given_name")
-        va, vb = g.values[np.maximum(g.codes[ia], 0)], g.values[np.maximum(g.codes[ib], 0)]
-        initial = np.zeros(len(ia), dtype=bool)
-        if todo.any():
-            t = np.flatnonzero(todo)
-            sa = pd.Series(va[t], dtype=object)
-            sb = pd.Series(vb[t], dtype=object)
-            one = (sa.str.len() == 1) | (sb.str.len() == 1)
-            same_first = sa.str[0] == sb.str[0]
-            initial[t] = (one & same_first).to_numpy(dtype=bool)
+        # an initial against a name with the same first letter, from per-value arrays
+        one, first = self.ctx.per_value("given_name", "initial", _initial_features)
+        ca, cb = np.maximum(g.codes[ia], 0), np.maximum(g.codes[ib], 0)
+        initial = todo & (one[ca] | one[cb]) & (first[ca] == first[cb])
         return self._assign(len(ia), null, [exact, canon, sim >= 0.92, sim >= 0.80, initial])
 
 
@@ -200,11 +223,9 @@ class Dob(Comparison):
         if todo.any():
             c = self.ctx.col("dob")
             t = np.flatnonzero(todo)
-            va = pd.Series(c.values[c.codes[ia[t]]], dtype=object)
-            vb = pd.Series(c.values[c.codes[ib[t]]], dtype=object)
-            trans[t] = (
-                (va.str[:4] == vb.str[:4]) & (va.str[5:7] == vb.str[8:10]) & (va.str[8:10] == vb.str[5:7])
-            ).to_numpy(dtype=bool)
+            # each dob's code with day and month swapped (-1 if no record has that date)
+            (swapped,) = self.ctx.per_value("dob", "transposed", _transposed_codes)
+            trans[t] = swapped[c.codes[ia[t]]] == c.codes[ib[t]]
             d = pair_similarity(c, c, ia[t], ib[t], Levenshtein.distance, self.ctx.workers)
             dist[t] = d.astype(np.int16)
         return self._assign(len(ia), null, [exact, trans, dist <= 1, dist <= 2])

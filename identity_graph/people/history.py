@@ -9,6 +9,7 @@ more trusted source, then to the address more sources agree on.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._groups import joined_sets
@@ -32,16 +33,27 @@ def address_history(frame: pd.DataFrame) -> pd.DataFrame:
     fallback = f["address"].fillna("").astype(str) + "|" + f["postcode"].fillna("").astype(str)
     f["key"] = f["address_key"].where(f["address_key"].notna(), "~" + fallback)
     f = f.sort_values(["person_id", "key", "record_date", "trust"], na_position="first", kind="stable")
+    # ISO dates sort as text: min/max over their sorted codes (a cython reduction; min/max of
+    # strings per group would be a Python call per group)
+    dcodes, dates = pd.factorize(f["record_date"], sort=True)
+    f["_d"] = np.where(dcodes >= 0, dcodes, np.nan)
     g = f.groupby(["person_id", "key"], sort=True)
     out = g.agg(
         address_key=("address_key", "first"),
         address=("address", "last"),
         postcode=("postcode", "last"),
-        first_seen=("record_date", "min"),
-        last_seen=("record_date", "max"),
+        first_seen=("_d", "min"),
+        last_seen=("_d", "max"),
         records=("source", "size"),
         trust=("trust", "max"),
     )
+    dates = np.asarray(dates, dtype=object)
+    for c in ("first_seen", "last_seen"):
+        v = out[c].to_numpy()
+        ok = ~np.isnan(v)
+        col = np.full(len(v), None, dtype=object)
+        col[ok] = dates[v[ok].astype(np.int64)]
+        out[c] = col
     gkey = f["person_id"].astype(str) + "\x1f" + f["key"].astype(str)
     src = joined_sets(gkey.reset_index(drop=True), f["source"].reset_index(drop=True))
     out["sources"] = (out.index.get_level_values(0).astype(str) + "\x1f" + out.index.get_level_values(1).astype(str)).map(src).to_numpy()
