@@ -18,6 +18,7 @@ import pandas as pd
 from .block.pairs import Blocker
 from .cluster.components import cluster_records
 from .cluster.stable_ids import assign_stable_ids
+from .cluster.unique_names import full_name_key
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
 from .people.golden import golden_records
 from .people.history import address_history
@@ -304,6 +305,8 @@ def run_pipeline(
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
+        name_key=full_name_key(frame) if settings.attach_unique_names else None,
+        dob=frame["dob"].to_numpy(dtype=object),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
     timings["cluster+people"] = time.perf_counter() - t
@@ -351,6 +354,7 @@ def run_pipeline(
         "components": cl.components,
         "suspicious_components": cl.suspicious,
         "split_components": cl.split,
+        "attached_unique_names": cl.attached,
         "flagged_for_review": int(persons["review"].sum()),
         "events": ids.events["event"].value_counts().to_dict(),
     }

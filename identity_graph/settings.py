@@ -103,6 +103,9 @@ class Settings:
     #: clustering: mean match probability over the observed pairs between two groups
     #: required to merge them when splitting a suspicious component
     cluster_link_threshold: float = 0.5
+    #: clustering: join the only two clusters holding a full name when a possible-match edge
+    #: without conflicting evidence links them (``cluster.unique_names``; ADR 0009)
+    attach_unique_names: bool = True
     #: Household members share an address, a phone and a surname: Fellegi-Sunter assumes
     #: independent fields, and these are not, so their agreement would outvote a person-level
     #: disagreement. After any of these "comparison:level" outcomes, the ``household``
@@ -195,6 +198,10 @@ def default_settings() -> Settings:
                      ("given_phonetic", "family_phonetic", "dob_md")),
         BlockingRule("given_phonetic+family_phonetic", ("given_phonetic", "family_phonetic"), 100),
         BlockingRule("family_name (rare)", ("family_name",), 40),
+        # given and family names swapped (systems that ask "surname, forename"): the rules above
+        # join on one of the two, so a swapped record would meet its twin only by dob or phone
+        BlockingRule("postcode+initials_unordered", ("postcode", "initials_unordered")),
+        BlockingRule("names_unordered", ("names_unordered",), 300),
     ]
     comps = [
         ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),

@@ -17,10 +17,26 @@ def _slice(s: pd.Series, start: int, stop: int | None) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
+def _sorted_pair(x: pd.Series, y: pd.Series) -> pd.Series:
+    """Order-free pair of two columns ("a|b" with a <= b): the same for a record whose given and
+    family names were entered the wrong way round. None where either is missing."""
+    x, y = x.astype(object), y.astype(object)
+    ok = (x.notna() & y.notna()).to_numpy()
+    out = pd.Series([None] * len(x), index=x.index, dtype=object)
+    if ok.any():
+        xs, ys = x[ok].astype(str), y[ok].astype(str)
+        lo = xs.where(xs <= ys, ys)
+        hi = ys.where(xs <= ys, xs)
+        out[ok] = (lo + "|" + hi).to_numpy(dtype=object)
+    return out
+
+
 def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pd.DataFrame:
     """Return a frame with an ``idx`` column (row position) and one column per needed key.
 
     Derived keys: ``given_initial``, ``family_initial``, ``dob_year``, ``dob_md`` (month-day),
+    ``names_unordered`` and ``initials_unordered`` (given and family name, or their initials, in
+    either order: swapped names still meet),
     ``phone`` / ``email`` (the "|"-joined lists, exploded in SQL). Anything else is a column of
     ``frame`` itself (canonical or ``x_`` extra field).
     """
@@ -31,6 +47,10 @@ def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pd.DataFrame:
         "family_initial": lambda: _slice(frame["family_name"], 0, 1),
         "dob_year": lambda: _slice(frame["dob"], 0, 4),
         "dob_md": lambda: _slice(frame["dob"], 5, None),
+        "names_unordered": lambda: _sorted_pair(frame["given_name"], frame["family_name"]),
+        "initials_unordered": lambda: _sorted_pair(
+            _slice(frame["given_name"], 0, 1), _slice(frame["family_name"], 0, 1)
+        ),
     }
     for key in sorted(needed):
         if key in derived:

@@ -35,6 +35,7 @@ class ClusterResult:
     split: int  # of which actually split into more than one person
     review: np.ndarray  # bool per record: its cluster came from a split component
     comp: np.ndarray  # connected component per record (over match edges), before splitting
+    attached: int = 0  # records whose cluster joined the only other holder of their full name
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -59,13 +60,15 @@ def cluster_records(
     match_threshold: float,
     possible_threshold: float,
     link_threshold: float,
+    name_key: np.ndarray | None = None,
+    dob: np.ndarray | None = None,
 ) -> ClusterResult:
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
     match = prob >= match_threshold
     comp = connected_components(n, a[match], b[match])
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
-        match_threshold=match_threshold, link_threshold=link_threshold,
+        match_threshold=match_threshold, link_threshold=link_threshold, name_key=name_key, dob=dob,
     )
 
 
@@ -80,8 +83,12 @@ def split_components(
     match_threshold: float,
     possible_threshold: float,
     link_threshold: float,
+    name_key: np.ndarray | None = None,
+    dob: np.ndarray | None = None,
 ) -> ClusterResult:
-    """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage.
+    """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
+    then, given each record's full-name key, attach the only two holders of a name to each other
+    (``unique_names.attach_unique_names``).
 
     Separate from the component step so that a store can compute components itself (GDS WCC in
     Neo4j) and the split is still the same code.
@@ -119,4 +126,14 @@ def split_components(
             review[nodes] = True
             if len(np.unique(local)) > 1:
                 split += 1
-    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp)
+    attached = 0
+    if name_key is not None:
+        from .unique_names import attach_unique_names
+
+        labels, changed = attach_unique_names(
+            labels, name_key, a, b, prob, conflict,
+            possible_threshold=possible_threshold, match_threshold=match_threshold, dob=dob,
+        )
+        review |= changed
+        attached = int(changed.sum())
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached)

@@ -21,13 +21,15 @@ from ..score.model import Model
 from ..settings import Settings
 from ..store.contract import Resolution, Store
 from .components import split_components
+from .unique_names import full_name_key
 
 __all__ = ["recluster"]
 
 
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     """Recompute clusters in the store; returns a report (run_id, people, events, method)."""
-    from ..pipeline import build_people
+    from ..api import _compare_methods
+    from ..pipeline import build_people, prepare_frame
 
     t0 = time.perf_counter()
     latest = store.latest_model()
@@ -48,6 +50,8 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         [[int(x) for x in str(s).split(",")] if s else [0] * k for s in edges["levels"]], dtype=np.int8
     ).reshape(-1, k)
     conflict = model.conflicts(levels)
+    # the resolve's working frame (placeholder dobs removed), in this function's record order
+    working = prepare_frame(records, _compare_methods(store))[0].set_index("record_id").loc[records["record_id"]]
     comps, method = store.match_components()
     comp = np.arange(n, dtype=np.int64)
     if len(comps):
@@ -57,6 +61,8 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
+        name_key=full_name_key(working) if settings.attach_unique_names else None,
+        dob=working["dob"].to_numpy(dtype=object),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
     run_id = store.next_run_id()
@@ -68,6 +74,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "people": int(len(persons)),
         "components": cl.components,
         "split_components": cl.split,
+        "attached_unique_names": cl.attached,
         "events": ids.events["event"].value_counts().to_dict(),
     }
     store.write_resolution(

@@ -269,3 +269,20 @@ def test_rule_sample_of_a_rule_with_no_blocks_is_empty():
     finally:
         blocker.close()
     assert len(a) == len(b) == 0
+
+
+def test_unordered_name_keys_bring_together_records_whose_names_were_entered_swapped():
+    frame = as_frame(
+        [
+            {"given_name": "hannah", "family_name": "miah", "postcode": "LS16 1RU"},
+            {"given_name": "miah", "family_name": "hannah", "postcode": "LS16 1RU"},
+            {"given_name": "hannah", "family_name": "dunn", "postcode": "LS16 1RU"},
+        ]
+    )
+    rules = [
+        BlockingRule("names_unordered", ("names_unordered",)),
+        BlockingRule("postcode+initials_unordered", ("postcode", "initials_unordered")),
+    ]
+    chunks, _ = run_blocker(frame, rules)
+    pairs = sorted((int(x), int(y)) for c in chunks for x, y in zip(c.a, c.b, strict=True))
+    assert pairs == [(0, 1)]
