@@ -217,12 +217,11 @@ def council_table(loads: Sequence[Any]) -> pd.DataFrame:
             out["first_name"] = _first_word(first.str.lower())
             out["surname"] = last.str.lower().str.strip()
             out["dob"] = _iso_dob(_column(raw, fields, "dob"), mapping.formats.get("dob"))
-            address = _column(raw, fields, "address")
-            postcode = _column(raw, fields, "postcode") if "postcode" in fields else address
+            # no postcode column: the postcode is in the (joined) address
+            postcode = _column(raw, fields, "postcode" if "postcode" in fields else "address")
             out["postcode"] = _postcode(postcode)
-            first_line = (
-                raw[fields["address"][0]] if len(fields.get("address", ())) > 1 else address
-            )
+            address = fields.get("address", ())
+            first_line = raw[address[0]] if address else _column(raw, fields, "address")
             out["address_line_1"] = first_line.str.split(",").str[0].str.lower().str.strip()
             out["email"] = _column(raw, fields, "email").str.lower().str.strip()
             out["phone"] = _phone(_column(raw, fields, "phone"))
