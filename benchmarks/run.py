@@ -1,4 +1,5 @@
-"""Run the engine end to end on benchmark datasets; measure accuracy, time and memory on the same runs.
+"""Run the engine, and Splink beside it, end to end on benchmark datasets; measure accuracy, time
+and memory on the same runs.
 
 For each dataset, in a fresh temporary store, the engine's CLI runs as child processes::
 
@@ -6,16 +7,23 @@ For each dataset, in a fresh temporary store, the engine's CLI runs as child pro
     idgraph --store DB --quiet resolve
     idgraph --store DB --quiet export links --out links.csv
 
-Each phase is timed (wall clock) and its peak memory measured: the larger of the kernel's high-water
-mark for the child (``ru_maxrss`` from ``wait4``, exact for a single process) and the summed RSS of
-the child's process tree sampled every 50 ms (catches concurrent worker processes). The links are
-scored against the truth with :func:`identity_graph.evaluate.evaluate_clusters`.
+and Splink (``--engines ours,splink``, the default when Splink is installed) runs on the same
+data as one child process (``benchmarks/splink_engine.py``: its input is prepared untimed, then
+reading it, training, predicting, clustering and collecting the clusters are timed).
+
+Each child is timed (wall clock) and its peak memory measured: the larger of the kernel's
+high-water mark for the child (``ru_maxrss`` from ``wait4``, exact for a single process) and the
+summed RSS of the child's process tree sampled every 50 ms (catches concurrent worker
+processes). A child over ``--max-rss-gib`` is killed and recorded as failed. Both engines'
+clusters are scored against the same truth with :func:`identity_graph.evaluate.evaluate_clusters`;
+a ratio row per dataset gives ours/Splink time and memory and the metric differences.
 
 Examples::
 
     .venv/bin/python benchmarks/run.py --quick
     .venv/bin/python benchmarks/run.py --suite standard --write-md
-    .venv/bin/python benchmarks/run.py --datasets febrl3,synth-2k
+    .venv/bin/python benchmarks/run.py --datasets febrl3,synth-2k --engines ours
+    .venv/bin/python benchmarks/run.py --suite scale --engines ours,splink
 """
 
 from __future__ import annotations
@@ -55,6 +63,13 @@ from benchmarks.datasets import (  # noqa: E402
     load_prepared,
     prepare,
 )
+from benchmarks.splink_engine import (  # noqa: E402
+    SplinkInputError,
+    child_command,
+    prepare_input,
+    read_clusters,
+    splink_version,
+)
 from identity_graph.evaluate import evaluate_clusters  # noqa: E402
 
 try:
@@ -69,18 +84,23 @@ __all__ = [
     "STANDARD",
     "BenchmarkError",
     "CommandResult",
+    "ENGINES",
     "machine_facts",
     "main",
     "markdown_section",
     "measure_command",
+    "ratio_row",
     "run_dataset",
+    "run_splink",
     "table_rows",
     "write_markdown",
 ]
 
 STANDARD = ("febrl3", "febrl4", "historical_50k", "synth-10k", "synth-100k", "synth-350k")
 QUICK = ("febrl3", "historical_50k", "synth-10k")
-SUITES = {"standard": STANDARD, "quick": QUICK}
+SCALE = ("synth-700k", "synth-1400k")  # ≈1.3M and ≈2.6M records (issue 4 item 4)
+SUITES = {"standard": STANDARD, "quick": QUICK, "scale": SCALE}
+ENGINES = ("ours", "splink")
 MD_START = "<!-- results:start -->"
 MD_END = "<!-- results:end -->"
 POLL_SECONDS = 0.05
@@ -88,7 +108,14 @@ MIB = 1024 * 1024
 
 
 class BenchmarkError(RuntimeError):
-    """A benchmark step failed (the engine exited non-zero, timed out, or wrote no links)."""
+    """A benchmark step failed (an engine exited non-zero, was killed, or wrote no clusters).
+
+    ``details`` holds what was measured before the failure (seconds, peak_rss_mib, killed).
+    """
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.details = details or {}
 
 
 # --- measuring one child process ------------------------------------------------------------------
@@ -99,6 +126,7 @@ class CommandResult:
     seconds: float
     peak_rss_bytes: int
     returncode: int
+    killed: str | None = None  # "timeout" | "memory": the harness killed it
 
 
 def _tree_rss(proc: Any) -> int:
@@ -119,9 +147,17 @@ def _maxrss_bytes(ru_maxrss: int) -> int:
 
 
 def measure_command(
-    cmd: Sequence[str], *, log: Path, timeout: float | None = None
+    cmd: Sequence[str],
+    *,
+    log: Path,
+    timeout: float | None = None,
+    max_rss_bytes: int | None = None,
 ) -> CommandResult:
-    """Run ``cmd`` (output appended to ``log``); return its wall time, peak RSS and exit code."""
+    """Run ``cmd`` (output appended to ``log``); return its wall time, peak RSS and exit code.
+
+    The process group is killed after ``timeout`` seconds, or as soon as the sampled tree RSS
+    exceeds ``max_rss_bytes`` (before the kernel's OOM killer picks a victim of its own).
+    """
     with log.open("ab") as out:
         out.write(f"$ {shlex.join(cmd)}\n".encode())
         out.flush()
@@ -129,7 +165,7 @@ def measure_command(
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         peak = 0
         stop = threading.Event()
-        timed_out = threading.Event()
+        killed: list[str] = []
 
         def sample() -> None:
             nonlocal peak
@@ -143,7 +179,10 @@ def measure_command(
                 if watched is not None:
                     peak = max(peak, _tree_rss(watched))
                 if timeout is not None and time.perf_counter() - start > timeout:
-                    timed_out.set()
+                    killed.append("timeout")
+                elif max_rss_bytes is not None and peak > max_rss_bytes:
+                    killed.append("memory")
+                if killed:
                     _kill_group(proc.pid)
                     return
                 stop.wait(POLL_SECONDS)
@@ -162,12 +201,16 @@ def measure_command(
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
         _kill_group(proc.pid)  # leftovers of the process group, if any
-        if timed_out.is_set():
-            out.write(f"[benchmark] killed after {timeout:.0f} s\n".encode())
-            return CommandResult(
-                seconds, max(peak, _maxrss_bytes(usage.ru_maxrss)), -signal.SIGKILL
+        peak = max(peak, _maxrss_bytes(usage.ru_maxrss))
+        if killed:
+            why = (
+                f"after {timeout:.0f} s"
+                if killed[0] == "timeout"
+                else f"at {peak / MIB:,.0f} MiB (limit {(max_rss_bytes or 0) / MIB:,.0f} MiB)"
             )
-    return CommandResult(seconds, max(peak, _maxrss_bytes(usage.ru_maxrss)), proc.returncode)
+            out.write(f"[benchmark] killed {why}\n".encode())
+            return CommandResult(seconds, peak, -signal.SIGKILL, killed[0])
+    return CommandResult(seconds, peak, proc.returncode)
 
 
 def _kill_group(pid: int) -> None:
@@ -192,18 +235,61 @@ def read_links(path: Path) -> pd.Series:
     return pd.Series(frame["person_id"].to_numpy(), index=pd.Index(keys, name="record"))
 
 
+def _load_avg() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews timings)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not on every platform
+        return None
+
+
+def _failure(
+    name: str, what: str, cmd: Sequence[str], result: CommandResult, log: Path
+) -> BenchmarkError:
+    if result.killed == "memory":
+        how = f"killed at {result.peak_rss_bytes / MIB:,.0f} MiB peak (over --max-rss-gib)"
+    elif result.killed == "timeout":
+        how = f"killed after {result.seconds:.0f} s (--timeout)"
+    elif result.returncode == -signal.SIGKILL:
+        how = f"killed by SIGKILL at {result.peak_rss_bytes / MIB:,.0f} MiB peak (out of memory?)"
+    else:
+        how = f"exited {result.returncode}"
+    return BenchmarkError(
+        f"{name}: {what} {how}: {shlex.join(cmd)}\n{_log_tail(log)}",
+        {
+            "seconds": round(result.seconds, 3),
+            "peak_rss_mib": round(result.peak_rss_bytes / MIB, 1),
+            "killed": result.killed,
+            "returncode": result.returncode,
+        },
+    )
+
+
+def _scored(prepared: PreparedDataset, predicted: pd.Series) -> dict[str, Any]:
+    return {
+        "dataset": prepared.name,
+        "task": prepared.task,
+        "sources": len(prepared.loads),
+        "records": prepared.records,
+        "records_in_links": int(prepared.truth.index.isin(predicted.index).sum()),
+        "metrics": evaluate_clusters(prepared.truth, predicted).to_dict(),
+    }
+
+
 def run_dataset(
     prepared: PreparedDataset,
     *,
     idgraph: Sequence[str],
     timeout: float | None = None,
     keep_store: bool = False,
+    max_rss_bytes: int | None = None,
 ) -> dict[str, Any]:
-    """Load, resolve and export ``prepared`` in a fresh store; return its result record."""
+    """Our engine: load, resolve and export ``prepared`` in a fresh store; its result record."""
     log = prepared.work_dir / "run.log"
     log.unlink(missing_ok=True)
     links = prepared.work_dir / "links.csv"
     links.unlink(missing_ok=True)
+    load_avg = _load_avg()
     store_dir = Path(tempfile.mkdtemp(prefix=f"idgraph-bench-{prepared.name}-"))
     store = store_dir / "bench.idgraph.db"
     base = [*idgraph, "--store", str(store), "--quiet"]
@@ -221,15 +307,13 @@ def run_dataset(
     }
     try:
         for phase, cmd in steps:
-            result = measure_command(cmd, log=log, timeout=timeout)
+            result = measure_command(cmd, log=log, timeout=timeout, max_rss_bytes=max_rss_bytes)
             record = phases[phase]
             record["seconds"] += result.seconds
             record["peak_rss_mib"] = max(record["peak_rss_mib"], result.peak_rss_bytes / MIB)
             record["commands"] += 1
             if result.returncode != 0:
-                raise BenchmarkError(
-                    f"{prepared.name}: {phase} exited {result.returncode}: {shlex.join(cmd)}\n{_log_tail(log)}"
-                )
+                raise _failure(prepared.name, phase, cmd, result, log)
         store_mib = sum(p.stat().st_size for p in store_dir.iterdir() if p.is_file()) / MIB
     finally:
         if not keep_store:
@@ -237,24 +321,81 @@ def run_dataset(
     if not links.is_file():
         raise BenchmarkError(f"{prepared.name}: export wrote no {links}")
 
-    predicted = read_links(links)
-    metrics = evaluate_clusters(prepared.truth, predicted)
-    found = int(prepared.truth.index.isin(predicted.index).sum())
     for record in phases.values():
         record["seconds"] = round(record["seconds"], 3)
         record["peak_rss_mib"] = round(record["peak_rss_mib"], 1)
     return {
-        "dataset": prepared.name,
-        "task": prepared.task,
-        "sources": len(prepared.loads),
-        "records": prepared.records,
-        "records_in_links": found,
-        "metrics": metrics.to_dict(),
+        **_scored(prepared, read_links(links)),
+        "engine": "ours",
         "phases": phases,
         "total_seconds": round(sum(p["seconds"] for p in phases.values()), 3),
         "peak_rss_mib": max(p["peak_rss_mib"] for p in phases.values()),
         "store_mib": round(store_mib, 1),
         "store": str(store) if keep_store else None,
+        "load_avg": load_avg,
+    }
+
+
+def run_splink(
+    prepared: PreparedDataset,
+    *,
+    timeout: float | None = None,
+    max_rss_bytes: int | None = None,
+    python: str | None = None,
+) -> dict[str, Any]:
+    """Splink on the same data: prepare its input (untimed), run it as one measured child."""
+    job = prepare_input(prepared)
+    folder = job.parent
+    log = folder / "run.log"
+    log.unlink(missing_ok=True)
+    clusters = folder / "clusters.parquet"
+    clusters.unlink(missing_ok=True)
+    timings_file = folder / "splink_timings.json"
+    timings_file.unlink(missing_ok=True)
+    cmd = child_command(job, clusters, python=python)
+    load_avg = _load_avg()
+    result = measure_command(cmd, log=log, timeout=timeout, max_rss_bytes=max_rss_bytes)
+    if result.returncode != 0:
+        raise _failure(prepared.name, "splink", cmd, result, log)
+    if not clusters.is_file():
+        raise BenchmarkError(f"{prepared.name}: splink wrote no {clusters}")
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    seconds = round(result.seconds, 3)
+    peak = round(result.peak_rss_bytes / MIB, 1)
+    return {
+        **_scored(prepared, read_clusters(clusters)),
+        "engine": "splink",
+        "phases": {"run": {"seconds": seconds, "peak_rss_mib": peak, "commands": 1}},
+        "total_seconds": seconds,
+        "peak_rss_mib": peak,
+        "splink": {"version": splink_version(), **timings},
+        "load_avg": load_avg,
+    }
+
+
+_DIFFS = (
+    "pairwise_precision",
+    "pairwise_recall",
+    "pairwise_f1",
+    "bcubed_precision",
+    "bcubed_recall",
+    "bcubed_f1",
+    "exact_share",
+)
+
+
+def ratio_row(ours: dict[str, Any], splink: dict[str, Any]) -> dict[str, Any]:
+    """Ours against Splink on one dataset: time and memory ratios, metric differences."""
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
+    return {
+        "dataset": ours["dataset"],
+        "engine": "ours/splink",
+        "time_ratio": ratio(ours["total_seconds"], splink["total_seconds"]),
+        "memory_ratio": ratio(ours["peak_rss_mib"], splink["peak_rss_mib"]),
+        "differences": {k: round(ours["metrics"][k] - splink["metrics"][k], 4) for k in _DIFFS},
     }
 
 
@@ -315,6 +456,8 @@ def machine_facts() -> dict[str, Any]:
         "platform": platform.platform(),
         "identity_graph": version,
         "git_commit": _git_commit(),
+        "splink": splink_version(),
+        "load_avg": _load_avg(),
     }
 
 
@@ -322,39 +465,93 @@ def _fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def _is_ratio(r: dict[str, Any]) -> bool:
+    return r.get("engine") == "ours/splink"
+
+
+def _metric(key: str) -> Callable[[dict[str, Any]], str]:
+    def cell(r: dict[str, Any]) -> str:
+        if _is_ratio(r):
+            return f"{r['differences'][key]:+.3f}"
+        return _fmt(r["metrics"][key])
+
+    return cell
+
+
+def _phase(name: str) -> Callable[[dict[str, Any]], str]:
+    def cell(r: dict[str, Any]) -> str:
+        phase = r.get("phases", {}).get(name)
+        return _fmt(phase["seconds"], 1) if phase else ""
+
+    return cell
+
+
+def _times(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}×"
+
+
+def _total(r: dict[str, Any]) -> str:
+    return _times(r["time_ratio"]) if _is_ratio(r) else _fmt(r["total_seconds"], 1)
+
+
+def _peak(r: dict[str, Any]) -> str:
+    return _times(r["memory_ratio"]) if _is_ratio(r) else f"{r['peak_rss_mib']:.0f}"
+
+
+def _largest(r: dict[str, Any]) -> str:
+    if _is_ratio(r):
+        return ""
+    return f"{r['metrics']['largest_predicted_cluster']}/{r['metrics']['largest_true_cluster']}"
+
+
+def _load(r: dict[str, Any]) -> str:
+    avg = r.get("load_avg")
+    return f"{avg[0]:.1f}" if avg else ""
+
+
 _COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("dataset", lambda r: r["dataset"]),
-    ("records", lambda r: f"{r['records']:,}"),
-    ("pair P", lambda r: _fmt(r["metrics"]["pairwise_precision"])),
-    ("pair R", lambda r: _fmt(r["metrics"]["pairwise_recall"])),
-    ("pair F1", lambda r: _fmt(r["metrics"]["pairwise_f1"])),
-    ("B3 P", lambda r: _fmt(r["metrics"]["bcubed_precision"])),
-    ("B3 R", lambda r: _fmt(r["metrics"]["bcubed_recall"])),
-    ("B3 F1", lambda r: _fmt(r["metrics"]["bcubed_f1"])),
-    ("exact", lambda r: _fmt(r["metrics"]["exact_share"])),
-    (
-        "largest pred/true",
-        lambda r: (
-            f"{r['metrics']['largest_predicted_cluster']}/{r['metrics']['largest_true_cluster']}"
-        ),
-    ),
-    ("load s", lambda r: _fmt(r["phases"]["load"]["seconds"], 1)),
-    ("resolve s", lambda r: _fmt(r["phases"]["resolve"]["seconds"], 1)),
-    ("total s", lambda r: _fmt(r["total_seconds"], 1)),
-    ("peak MiB", lambda r: f"{r['peak_rss_mib']:.0f}"),
+    ("engine", lambda r: r.get("engine", "ours")),
+    ("records", lambda r: "" if _is_ratio(r) else f"{r['records']:,}"),
+    ("pair P", _metric("pairwise_precision")),
+    ("pair R", _metric("pairwise_recall")),
+    ("pair F1", _metric("pairwise_f1")),
+    ("B3 P", _metric("bcubed_precision")),
+    ("B3 R", _metric("bcubed_recall")),
+    ("B3 F1", _metric("bcubed_f1")),
+    ("exact", _metric("exact_share")),
+    ("largest pred/true", _largest),
+    ("load s", _phase("load")),
+    ("resolve s", _phase("resolve")),
+    ("total s", _total),
+    ("peak MiB", _peak),
+    ("load avg", _load),
 ]
-_WIDTHS = [16, 9, 6, 6, 7, 6, 6, 6, 6, 17, 7, 9, 8, 8]
+_WIDTHS = [16, 11, 9, 6, 6, 7, 6, 6, 6, 6, 17, 7, 9, 8, 8, 8]
 
 
 def table_rows(result: dict[str, Any] | None = None) -> str:
-    """The console header (no argument) or one console row for a result."""
+    """The console header (no argument) or one console row for a result or ratio record."""
     cells = (
         [name for name, _ in _COLUMNS] if result is None else [cell(result) for _, cell in _COLUMNS]
     )
     return "  ".join(
-        c.ljust(w) if i == 0 else c.rjust(w)
+        c.ljust(w) if i < 2 else c.rjust(w)
         for i, (c, w) in enumerate(zip(cells, _WIDTHS, strict=True))
     )
+
+
+def _rows_in_order(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Results grouped by dataset (in run order), each dataset's ratio row after its engines."""
+    ratios = {r["dataset"]: r for r in report.get("ratios", [])}
+    rows: list[dict[str, Any]] = []
+    for result in report["results"]:
+        rows.append(result)
+        ratio = ratios.get(result["dataset"])
+        last = [r for r in report["results"] if r["dataset"] == result["dataset"]][-1]
+        if ratio is not None and result is last:
+            rows.append(ratio)
+    return rows
 
 
 def markdown_section(report: dict[str, Any]) -> str:
@@ -366,18 +563,33 @@ def markdown_section(report: dict[str, Any]) -> str:
     engine = f"identity-graph {m.get('identity_graph') or '?'}"
     if m.get("git_commit"):
         engine += f" @ `{m['git_commit']}`"
+    if m.get("splink") and any(r.get("engine") == "splink" for r in report["results"]):
+        engine += f"; Splink {m['splink']} (DuckDB)"
     lines = [
         f"Run {m['date']} with `{report['command']}`.",
         "",
         f"Machine: {m['cpu']}, {cores}, {m['ram_gib']} GiB RAM; Python {m['python']} on {m['platform']}; {engine}.",
         "",
         "| " + " | ".join(name for name, _ in _COLUMNS) + " |",
-        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(_COLUMNS))) + "|",
+        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(_COLUMNS))) + "|",
     ]
-    lines += ["| " + " | ".join(cell(r) for _, cell in _COLUMNS) + " |" for r in report["results"]]
+    lines += [
+        "| " + " | ".join(cell(r) for _, cell in _COLUMNS) + " |" for r in _rows_in_order(report)
+    ]
+    if report.get("ratios"):
+        lines += [
+            "",
+            "`ours/splink` rows: metric columns are ours minus Splink's; total s and peak MiB are "
+            "ours divided by Splink's (below 1: ours is faster / smaller). load avg: the machine's "
+            "1-minute load average when the run started (2 cores; above ~0.5 other work was "
+            "running and timings are disturbed).",
+        ]
     if report["failures"]:
         lines += ["", "Failed:", ""]
-        lines += [f"- `{f['dataset']}`: {f['error'].splitlines()[0]}" for f in report["failures"]]
+        lines += [
+            f"- `{f['dataset']}` ({f.get('engine', 'ours')}): {f['error'].splitlines()[0]}"
+            for f in report["failures"]
+        ]
     return "\n".join(lines)
 
 
@@ -393,9 +605,13 @@ def write_markdown(path: Path, section: str) -> None:
 # --- command line -----------------------------------------------------------------------------------
 
 
+def _default_engines() -> str:
+    return "ours,splink" if splink_version() is not None else "ours"
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Benchmark the engine: accuracy, time and memory on the same runs.",
+        description="Benchmark the engine, and Splink beside it: accuracy, time and memory on the same runs.",
         epilog="Example: .venv/bin/python benchmarks/run.py --suite standard --write-md",
     )
     pick = parser.add_mutually_exclusive_group()
@@ -403,8 +619,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--datasets",
         help="comma-separated: febrl3,febrl4,historical_50k,synth-<N> (e.g. synth-10k)",
     )
-    pick.add_argument("--suite", choices=sorted(SUITES), help=f"standard = {','.join(STANDARD)}")
+    pick.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        help=f"standard = {','.join(STANDARD)}; scale = {','.join(SCALE)}",
+    )
     pick.add_argument("--quick", action="store_true", help=f"= {','.join(QUICK)}")
+    parser.add_argument(
+        "--engines",
+        default=None,
+        help="comma-separated: ours,splink (default: both if Splink is installed, else ours)",
+    )
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_WORK_ROOT / "results.json", help="results JSON"
     )
@@ -425,6 +650,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--timeout", type=float, help="kill any one command after this many seconds"
     )
     parser.add_argument(
+        "--max-rss-gib",
+        type=float,
+        help="kill a command whose process tree passes this RSS and record it as failed "
+        "(default: 85%% of RAM, so the kernel's OOM killer never picks a victim)",
+    )
+    parser.add_argument(
         "--reuse-prepared", action="store_true", help="reuse datasets already in --work-root"
     )
     parser.add_argument(
@@ -433,19 +664,45 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _engines(text: str) -> list[str]:
+    engines = [e.strip() for e in text.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise SystemExit(f"error: --engines takes {','.join(ENGINES)}; got {text!r}")
+    if "splink" in engines and splink_version() is None:
+        raise SystemExit(
+            "error: Splink is not installed: pip install -e '.[bench]' (or --engines ours)"
+        )
+    return engines
+
+
+def _print_failure(name: str, engine: str, exc: Exception) -> None:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    print(f"{name:<16}  {engine:<11}  FAILED: {first}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     if args.datasets:
         names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     else:
         names = list(SUITES["quick" if args.quick else (args.suite or "standard")])
+    engines = _engines(args.engines or _default_engines())
     idgraph = shlex.split(args.idgraph) if args.idgraph else idgraph_command()
+    ram = _ram_bytes()
+    if args.max_rss_gib is not None:
+        max_rss = int(args.max_rss_gib * 1024**3)
+    else:
+        max_rss = int(ram * 0.85) if ram else None
     command = "benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     report: dict[str, Any] = {
-        "schema": 1,
+        "schema": 2,
         "command": command.strip(),
+        "engines": engines,
+        "max_rss_mib": round(max_rss / MIB) if max_rss else None,
         "machine": machine_facts(),
         "results": [],
+        "ratios": [],
         "failures": [],
     }
     print(table_rows(), flush=True)
@@ -456,15 +713,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                 prepared = load_prepared(work_dir)
             else:
                 prepared = prepare(name, data_dir=args.data, work_dir=work_dir, idgraph=idgraph)
-            result = run_dataset(
-                prepared, idgraph=idgraph, timeout=args.timeout, keep_store=args.keep_store
-            )
-        except (BenchmarkError, DatasetError, ValueError, OSError) as exc:
-            report["failures"].append({"dataset": name, "error": str(exc)})
-            print(f"{name:<16}  FAILED: {exc}", file=sys.stderr, flush=True)
+        except (DatasetError, ValueError, OSError) as exc:
+            report["failures"].append({"dataset": name, "engine": "-", "error": str(exc)})
+            _print_failure(name, "-", exc)
             continue
-        report["results"].append(result)
-        print(table_rows(result), flush=True)
+        done: dict[str, dict[str, Any]] = {}
+        for engine in engines:
+            try:
+                if engine == "ours":
+                    result = run_dataset(
+                        prepared,
+                        idgraph=idgraph,
+                        timeout=args.timeout,
+                        keep_store=args.keep_store,
+                        max_rss_bytes=max_rss,
+                    )
+                else:
+                    result = run_splink(prepared, timeout=args.timeout, max_rss_bytes=max_rss)
+            except (BenchmarkError, SplinkInputError, ValueError, OSError) as exc:
+                failure = {"dataset": name, "engine": engine, "error": str(exc)}
+                failure.update(getattr(exc, "details", {}))
+                report["failures"].append(failure)
+                _print_failure(name, engine, exc)
+                continue
+            done[engine] = result
+            report["results"].append(result)
+            print(table_rows(result), flush=True)
+        if {"ours", "splink"} <= done.keys():
+            ratio = ratio_row(done["ours"], done["splink"])
+            report["ratios"].append(ratio)
+            print(table_rows(ratio), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {args.out}", file=sys.stderr)

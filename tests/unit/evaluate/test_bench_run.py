@@ -13,10 +13,12 @@ from benchmarks.run import (
     MD_END,
     MD_START,
     BenchmarkError,
+    _rows_in_order,
     machine_facts,
     main,
     markdown_section,
     measure_command,
+    ratio_row,
     run_dataset,
     table_rows,
     write_markdown,
@@ -113,7 +115,7 @@ def test_main_writes_json_and_markdown(data_dir, tmp_path):
         "--work-root", str(tmp_path / "work"),
         "--out", str(out),
         "--idgraph", " ".join(FAKE_IDGRAPH),
-        "--write-md", "--md", str(md),
+        "--write-md", "--md", str(md), "--engines", "ours",
     ]  # fmt: skip
     assert main(argv) == 0
     report = json.loads(out.read_text())
@@ -126,14 +128,14 @@ def test_main_writes_json_and_markdown(data_dir, tmp_path):
     assert text.startswith("# Benchmarks\n\nintro\n\n" + MD_START)
     assert text.endswith(MD_END + "\n\nfooter\n")
     assert "Not yet run" not in text
-    assert "| febrl3 | 5 |" in text and "| synth-4 | 8 |" in text
+    assert "| febrl3 | ours | 5 |" in text and "| synth-4 | ours | 8 |" in text
     assert report["machine"]["cpu"] in text
 
 
 def test_main_keeps_going_after_a_failure(data_dir, tmp_path):
     out = tmp_path / "results.json"
     argv = ["--datasets", "febrl3,nonsense", "--data", str(data_dir), "--work-root", str(tmp_path / "w"),
-            "--out", str(out), "--idgraph", " ".join(FAKE_IDGRAPH)]  # fmt: skip
+            "--out", str(out), "--idgraph", " ".join(FAKE_IDGRAPH), "--engines", "ours"]  # fmt: skip
     assert main(argv) == 1
     report = json.loads(out.read_text())
     assert [r["dataset"] for r in report["results"]] == ["febrl3"]
@@ -175,3 +177,57 @@ def test_machine_facts():
     assert facts["logical_cores"] >= 1
     assert facts["cpu"]
     assert facts["python"].startswith("3.")
+
+
+def test_measure_command_kills_past_the_memory_limit(tmp_path):
+    code = "import time; b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(30)"
+    result = measure_command(
+        [sys.executable, "-c", code], log=tmp_path / "log", max_rss_bytes=100 * MIB
+    )
+    assert result.killed == "memory"
+    assert result.returncode != 0
+    assert result.seconds < 20
+    assert "killed at" in (tmp_path / "log").read_text()
+
+
+def test_a_run_over_the_memory_limit_is_a_recorded_failure(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_IDGRAPH_RESOLVE_MIB", "300")
+    prepared = prepare("febrl3", data_dir=data_dir, work_dir=tmp_path / "w")
+    with pytest.raises(BenchmarkError, match="resolve killed at") as info:
+        run_dataset(prepared, idgraph=FAKE_IDGRAPH, max_rss_bytes=150 * MIB)
+    assert info.value.details["killed"] == "memory"
+    assert info.value.details["peak_rss_mib"] > 150
+
+
+def _result(engine, f1, seconds, mib):
+    metrics = dict.fromkeys(
+        [
+            "pairwise_precision",
+            "pairwise_recall",
+            "bcubed_precision",
+            "bcubed_recall",
+            "bcubed_f1",
+            "exact_share",
+        ],
+        0.9,
+    )
+    metrics.update(pairwise_f1=f1, largest_predicted_cluster=3, largest_true_cluster=3)
+    return {"dataset": "d", "engine": engine, "records": 10, "metrics": metrics,
+            "phases": {}, "total_seconds": seconds, "peak_rss_mib": mib, "load_avg": [0.1, 0.2, 0.3]}  # fmt: skip
+
+
+def test_ratio_row_and_side_by_side_table():
+    ours, splink = _result("ours", 0.95, 10.0, 500.0), _result("splink", 0.90, 20.0, 250.0)
+    ratio = ratio_row(ours, splink)
+    assert ratio["time_ratio"] == 0.5 and ratio["memory_ratio"] == 2.0
+    assert ratio["differences"]["pairwise_f1"] == pytest.approx(0.05)
+    row = table_rows(ratio)
+    assert len(row) == len(table_rows())
+    assert "+0.050" in row and "0.50×" in row and "2.00×" in row
+    report = {
+        "command": "benchmarks/run.py", "machine": machine_facts(), "failures": [],
+        "results": [ours, splink], "ratios": [ratio],
+    }  # fmt: skip
+    assert [r["engine"] for r in _rows_in_order(report)] == ["ours", "splink", "ours/splink"]
+    text = markdown_section(report)
+    assert "| d | ours/splink |" in text and "| d | splink | 10 |" in text
