@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from identity_graph.standardise._util import (
-    combine_keys,
     is_missing,
     map_unique,
     map_unique_frame,
@@ -274,29 +273,32 @@ def parse_full_name(s: pd.Series) -> pd.DataFrame:
     return map_unique_frame(s, _parse_full_one, NAME_PART_COLUMNS)
 
 
-def _split_one(key: tuple[Any, Any, Any, Any]) -> Parts:
-    given_raw, family_raw, middle_raw, title_raw = key
-    title = None
-    if not is_missing(title_raw):
-        t = _normalise_one(str(title_raw))
-        title = TITLES.get(t, t) if t else None
+def _given_field_one(value: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """A given-name field alone: (title, given, middle, suffix)."""
+    if is_missing(value) or _normalise_one(value) is None:
+        return None, None, None, None
+    return _given_side(_clean(str(value), True).split())
 
-    given = middle = suffix = None
-    if not is_missing(given_raw) and _normalise_one(given_raw) is not None:
-        g_title, given, middle, suffix = _given_side(_clean(str(given_raw), True).split())
-        title = title or g_title
 
-    family = None
-    if not is_missing(family_raw) and _normalise_one(family_raw) is not None:
-        f_tokens = _clean(str(family_raw), True).split()
-        f_suffix, f_tokens = _take_suffix(f_tokens)
-        suffix = f_suffix or suffix
-        family = _join(f_tokens)
+def _family_field_one(value: Any) -> tuple[str | None, str | None]:
+    """A family-name field alone: (family, suffix)."""
+    if is_missing(value) or _normalise_one(value) is None:
+        return None, None
+    f_suffix, f_tokens = _take_suffix(_clean(str(value), True).split())
+    return _join(f_tokens), f_suffix
 
-    extra_middle = _normalise_one(middle_raw)
-    if extra_middle:
-        middle = f"{middle} {extra_middle}" if middle else extra_middle
-    return title, given, middle, family, suffix
+
+def _title_field_one(value: Any) -> str | None:
+    t = _normalise_one(str(value)) if not is_missing(value) else None
+    return TITLES.get(t, t) if t else None
+
+
+def _first(*cols: pd.Series) -> pd.Series:
+    """Elementwise first non-missing value of the columns."""
+    out = cols[0]
+    for c in cols[1:]:
+        out = out.where(out.notna(), c)
+    return out.astype(object).where(out.notna(), None)
 
 
 def split_name_parts(
@@ -329,8 +331,25 @@ def split_name_parts(
     >>> split_name_parts(pd.Series(["Mr John Paul"]), pd.Series(["Smith Jr"])).iloc[0].tolist()
     ['mr', 'john', 'paul', 'smith', 'jr']
     """
-    keys = combine_keys(given, family, middle, title)
-    return map_unique_frame(keys, _split_one, NAME_PART_COLUMNS)
+    # each field on its own distinct values (a few thousand given names, not one call per
+    # distinct combination of four fields), then combined column-wise
+    g = map_unique_frame(given, _given_field_one, ("title", "given", "middle", "suffix"))
+    f = map_unique_frame(family, _family_field_one, ("family", "suffix"))
+    none = pd.Series([None] * len(given), index=given.index, dtype=object)
+    t = map_unique(title, _title_field_one) if title is not None else none
+    extra = map_unique(middle, _normalise_one) if middle is not None else none
+    mid = g["middle"].where(extra.isna(), g["middle"].fillna("").astype(str) + " " + extra.fillna("").astype(str))
+    mid = mid.where(g["middle"].notna() | extra.isna(), extra).astype(object)
+    return pd.DataFrame(
+        {
+            "title": _first(t, g["title"]),
+            "given_name": g["given"],
+            "middle_names": mid.where(mid.notna(), None),
+            "family_name": f["family"],
+            "suffix": _first(f["suffix"], g["suffix"]),
+        },
+        index=given.index,
+    )[list(NAME_PART_COLUMNS)]
 
 
 def _as_object_array(x: Any) -> np.ndarray:
