@@ -225,10 +225,13 @@ def load_prepared(work_dir: Path) -> PreparedDataset:
 # --- FEBRL ------------------------------------------------------------------------------------
 
 
-def febrl_mapping(source: str) -> dict[str, Any]:
-    """Mapping for a FEBRL file (header and fields separated by ", ")."""
+def febrl_mapping(source: str, one_record_per_person: bool = False) -> dict[str, Any]:
+    """Mapping for a FEBRL file (header and fields separated by ", "). FEBRL4's two files each
+    hold every person once: the link task (Splink's ``link_only``) declares that."""
+    extra = {"one_record_per_person": True} if one_record_per_person else {}
     return {
         "source": source,
+        **extra,
         "id": "rec_id",
         "format": "csv",
         "delimiter": ",",
@@ -260,7 +263,7 @@ def _prepare_febrl(
         export = work_dir / "exports" / f"{source}.csv"
         shutil.copyfile(_require(src), export)  # byte for byte: the engine reads the real file
         mapping = work_dir / "mappings" / f"{source}.toml"
-        mapping.write_text(to_toml(febrl_mapping(source)))
+        mapping.write_text(to_toml(febrl_mapping(source, one_record_per_person=task == "link")))
         loads.append(Load(export, mapping))
         rec_ids = pd.read_csv(
             export, dtype=str, keep_default_na=False, skipinitialspace=True, usecols=["rec_id"]

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -171,6 +172,19 @@ def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list
         blocker.close()
 
 
+def one_record_per_person_sources(store: Store) -> frozenset[str]:
+    """Sources whose mapping declares ``one_record_per_person = true``."""
+    out = set()
+    for s in store.sources():
+        try:
+            declared = bool(json.loads(s.mapping_json or "{}").get("one_record_per_person", False))
+        except ValueError:
+            declared = False
+        if declared:
+            out.add(s.source)
+    return frozenset(out)
+
+
 def _compare_methods(store: Store) -> dict[str, str]:
     compare: dict[str, str] = {}
     for s in store.sources():
@@ -211,6 +225,7 @@ def resolve(
         persons_meta=store.persons_meta(),
         progress=progress or (lambda *_: None),
         model=model,
+        unique_sources=one_record_per_person_sources(store),
     )
     run_id = store.next_run_id()
     store.write_resolution(run_id, result.resolution)

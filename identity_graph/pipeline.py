@@ -17,6 +17,7 @@ import pandas as pd
 
 from .block.pairs import Blocker
 from .cluster.components import cluster_records
+from .cluster.one_to_one import unique_source_codes
 from .cluster.stable_ids import assign_stable_ids
 from .cluster.unique_names import full_name_key
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
@@ -219,6 +220,7 @@ def run_pipeline(
     persons_meta: pd.DataFrame,
     progress: Progress = _noop,
     model: Model | None = None,
+    unique_sources: frozenset[str] = frozenset(),
 ) -> PipelineResult:
     t0 = time.perf_counter()
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
@@ -307,6 +309,7 @@ def run_pipeline(
         link_threshold=settings.cluster_link_threshold,
         name_key=full_name_key(frame) if settings.attach_unique_names else None,
         dob=frame["dob"].to_numpy(dtype=object),
+        unique_source=unique_source_codes(frame["source"].to_numpy(dtype=object), unique_sources),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
     timings["cluster+people"] = time.perf_counter() - t

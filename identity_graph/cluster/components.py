@@ -35,7 +35,8 @@ class ClusterResult:
     split: int  # of which actually split into more than one person
     review: np.ndarray  # bool per record: its cluster came from a split component
     comp: np.ndarray  # connected component per record (over match edges), before splitting
-    attached: int = 0  # records whose cluster joined the only other holder of their full name
+    attached: int = 0  # records whose cluster joined the only other holder of their full name, or
+    # its best one-to-one partner in another de-duplicated source
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -62,6 +63,7 @@ def cluster_records(
     link_threshold: float,
     name_key: np.ndarray | None = None,
     dob: np.ndarray | None = None,
+    unique_source: np.ndarray | None = None,
 ) -> ClusterResult:
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
     match = prob >= match_threshold
@@ -69,6 +71,7 @@ def cluster_records(
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
         match_threshold=match_threshold, link_threshold=link_threshold, name_key=name_key, dob=dob,
+        unique_source=unique_source,
     )
 
 
@@ -85,10 +88,12 @@ def split_components(
     link_threshold: float,
     name_key: np.ndarray | None = None,
     dob: np.ndarray | None = None,
+    unique_source: np.ndarray | None = None,
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
-    (``unique_names.attach_unique_names``).
+    (``unique_names.attach_unique_names``), and given the de-duplicated sources, complete
+    one-to-one links between them (``one_to_one.complete_one_to_one``).
 
     Separate from the component step so that a store can compute components itself (GDS WCC in
     Neo4j) and the split is still the same code.
@@ -136,4 +141,13 @@ def split_components(
         )
         review |= changed
         attached = int(changed.sum())
+    if unique_source is not None:
+        from .one_to_one import complete_one_to_one
+
+        labels, changed = complete_one_to_one(
+            labels, unique_source, a, b, prob, conflict,
+            possible_threshold=possible_threshold, match_threshold=match_threshold,
+        )
+        review |= changed
+        attached += int(changed.sum())
     return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached)

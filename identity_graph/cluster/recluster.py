@@ -21,6 +21,7 @@ from ..score.model import Model
 from ..settings import Settings
 from ..store.contract import Resolution, Store
 from .components import split_components
+from .one_to_one import unique_source_codes
 from .unique_names import full_name_key
 
 __all__ = ["recluster"]
@@ -28,7 +29,7 @@ __all__ = ["recluster"]
 
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     """Recompute clusters in the store; returns a report (run_id, people, events, method)."""
-    from ..api import _compare_methods
+    from ..api import _compare_methods, one_record_per_person_sources
     from ..pipeline import build_people, prepare_frame
 
     t0 = time.perf_counter()
@@ -63,6 +64,9 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         link_threshold=settings.cluster_link_threshold,
         name_key=full_name_key(working) if settings.attach_unique_names else None,
         dob=working["dob"].to_numpy(dtype=object),
+        unique_source=unique_source_codes(
+            working["source"].to_numpy(dtype=object), one_record_per_person_sources(store)
+        ),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
     run_id = store.next_run_id()

@@ -49,6 +49,7 @@ _SCALAR_KEYS: tuple[str, ...] = (
     "record_path",
     "region",
     "skip_initial_space",
+    "one_record_per_person",
 )
 _TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes")
 TOP_LEVEL_KEYS: tuple[str, ...] = _SCALAR_KEYS + _TABLE_KEYS
@@ -141,6 +142,9 @@ class SourceMapping:
     record_path: str | None = None
     region: str = "GB"
     skip_initial_space: bool = False
+    #: the export holds each person at most once (a de-duplicated system, Splink's
+    #: ``link_only``): clustering may complete one-to-one links across such sources (ADR 0010)
+    one_record_per_person: bool = False
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     dob_earliest: str = "1890-01-01"
@@ -177,6 +181,8 @@ class SourceMapping:
         out["encoding"] = self.encoding
         out["region"] = self.region
         out["skip_initial_space"] = self.skip_initial_space
+        if self.one_record_per_person:
+            out["one_record_per_person"] = True
         out["fields"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in self.fields.items()}
         out["formats"] = dict(self.formats)
         out["checks"] = {
@@ -287,6 +293,11 @@ class _Validator:
             self.problem(f"'skip_initial_space' must be true or false, got {skip!r}")
             skip = False
 
+        one_per_person = data.get("one_record_per_person", False)
+        if not isinstance(one_per_person, bool):
+            self.problem(f"'one_record_per_person' must be true or false, got {one_per_person!r}")
+            one_per_person = False
+
         fields = self.fields(self.table(data, "fields"))
         formats = self.formats(self.table(data, "formats"))
         earliest, latest = self.checks(self.table(data, "checks"))
@@ -308,6 +319,7 @@ class _Validator:
             record_path=record_path,
             region=region,
             skip_initial_space=skip,
+            one_record_per_person=one_per_person,
             fields=fields,
             formats=formats,
             dob_earliest=earliest,
