@@ -202,6 +202,9 @@ def default_settings() -> Settings:
         # join on one of the two, so a swapped record would meet its twin only by dob or phone
         BlockingRule("postcode+initials_unordered", ("postcode", "initials_unordered")),
         BlockingRule("names_unordered", ("names_unordered",), 300),
+        # a surname typed into the forename field, the family name left empty
+        BlockingRule("dob+family_or_given", ("dob", "family_or_given")),
+        BlockingRule("postcode+family_or_given", ("postcode", "family_or_given")),
     ]
     comps = [
         ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),

@@ -35,7 +35,8 @@ def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pd.DataFrame:
     """Return a frame with an ``idx`` column (row position) and one column per needed key.
 
     Derived keys: ``given_initial``, ``family_initial``, ``dob_year``, ``dob_md`` (month-day),
-    ``names_unordered`` and ``initials_unordered`` (given and family name, or their initials, in
+    ``family_or_given`` (the family name, or the given name of a record without one: a surname
+    typed into the forename field), ``names_unordered`` and ``initials_unordered`` (given and family name, or their initials, in
     either order: swapped names still meet),
     ``phone`` / ``email`` (the "|"-joined lists, exploded in SQL). Anything else is a column of
     ``frame`` itself (canonical or ``x_`` extra field).
@@ -47,6 +48,9 @@ def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pd.DataFrame:
         "family_initial": lambda: _slice(frame["family_name"], 0, 1),
         "dob_year": lambda: _slice(frame["dob"], 0, 4),
         "dob_md": lambda: _slice(frame["dob"], 5, None),
+        "family_or_given": lambda: _slice(frame["family_name"], 0, None).where(
+            frame["family_name"].notna(), _slice(frame["given_name"], 0, None)
+        ),
         "names_unordered": lambda: _sorted_pair(frame["given_name"], frame["family_name"]),
         "initials_unordered": lambda: _sorted_pair(
             _slice(frame["given_name"], 0, 1), _slice(frame["family_name"], 0, 1)

@@ -166,6 +166,15 @@ class _Names:
         ga, gb, fa, fb = g.codes[ia], g.codes[ib], f.codes[ia], f.codes[ib]
         return (ga >= 0) & (fa >= 0) & (ga == fb) & (fa == gb) & (ga != fa)
 
+    def shifted(self, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+        """One record has no family name and its given name is the other's family name: the
+        surname typed into the forename field. Family names agree; given names are unknown."""
+        g, f = self.ctx.col("given_name"), self.ctx.col("family_name")
+        ga, gb, fa, fb = g.codes[ia], g.codes[ib], f.codes[ia], f.codes[ib]
+        a_shift = (fa < 0) & (ga >= 0) & (ga == fb) & (ga != gb)
+        b_shift = (fb < 0) & (gb >= 0) & (gb == fa) & (ga != gb)
+        return a_shift | b_shift
+
 
 class GivenName(Comparison, _Names):
     labels = ("missing", "exact", "nickname", "jw>=0.92", "jw>=0.80", "initial", "else")
@@ -174,6 +183,7 @@ class GivenName(Comparison, _Names):
         sw = self.swapped(ia, ib)
         null, exact = self._exact("given_name", ia, ib)
         exact |= sw
+        null |= self.shifted(ia, ib)
         _, canon = self._exact("given_canonical", ia, ib)
         maybe = ~null & ~exact & ~canon
         if maybe.any():
@@ -193,8 +203,10 @@ class FamilyName(Comparison, _Names):
 
     def levels(self, ia, ib):
         sw = self.swapped(ia, ib)
+        sh = self.shifted(ia, ib)
         null, exact = self._exact("family_name", ia, ib)
-        exact |= sw
+        exact |= sw | sh
+        null &= ~sh
         todo = ~null & ~exact
         sim = self._sim("family_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         part = np.zeros(len(ia), dtype=bool)

@@ -134,6 +134,7 @@ def tf_adjustments(
         if not at.any():
             continue
         codes = col.codes[ia[at]]
+        codes = np.where(codes >= 0, codes, col.codes[ib[at]])  # one side's value was shifted
         tf = np.where(codes >= 0, col.tf()[np.maximum(codes, 0)], np.nan)
         u_exact = max(cw.u[cw.tf_level], TF_MIN)
         adj = np.log2(u_exact / np.maximum(np.nan_to_num(tf, nan=u_exact), TF_MIN))
