@@ -35,6 +35,7 @@ from .score.training import (
 from .settings import BlockingRule, ComparisonSpec, Settings
 from .standardise.placeholders import find_placeholders
 from .store.contract import Resolution
+from .types import DOB_UNPARSED
 
 __all__ = ["prepare_frame", "run_pipeline", "PipelineResult", "Progress"]
 
@@ -68,11 +69,14 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
     """Working copy of the records: extra ``[compare]`` fields as ``x_`` columns, placeholder
     values removed. Returns (frame, placeholders found per column)."""
     frame = records.sort_values("record_id", ignore_index=True).copy()
-    if compare_methods:
-        extras = frame["extra"].map(lambda s: json.loads(s) if s else {})
-        for name in sorted(compare_methods):
-            vals = extras.map(lambda d, n=name: d.get(n))
-            frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
+    extras = frame["extra"].map(lambda s: json.loads(s) if s else {})
+    for name in sorted(compare_methods):
+        vals = extras.map(lambda d, n=name: d.get(n))
+        frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
+    # the dob as compared digit by digit: the real date, else a well-formed impossible one
+    unreal = extras.map(lambda d: d.get(DOB_UNPARSED))
+    dob = frame["dob"].astype(object)
+    frame["dob_text"] = dob.where(dob.notna(), unreal).astype(object).where(lambda v: v.notna(), None)
     found: dict[str, list[str]] = {}
     for col, owner_cols in PLACEHOLDER_COLUMNS.items():
         if col not in frame.columns or not frame[col].notna().any():

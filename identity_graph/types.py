@@ -15,6 +15,7 @@ __all__ = [
     "CANONICAL_FIELDS",
     "RECORD_COLUMNS",
     "MULTI_SEPARATOR",
+    "DOB_UNPARSED",
     "Tier",
     "LoadReport",
     "ResolveReport",
@@ -80,7 +81,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "ni_number",
     # provenance
     "record_date",  # ISO date the source last confirmed the record
-    "extra",  # JSON object: mapped [compare] columns, normalised
+    "extra",  # JSON object: mapped [compare] columns, normalised; DOB_UNPARSED
     "attributes",  # JSON object: unmapped source columns, as given
 )
 
@@ -133,3 +134,8 @@ class ResolveReport:
     flagged_for_review: int = 0
     seconds: float = 0.0
     pairs_per_rule: dict[str, int] = field(default_factory=dict)
+
+#: key in a record's ``extra`` JSON: its dob when well-formed but impossible ("1853-15-20"), in
+#: ISO field order. Not a date anywhere else; the dob comparison reads it (one digit away is
+#: still one digit away).
+DOB_UNPARSED = "dob_unparsed"

@@ -102,6 +102,9 @@ class CompareContext:
             self._features[key] = fn(self.col(name).values)
         return self._features[key]
 
+    def has_column(self, name: str) -> bool:
+        return name in self.frame.columns
+
     def has_data(self, name: str) -> bool:
         return name in self.frame.columns and bool(self.frame[name].notna().any())
 
@@ -228,7 +231,12 @@ class Dob(Comparison):
     labels = ("missing", "exact", "day/month transposed", "one digit", "two digits", "else")
 
     def levels(self, ia, ib):
-        null, exact = self._exact("dob", ia, ib)
+        # real dates for exact agreement and transpositions; for digit distance, the text also
+        # of well-formed impossible dates ("1853-15-20"), which are otherwise missing
+        text = "dob_text" if self.ctx.has_column("dob_text") else "dob"
+        _, exact = self._exact("dob", ia, ib)
+        null, _ = self._exact(text, ia, ib)
+        null &= ~exact
         todo = ~null & ~exact
         trans = np.zeros(len(ia), dtype=bool)
         dist = np.full(len(ia), 99, dtype=np.int16)
@@ -237,9 +245,10 @@ class Dob(Comparison):
             t = np.flatnonzero(todo)
             # each dob's code with day and month swapped (-1 if no record has that date)
             (swapped,) = self.ctx.per_value("dob", "transposed", _transposed_codes)
-            trans[t] = swapped[c.codes[ia[t]]] == c.codes[ib[t]]
-            d = pair_similarity(c, c, ia[t], ib[t], Levenshtein.distance, self.ctx.workers)
-            dist[t] = d.astype(np.int16)
+            ca, cb = c.codes[ia[t]], c.codes[ib[t]]
+            trans[t] = (ca >= 0) & (swapped[np.maximum(ca, 0)] == cb)
+            ct = self.ctx.col(text)
+            dist[t] = pair_similarity(ct, ct, ia[t], ib[t], Levenshtein.distance, self.ctx.workers).astype(np.int16)
         return self._assign(len(ia), null, [exact, trans, dist <= 1, dist <= 2])
 
 

@@ -115,13 +115,14 @@ def parse_dates(
     -------
     pandas.DataFrame
         ``value`` (ISO "YYYY-MM-DD" or ``None``), ``ambiguous`` (bool: parsed with a numeric
-        day/month format, both <= 12 and different, no ``fmt`` given) and ``error`` (``None`` or a
-        reason). Same index as ``s``.
+        day/month format, both <= 12 and different, no ``fmt`` given), ``error`` (``None`` or a
+        reason) and ``unreal`` (a well-formed but impossible date in ISO field order, kept for
+        comparison only). Same index as ``s``.
 
     Examples
     --------
     >>> parse_dates(pd.Series(["03/04/1980", "31/12/1980", "31/02/1980"])).to_dict("list")
-    {'value': ['1980-04-03', '1980-12-31', None], 'ambiguous': [True, False, False], 'error': [None, None, '31/02/1980 is not a real date']}
+    {'value': ['1980-04-03', '1980-12-31', None], 'ambiguous': [True, False, False], 'error': [None, None, '31/02/1980 is not a real date'], 'unreal': [None, None, '1980-02-31']}
     """
     lo = dt.date.fromisoformat(earliest)
     hi = dt.date.fromisoformat(latest) if latest else dt.date.today()
@@ -146,15 +147,15 @@ def parse_dates(
             formats.insert(0, detected)
     shown = fmt or detected or "%d/%m/%Y"
 
-    def one(value: Any) -> tuple[str | None, bool, str | None]:
+    def one(value: Any) -> tuple[str | None, bool, str | None, str | None]:
         if is_missing(value):
-            return None, False, None
+            return None, False, None, None
         date = _as_date(value)
         used = None
         raw = str(value).strip()
         if date is None:
             if not raw:
-                return None, False, None
+                return None, False, None, None
             if fmt is None:
                 date = _excel_serial(raw)
             if date is None:
@@ -165,14 +166,14 @@ def parse_dates(
                         used = f
                         break
                 if date is None:
-                    shaped = any(re.fullmatch(_SHAPES.get(f, r"(?!)"), text) for f in formats)
+                    shaped = [f for f in formats if re.fullmatch(_SHAPES.get(f, r"(?!)"), text)]
                     if shaped:
-                        return None, False, f"{raw} is not a real date"
-                    return None, False, f"'{raw}' is not a date; expected a format like {shown}"
+                        return None, False, f"{raw} is not a real date", _digits_iso(text, shaped[0])
+                    return None, False, f"'{raw}' is not a date; expected a format like {shown}", None
         if date < lo:
-            return None, False, f"{date.isoformat()} is before {earliest}"
+            return None, False, f"{date.isoformat()} is before {earliest}", None
         if date > hi:
-            return None, False, f"{date.isoformat()} {hi_reason}"
+            return None, False, f"{date.isoformat()} {hi_reason}", None
         ambiguous = (
             fmt is None
             and used in _DAY_MONTH_NUMERIC
@@ -180,9 +181,34 @@ def parse_dates(
             and date.month <= 12
             and date.day != date.month
         )
-        return date.isoformat(), bool(ambiguous), None
+        return date.isoformat(), bool(ambiguous), None, None
 
-    return map_unique_frame(s, one, ("value", "ambiguous", "error"), missing=(None, False, None))
+    return map_unique_frame(
+        s, one, ("value", "ambiguous", "error", "unreal"), missing=(None, False, None, None)
+    )
+
+
+def _digits_iso(text: str, fmt: str) -> str | None:
+    """A well-formed but impossible date ("1853-15-20", "31/02/1980") rewritten in ISO field
+    order, "YYYY-MM-DD", so that it can still be compared digit by digit with real dates."""
+    order = re.findall(r"%([Ymd])", fmt)
+    if sorted(order) != ["Y", "d", "m"]:
+        return None
+    groups = re.findall(r"\d+", text)
+    if len(groups) == 1:  # compact: "18531520"
+        widths = {"Y": 4, "m": 2, "d": 2}
+        digits, groups, at = groups[0], [], 0
+        for part in order:
+            groups.append(digits[at : at + widths[part]])
+            at += widths[part]
+        if at != len(digits):
+            return None
+    if len(groups) != 3:
+        return None
+    got = dict(zip(order, groups, strict=True))
+    if len(got["Y"]) != 4 or not (1 <= len(got["m"]) <= 2) or not (1 <= len(got["d"]) <= 2):
+        return None
+    return f"{got['Y']}-{got['m'].zfill(2)}-{got['d'].zfill(2)}"
 
 
 def dob_transposed(a: Any, b: Any) -> np.ndarray:

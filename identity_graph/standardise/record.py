@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..ingest.mapping import SourceMapping
-from ..types import MULTI_SEPARATOR, RECORD_COLUMNS, Reject
+from ..types import DOB_UNPARSED, MULTI_SEPARATOR, RECORD_COLUMNS, Reject
 from .addresses import parse_addresses
 from .dates import parse_dates
 from .emails import normalise_emails
@@ -179,12 +179,16 @@ def standardise_chunk(
     drop_errors(em["error"], "email", em_raw)
     out["emails"] = _none(em["value"])
     # -- extra evidence and attributes ---------------------------------------------------------
-    if mapping.compare:
-        extra = pd.DataFrame({name: _norm_extra(raw[c.column]) for name, c in mapping.compare.items()}, index=idx)
-        out["extra"] = [
-            json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True)
-            for row in extra.to_dict(orient="records")
-        ]
+    # an impossible dob ("1853-15-20") is dropped as a date but kept, in ISO field order, as
+    # evidence for the dob comparison: a typo of one digit is still one digit away
+    unreal = _none(dob["unreal"])
+    extra_cols = {name: _norm_extra(raw[c.column]) for name, c in mapping.compare.items()}
+    if unreal.notna().any():
+        extra_cols[DOB_UNPARSED] = unreal
+    if extra_cols:
+        extra = pd.DataFrame(extra_cols, index=idx)
+        present = [{k: v for k, v in r.items() if v is not None} for r in extra.to_dict(orient="records")]
+        out["extra"] = [json.dumps(d, sort_keys=True) if d else None for d in present]
     else:
         out["extra"] = None
     used = mapping.columns_used() | {"__row__"}

@@ -62,11 +62,18 @@ def test_two_digit_years_pivot_on_the_current_year():
 
 
 def test_impossible_date_is_not_a_real_date():
-    assert one("31/02/1980") == [None, False, "31/02/1980 is not a real date"]
+    assert one("31/02/1980") == [None, False, "31/02/1980 is not a real date", "1980-02-31"]
+
+
+def test_an_impossible_date_keeps_its_digits_in_iso_field_order_for_comparison():
+    assert one("1853-15-20", fmt="%Y-%m-%d")[3] == "1853-15-20"
+    assert one("18531520", fmt="%Y%m%d")[3] == "1853-15-20"
+    assert one("50/12/1853")[3] == "1853-12-50"
+    assert one("1853-12-20", fmt="%Y-%m-%d")[3] is None  # a real date is only a date
 
 
 def test_text_is_not_a_date():
-    assert one("abc") == [None, False, "'abc' is not a date; expected a format like %d/%m/%Y"]
+    assert one("abc") == [None, False, "'abc' is not a date; expected a format like %d/%m/%Y", None]
 
 
 def test_dates_before_earliest_and_in_the_future_are_errors():
