@@ -7,6 +7,7 @@ dominated by one int32/float32 triple per candidate pair; comparisons run chunk 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,8 @@ from .score.training import (
     tf_adjustments,
 )
 from .settings import BlockingRule, ComparisonSpec, Settings
+from .standardise.nicknames import canonical_given
+from .standardise.phonetic import phonetic_key
 from .standardise.placeholders import find_placeholders
 from .store.contract import Resolution
 from .types import DOB_UNPARSED
@@ -65,6 +68,48 @@ def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
     return key.where(~empty, None)
 
 
+_EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
+
+
+def _names_from_email(frame: pd.DataFrame) -> None:
+    """In place: a record with no name but an email "firstname.lastname@..." (or
+    "firstnamelastname@...", split where both halves are names this index holds) compares, and is
+    blocked, under that name. Working frame only; the stored record and its golden record never
+    see it. Web sign-ups often hold nothing else: an email and a postcode."""
+    if "emails" not in frame.columns:
+        return
+    nameless = frame["given_name"].isna() & frame["family_name"].isna() & frame["emails"].notna()
+    if not nameless.any():
+        return
+    local = frame.loc[nameless, "emails"].astype(str).str.split("|").str[0].str.split("@").str[0]
+    parts = local.str.extract(_EMAIL_NAME)
+    # "rebeccahollcroft578": the one split into a given and a family name this index knows
+    glued = parts[0].isna() & local.str.fullmatch(r"[a-z]{4,}[0-9]*")
+    if glued.any():
+        givens = set(frame["given_name"].dropna().astype(str))
+        families = set(frame["family_name"].dropna().astype(str))
+
+        def split(text: str) -> tuple[str | None, str | None]:
+            word = text.rstrip("0123456789")
+            found = [(word[:i], word[i:]) for i in range(2, len(word) - 1)
+                     if word[:i] in givens and word[i:] in families]
+            return found[0] if len(found) == 1 else (None, None)
+
+        guessed = local[glued].map(split)
+        parts.loc[glued, 0] = guessed.str[0]
+        parts.loc[glued, 1] = guessed.str[1]
+    ok = parts[0].notna() & parts[1].notna()
+    if not ok.any():
+        return
+    idx = parts.index[ok]
+    given, family = parts.loc[ok, 0].astype(object), parts.loc[ok, 1].astype(object)
+    frame.loc[idx, "given_name"] = given
+    frame.loc[idx, "family_name"] = family
+    frame.loc[idx, "given_canonical"] = canonical_given(given).to_numpy(dtype=object)
+    frame.loc[idx, "given_phonetic"] = phonetic_key(given).to_numpy(dtype=object)
+    frame.loc[idx, "family_phonetic"] = phonetic_key(family).to_numpy(dtype=object)
+
+
 def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Working copy of the records: extra ``[compare]`` fields as ``x_`` columns, placeholder
     values removed. Returns (frame, placeholders found per column)."""
@@ -73,6 +118,7 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
     for name in sorted(compare_methods):
         vals = extras.map(lambda d, n=name: d.get(n))
         frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
+    _names_from_email(frame)
     # the dob as compared digit by digit: the real date, else a well-formed impossible one
     unreal = extras.map(lambda d: d.get(DOB_UNPARSED))
     dob = frame["dob"].astype(object)
