@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._memory import share_repeated_strings
 from ..errors import StoreError
 from ..types import RECORD_COLUMNS
 from .contract import FileInfo, Resolution, SourceInfo
@@ -248,8 +249,17 @@ class EmbeddedStore:
     # -- pipeline reads -----------------------------------------------------------------------
     def records_frame(self) -> pd.DataFrame:
         cols = ", ".join(_CANON + ["trust"])
-        df = pd.read_sql_query(f"SELECT {cols} FROM records ORDER BY record_id", self.con, dtype=object)
-        df = df.astype(object).where(df.notna(), None)
+        # in chunks, repeated strings shared as each arrives: the frame, not every cell's own
+        # str object, is what stays in memory (655k records: 1.4 GB -> about 0.6 GB)
+        parts = [
+            share_repeated_strings(chunk.astype(object).where(chunk.notna(), None))
+            for chunk in pd.read_sql_query(
+                f"SELECT {cols} FROM records ORDER BY record_id", self.con, dtype=object, chunksize=50_000
+            )
+        ]
+        if not parts:
+            return pd.DataFrame(columns=_CANON + ["trust"], dtype=object)
+        df = share_repeated_strings(pd.concat(parts, ignore_index=True))
         df["dob_ambiguous"] = df["dob_ambiguous"].map(lambda v: bool(int(v)) if v is not None else False)
         df["trust"] = df["trust"].map(lambda v: int(v) if v is not None else 1)
         return df
