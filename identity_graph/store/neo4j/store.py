@@ -2,7 +2,7 @@
 
 Graph model::
 
-    (:Source)<-[:FROM]-(:Record)-[:HAS {kind, first_seen, last_seen, source}]->(:Identifier:Phone|Email|Address|Name|Dob|Postcode|StrongId)
+    (:Source)<-[:FROM]-(:Record)-[:HAS]->(:Identifier:Phone|Email|Address|Name|Dob|Postcode|StrongId)
     (:Record)-[:SIMILAR {weight, probability, tier, levels}]->(:Record)
     (:Person)-[:HAS_RECORD]->(:Record)
     (:Person)-[:LIVED_AT {first_seen, last_seen, sources, is_current}]->(:Identifier:Address)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -73,10 +74,24 @@ def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
 
 
 class _Writer:
+    """Writes a load's chunks on one background thread, one chunk behind the caller.
+
+    ``upsert`` queues a chunk and returns, so the caller standardises chunk k+1 while the server
+    writes chunk k (a load was otherwise strictly alternating: Python, then Neo4j, then Python).
+    Every other call (``existing_hashes``, the next ``upsert``, ``finish``, leaving
+    ``Neo4jStore.load``) first waits for the chunk in flight and raises its error, so reads see
+    every upsert so far. A crash still leaves whole batches only (each is one transaction).
+    """
+
     def __init__(self, store: Neo4jStore, source: SourceInfo, file: FileInfo, load_id: int):
         self.store, self.source, self.file, self.load_id = store, source, file, load_id
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="idgraph-neo4j-load")
+        self._pending: Future[None] | None = None
 
     def existing_hashes(self, source_record_ids: list[str]) -> dict[str, str]:
+        """Stored row hashes, including those of every chunk upserted so far (it waits for the
+        chunk in flight: by then the caller has standardised the next chunk)."""
+        self._wait()
         ids = [f"{self.source.source}:{s}" for s in source_record_ids]
         out: dict[str, str] = {}
         for i in range(0, len(ids), 20_000):
@@ -85,51 +100,75 @@ class _Writer:
         return out
 
     def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
-        """Write new and changed records in batches; each batch (its versions, records,
-        identifier nodes and links) is one transaction, so a crash leaves whole batches only."""
+        """Queue new and changed records for writing (after the previous chunk has committed)."""
         if frame.empty:
             return
+        self._wait()
+        self._pending = self._pool.submit(self._write, frame, set(updated))
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self, *, raise_errors: bool = True) -> None:
+        """Wait for the chunk in flight (so nothing is written after the load returns)."""
+        try:
+            self._wait()
+        except Exception:
+            if raise_errors:
+                raise
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _write(self, frame: pd.DataFrame, updated: set[str]) -> None:
+        """Write records in batches; each batch (its versions, records, identifier nodes and
+        links) is one transaction, so a crash leaves whole batches only."""
         now = _now()
         f = frame.copy()
         f["trust"] = self.source.trust
         f["dob_ambiguous"] = f["dob_ambiguous"].astype(bool)
         prop_cols = [c for c in _CANON if c != "record_id"] + ["trust", "raw"]
         for i in range(0, len(f), BATCH):
-            part = f.iloc[i : i + BATCH]
-            is_update = part["record_id"].isin(updated).to_numpy()
-            props = _records(part, prop_cols)
-            idents = identifier_rows(part)
-            by_record: dict[str, list[dict[str, str]]] = {}
-            for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
-                by_record.setdefault(rid, []).append({"key": f"{kind}:{value}", "kind": kind})
-            rows = [
-                {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
-                for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
+            self.store._run_tx(self._batch_steps(f.iloc[i : i + BATCH], prop_cols, updated, now))
+
+    def _batch_steps(
+        self, part: pd.DataFrame, prop_cols: list[str], updated: set[str], now: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        is_update = part["record_id"].isin(updated).to_numpy()
+        props = _records(part, prop_cols)
+        idents = identifier_rows(part)
+        keys = (idents["kind"] + ":" + idents["value"].astype(str)).groupby(idents["record_id"].to_numpy()).agg(list)
+        by_record: dict[str, list[str]] = keys.to_dict()
+        rows = [
+            {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
+            for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
+        ]
+        steps: list[tuple[str, dict[str, Any]]] = []
+        for kind, vals in idents.groupby("kind")["value"]:
+            steps.append((_MERGE_BY_KIND[str(kind)], {"kind": kind, "values": sorted(set(vals))}))
+        common = {"load_id": self.load_id, "now": now, "source": self.source.source}
+        upd_rows = [r for r, u in zip(rows, is_update, strict=True) if u]
+        if upd_rows:
+            old = self.store._read("read/records_get", ids=[r["record_id"] for r in upd_rows])
+            versions = [
+                {
+                    "record_id": o["props"]["record_id"],
+                    "row_hash": o["props"].get("row_hash"),
+                    "raw": o["props"].get("raw"),
+                    "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
+                }
+                for o in old
             ]
-            steps: list[tuple[str, dict[str, Any]]] = []
-            for kind, vals in idents.groupby("kind")["value"]:
-                steps.append((_MERGE_BY_KIND[str(kind)], {"kind": kind, "values": sorted(set(vals))}))
-            common = {"load_id": self.load_id, "now": now, "source": self.source.source}
-            upd_rows = [r for r, u in zip(rows, is_update, strict=True) if u]
-            if upd_rows:
-                old = self.store._read("read/records_get", ids=[r["record_id"] for r in upd_rows])
-                versions = [
-                    {
-                        "record_id": o["props"]["record_id"],
-                        "row_hash": o["props"].get("row_hash"),
-                        "raw": o["props"].get("raw"),
-                        "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
-                    }
-                    for o in old
-                ]
-                steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
-                steps.append(("load/records_update", {"rows": upd_rows, **common}))
-            new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
-            if new_rows:
-                steps.append(("load/records_create", {"rows": new_rows, **common}))
-            self.store._run_tx(steps)
+            steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
+            steps.append(("load/records_update", {"rows": upd_rows, **common}))
+        new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
+        if new_rows:
+            steps.append(("load/records_create", {"rows": new_rows, **common}))
+        return steps
 
     def finish(self, counts: dict[str, int]) -> int:
+        self._wait()
         self.store._run_write("load/load_finish", load_id=self.load_id, now=_now(), counts_json=json.dumps(counts))
         return self.load_id
 
@@ -246,7 +285,13 @@ class Neo4jStore:
         load_id = int(self._read("load/next_load_id")[0]["next"])
         self._run_write("load/load_start", load_id=load_id, source=source.source, file=file.path,
                         sha256=file.sha256, now=now)
-        yield _Writer(self, source, file, load_id)
+        writer = _Writer(self, source, file, load_id)
+        try:
+            yield writer
+        except BaseException:
+            writer.close(raise_errors=False)  # the caller's error is the one to report
+            raise
+        writer.close()
 
     # -- pipeline reads -----------------------------------------------------------------------
     def _frame(self, props: list[dict[str, Any]]) -> pd.DataFrame:
