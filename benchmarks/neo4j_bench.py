@@ -83,7 +83,7 @@ def main() -> None:
         srv = Neo4jForTests(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"),
                             os.environ.get("NEO4J_PASSWORD", ""), "external")
     else:
-        os.environ.setdefault("IDGRAPH_NEO4J_JAVA_OPTS", "-Xms2g -Xmx4g -XX:+UseG1GC --add-opens=java.base/java.nio=ALL-UNNAMED")
+        os.environ.setdefault("IDGRAPH_NEO4J_JAVA_OPTS", "-Xms4g -Xmx4g -Xmn2g -XX:+UseParallelGC --add-opens=java.base/java.nio=ALL-UNNAMED")
         os.environ.setdefault("IDGRAPH_NEO4J_PAGECACHE", "2g")
         started = server.status(home) is None
         info = server.start(home)

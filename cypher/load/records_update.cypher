@@ -8,7 +8,6 @@ CALL (r) {
   DELETE old
 }
 WITH r, row
-UNWIND row.identifiers AS ident
-MATCH (i:Identifier {key: ident.key})
-CREATE (r)-[:HAS {kind: ident.kind, first_seen: row.props.record_date, last_seen: row.props.record_date,
-                  source: $source}]->(i)
+UNWIND row.identifiers AS key
+MATCH (i:Identifier {key: key})
+CREATE (r)-[:HAS]->(i)

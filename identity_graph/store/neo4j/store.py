@@ -2,7 +2,7 @@
 
 Graph model::
 
-    (:Source)<-[:FROM]-(:Record)-[:HAS {kind, first_seen, last_seen, source}]->(:Identifier:Phone|Email|Address|Name|Dob|Postcode|StrongId)
+    (:Source)<-[:FROM]-(:Record)-[:HAS]->(:Identifier:Phone|Email|Address|Name|Dob|Postcode|StrongId)
     (:Record)-[:SIMILAR {weight, probability, tier, levels}]->(:Record)
     (:Person)-[:HAS_RECORD]->(:Record)
     (:Person)-[:LIVED_AT {first_seen, last_seen, sources, is_current}]->(:Identifier:Address)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,8 @@ __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 BATCH = 10_000
+#: records per page when reading them back (a page is one row of columns)
+PAGE = 100_000
 #: identifier kind -> the catalog query that merges its nodes with the right label
 _MERGE_BY_KIND = {
     "name": "load/identifiers_merge_name",
@@ -66,6 +69,12 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _hashes(frame: pd.DataFrame, cols: list[str]) -> list[str]:
+    """A 64-bit hash (hex) of each row's values: what a resolve compares with the stored hash."""
+    h = pd.util.hash_pandas_object(frame[cols].astype(str), index=False)
+    return [f"{int(x):016x}" for x in h.to_numpy()]
+
+
 def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
     data = frame[cols].astype(object)
     data = data.where(data.notna(), None)
@@ -73,10 +82,24 @@ def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
 
 
 class _Writer:
+    """Writes a load's chunks on one background thread, one chunk behind the caller.
+
+    ``upsert`` queues a chunk and returns, so the caller standardises chunk k+1 while the server
+    writes chunk k (a load was otherwise strictly alternating: Python, then Neo4j, then Python).
+    Every other call (``existing_hashes``, the next ``upsert``, ``finish``, leaving
+    ``Neo4jStore.load``) first waits for the chunk in flight and raises its error, so reads see
+    every upsert so far. A crash still leaves whole batches only (each is one transaction).
+    """
+
     def __init__(self, store: Neo4jStore, source: SourceInfo, file: FileInfo, load_id: int):
         self.store, self.source, self.file, self.load_id = store, source, file, load_id
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="idgraph-neo4j-load")
+        self._pending: Future[None] | None = None
 
     def existing_hashes(self, source_record_ids: list[str]) -> dict[str, str]:
+        """Stored row hashes, including those of every chunk upserted so far (it waits for the
+        chunk in flight: by then the caller has standardised the next chunk)."""
+        self._wait()
         ids = [f"{self.source.source}:{s}" for s in source_record_ids]
         out: dict[str, str] = {}
         for i in range(0, len(ids), 20_000):
@@ -85,51 +108,75 @@ class _Writer:
         return out
 
     def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
-        """Write new and changed records in batches; each batch (its versions, records,
-        identifier nodes and links) is one transaction, so a crash leaves whole batches only."""
+        """Queue new and changed records for writing (after the previous chunk has committed)."""
         if frame.empty:
             return
+        self._wait()
+        self._pending = self._pool.submit(self._write, frame, set(updated))
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self, *, raise_errors: bool = True) -> None:
+        """Wait for the chunk in flight (so nothing is written after the load returns)."""
+        try:
+            self._wait()
+        except Exception:
+            if raise_errors:
+                raise
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _write(self, frame: pd.DataFrame, updated: set[str]) -> None:
+        """Write records in batches; each batch (its versions, records, identifier nodes and
+        links) is one transaction, so a crash leaves whole batches only."""
         now = _now()
         f = frame.copy()
         f["trust"] = self.source.trust
         f["dob_ambiguous"] = f["dob_ambiguous"].astype(bool)
         prop_cols = [c for c in _CANON if c != "record_id"] + ["trust", "raw"]
         for i in range(0, len(f), BATCH):
-            part = f.iloc[i : i + BATCH]
-            is_update = part["record_id"].isin(updated).to_numpy()
-            props = _records(part, prop_cols)
-            idents = identifier_rows(part)
-            by_record: dict[str, list[dict[str, str]]] = {}
-            for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
-                by_record.setdefault(rid, []).append({"key": f"{kind}:{value}", "kind": kind})
-            rows = [
-                {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
-                for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
+            self.store._run_tx(self._batch_steps(f.iloc[i : i + BATCH], prop_cols, updated, now))
+
+    def _batch_steps(
+        self, part: pd.DataFrame, prop_cols: list[str], updated: set[str], now: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        is_update = part["record_id"].isin(updated).to_numpy()
+        props = _records(part, prop_cols)
+        idents = identifier_rows(part)
+        keys = (idents["kind"] + ":" + idents["value"].astype(str)).groupby(idents["record_id"].to_numpy()).agg(list)
+        by_record: dict[str, list[str]] = keys.to_dict()
+        rows = [
+            {"record_id": rid, "row_hash": h, "props": p, "identifiers": by_record.get(rid, [])}
+            for rid, h, p in zip(part["record_id"], part["row_hash"], props, strict=True)
+        ]
+        steps: list[tuple[str, dict[str, Any]]] = []
+        for kind, vals in idents.groupby("kind")["value"]:
+            steps.append((_MERGE_BY_KIND[str(kind)], {"kind": kind, "values": sorted(set(vals))}))
+        common = {"load_id": self.load_id, "now": now, "source": self.source.source}
+        upd_rows = [r for r, u in zip(rows, is_update, strict=True) if u]
+        if upd_rows:
+            old = self.store._read("read/records_get", ids=[r["record_id"] for r in upd_rows])
+            versions = [
+                {
+                    "record_id": o["props"]["record_id"],
+                    "row_hash": o["props"].get("row_hash"),
+                    "raw": o["props"].get("raw"),
+                    "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
+                }
+                for o in old
             ]
-            steps: list[tuple[str, dict[str, Any]]] = []
-            for kind, vals in idents.groupby("kind")["value"]:
-                steps.append((_MERGE_BY_KIND[str(kind)], {"kind": kind, "values": sorted(set(vals))}))
-            common = {"load_id": self.load_id, "now": now, "source": self.source.source}
-            upd_rows = [r for r, u in zip(rows, is_update, strict=True) if u]
-            if upd_rows:
-                old = self.store._read("read/records_get", ids=[r["record_id"] for r in upd_rows])
-                versions = [
-                    {
-                        "record_id": o["props"]["record_id"],
-                        "row_hash": o["props"].get("row_hash"),
-                        "raw": o["props"].get("raw"),
-                        "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
-                    }
-                    for o in old
-                ]
-                steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
-                steps.append(("load/records_update", {"rows": upd_rows, **common}))
-            new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
-            if new_rows:
-                steps.append(("load/records_create", {"rows": new_rows, **common}))
-            self.store._run_tx(steps)
+            steps.append(("load/versions_create", {"rows": versions, "load_id": self.load_id, "now": now}))
+            steps.append(("load/records_update", {"rows": upd_rows, **common}))
+        new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
+        if new_rows:
+            steps.append(("load/records_create", {"rows": new_rows, **common}))
+        return steps
 
     def finish(self, counts: dict[str, int]) -> int:
+        self._wait()
         self.store._run_write("load/load_finish", load_id=self.load_id, now=_now(), counts_json=json.dumps(counts))
         return self.load_id
 
@@ -169,14 +216,19 @@ class Neo4jStore:
     def _tx_meta(self, name: str) -> dict[str, str]:
         return {"app": "identity-graph", "query": name}
 
-    def _execute(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
-        """One catalog query in a managed transaction (with audit metadata), rows as dicts."""
+    def _execute(self, name: str, params: dict[str, Any], *, write: bool, plain: bool = False) -> list[dict[str, Any]]:
+        """One catalog query in a managed transaction (with audit metadata), rows as dicts.
+
+        ``plain``: values as the driver decoded them (lists and maps, no nodes), without
+        ``Record.data()``'s deep copy, which took longer than the query for big column lists.
+        """
         import neo4j
 
         text = query(name)
 
         def work(tx: Any) -> list[dict[str, Any]]:
-            return [r.data() for r in tx.run(text, params)]
+            result = tx.run(text, params)
+            return [dict(r.items()) for r in result] if plain else [r.data() for r in result]
 
         unit = neo4j.unit_of_work(metadata=self._tx_meta(name))(work)
         with self._session() as s:
@@ -184,6 +236,11 @@ class Neo4jStore:
 
     def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         return self._execute(name, params, write=False)
+
+    def _read_columns(self, name: str, **params: Any) -> dict[str, Any]:
+        """A catalog query that returns one row of columns (lists); {} when it returns no row."""
+        rows = self._execute(name, params, write=False, plain=True)
+        return rows[0] if rows else {}
 
     def _run_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
         return self._execute(name, params, write=True)
@@ -246,27 +303,38 @@ class Neo4jStore:
         load_id = int(self._read("load/next_load_id")[0]["next"])
         self._run_write("load/load_start", load_id=load_id, source=source.source, file=file.path,
                         sha256=file.sha256, now=now)
-        yield _Writer(self, source, file, load_id)
+        writer = _Writer(self, source, file, load_id)
+        try:
+            yield writer
+        except BaseException:
+            writer.close(raise_errors=False)  # the caller's error is the one to report
+            raise
+        writer.close()
 
     # -- pipeline reads -----------------------------------------------------------------------
     def _frame(self, props: list[dict[str, Any]]) -> pd.DataFrame:
         cols = _CANON + ["trust", "raw"]
-        df = pd.DataFrame([{c: p.get(c) for c in cols} for p in props], columns=cols, dtype=object)
+        return self._typed(pd.DataFrame([{c: p.get(c) for c in cols} for p in props], columns=cols, dtype=object))
+
+    @staticmethod
+    def _typed(df: pd.DataFrame) -> pd.DataFrame:
         df = df.astype(object).where(df.notna(), None)
         df["dob_ambiguous"] = df["dob_ambiguous"].map(lambda v: bool(v) if v is not None else False)
         df["trust"] = df["trust"].map(lambda v: int(v) if v is not None else 1)
         return df
 
     def records_frame(self) -> pd.DataFrame:
-        props: list[dict[str, Any]] = []
+        cols = _CANON + ["trust"]
+        pages: list[pd.DataFrame] = []
         after = ""
         while True:
-            page = self._read("read/records_all", after=after, limit=50_000)
-            if not page:
+            page = self._read_columns("read/records_all", after=after, limit=PAGE)
+            if not page or not page["record_id"]:
                 break
-            props.extend(r["props"] for r in page)
-            after = page[-1]["props"]["record_id"]
-        return self._frame(props).drop(columns=["raw"])
+            pages.append(pd.DataFrame({c: page[c] for c in cols}, columns=cols, dtype=object))
+            after = page["record_id"][-1]
+        df = pd.concat(pages, ignore_index=True) if pages else pd.DataFrame(columns=cols, dtype=object)
+        return self._typed(df)
 
     def sources(self) -> list[SourceInfo]:
         return [
@@ -275,17 +343,22 @@ class Neo4jStore:
         ]
 
     def current_assignment(self) -> pd.DataFrame:
-        rows = self._read("read/assignment")
-        return pd.DataFrame(rows, columns=["record_id", "person_id"], dtype=object)
+        cols = self._read_columns("read/assignment")
+        return pd.DataFrame(cols, columns=["record_id", "person_id"], dtype=object)
 
     def persons_meta(self) -> pd.DataFrame:
-        rows = self._read("read/persons_meta")
-        return pd.DataFrame(rows, columns=["person_id", "created_run", "status"])
+        cols = self._read_columns("read/persons_meta")
+        df = pd.DataFrame(cols, columns=["person_id", "created_run", "status"])
+        return df if len(df) else pd.DataFrame(columns=["person_id", "created_run", "status"])
 
     def next_run_id(self) -> int:
         return int(self._read("read/next_run_id")[0]["next"])
 
     def write_resolution(self, run_id: int, r: Resolution) -> None:
+        """Write a run differentially: people, HAS_RECORD links and address histories are compared
+        with what is stored (hashes on :Person, the links themselves) and only what changed is
+        written, so a recluster of an unchanged graph writes almost nothing. Every step is
+        idempotent: a write killed half-way and run again converges on the same graph."""
         now = _now()
         self._run_write(
             "cluster/run_create",
@@ -296,44 +369,108 @@ class Neo4jStore:
             model_json=r.model_json,
             report_json=json.dumps(r.report, default=str),
         )
-        deletes = ["cluster/delete_batch_has_record", "cluster/delete_batch_lived_at"]
         if r.edges is not None:
-            deletes.append("cluster/delete_batch_similar")
+            self._delete_all("cluster/delete_batch_similar")
         if r.term_frequencies is not None:
-            deletes.append("cluster/delete_batch_tf")
-        for name in deletes:
-            self._delete_all(name)
+            self._delete_all("cluster/delete_batch_tf")
+        stored = pd.DataFrame(
+            self._read_columns("cluster/persons_state") or None,
+            columns=["person_id", "status", "state_hash", "history_hash"],
+            dtype=object,
+        ).set_index("person_id")
+
         p = r.persons.copy()
         p["review"] = p["review"].astype(bool)
         p["created_run"] = p["created_run"].map(lambda v: None if v is None or pd.isna(v) else int(v))
-        self._write_batches("cluster/persons_upsert", _records(p, ["person_id", "created_run", "size", "review", "golden"]),
-                            run_id=run_id)
+        p["state_hash"] = _hashes(p, ["size", "review", "golden"])
+        was = stored.reindex(p["person_id"])
+        same = (was["status"].to_numpy() == "active") & (was["state_hash"].to_numpy() == p["state_hash"].to_numpy())
+        self._write_batches(
+            "cluster/persons_upsert",
+            _records(p[~same], ["person_id", "created_run", "size", "review", "golden", "state_hash"]),
+            run_id=run_id,
+        )
         if len(r.retired):
             self._write_batches("cluster/persons_retire", _records(r.retired, ["person_id", "merged_into"]),
                                 run_id=run_id)
-        self._write_batches("cluster/assignment_write", _records(r.assignment, ["record_id", "person_id"]), batch=20_000)
         ev = r.events.copy()
         ev["seq"] = np.arange(len(ev))
         self._write_batches("cluster/events_create",
                             _records(ev, ["seq", "event", "person_id", "other_person_id", "records"]), run_id=run_id)
-        if r.edges is not None:
-            self._write_batches("cluster/edges_write",
-                                _records(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"]),
-                                batch=20_000)
-        ah = r.address_history.copy()
-        if len(ah):
-            fallback = "~" + ah["address"].fillna("").astype(str) + "|" + ah["postcode"].fillna("").astype(str)
-            ah["node_key"] = ah["address_key"].where(ah["address_key"].notna(), fallback)
-            ah["is_current"] = ah["is_current"].astype(bool)
-        self._write_batches(
-            "cluster/address_history_write",
-            _records(ah, ["person_id", "node_key", "address_key", "address", "postcode", "first_seen", "last_seen",
-                          "sources", "records", "is_current"]) if len(ah) else [],
+        # people who must hold no history: retired now, or active before and not in this run
+        emptied = set(r.retired["person_id"]) | (
+            set(stored.index[stored["status"] == "active"]) - set(p["person_id"])
         )
+        # SIMILAR (record-record) and LIVED_AT (person-address) lock disjoint nodes: written side by
+        # side on two server threads; HAS_RECORD (person-record) after both.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="idgraph-neo4j-run") as pool:
+            jobs = [pool.submit(self._write_histories, r.address_history, stored["history_hash"], emptied)]
+            if r.edges is not None:
+                edge_rows = _records(r.edges, ["record_a", "record_b", "weight", "probability", "tier", "levels"])
+                jobs.append(pool.submit(self._write_batches, "cluster/edges_write", edge_rows, 20_000))
+            for job in jobs:
+                job.result()
+        self._write_links(r.assignment)
         if r.term_frequencies is not None:
             self._write_batches("cluster/tf_write", _records(r.term_frequencies, ["column", "value", "tf"]),
                                 batch=20_000)
         self._run_write("cluster/run_finish", run_id=run_id, now=_now())
+
+    def _write_links(self, assignment: pd.DataFrame) -> None:
+        """HAS_RECORD: relink only records whose person changed (or that had no single link)."""
+        cur = pd.DataFrame(self._read_columns("cluster/links_current") or None, columns=["record_id", "person_id"])
+        single = cur.drop_duplicates("record_id", keep=False).set_index("record_id")["person_id"]
+        new = assignment[["record_id", "person_id"]]
+        old = single.reindex(new["record_id"]).to_numpy()
+        linked = new["record_id"].isin(set(cur["record_id"])).to_numpy()
+        for name, rows in (
+            ("cluster/assignment_create", new[~linked]),
+            ("cluster/assignment_write", new[linked & (old != new["person_id"].to_numpy())]),
+        ):
+            self._write_batches(
+                name,
+                [{"record_id": a, "person_id": b} for a, b in zip(rows["record_id"], rows["person_id"], strict=True)],
+                batch=20_000,
+            )
+        gone = sorted(set(cur["record_id"]) - set(new["record_id"]))
+        for i in range(0, len(gone), 20_000):
+            self._run_write("cluster/assignment_unlink", ids=gone[i : i + 20_000])
+
+    def _write_histories(self, history: pd.DataFrame, stored: pd.Series, emptied: set[str]) -> None:
+        """LIVED_AT: rewrite the people whose address history's hash differs from the stored one."""
+        cols = ["address_key", "address", "postcode", "first_seen", "last_seen", "sources", "records", "is_current"]
+        ah = history.copy()
+        if len(ah):
+            fallback = "~" + ah["address"].fillna("").astype(str) + "|" + ah["postcode"].fillna("").astype(str)
+            ah["node_key"] = ah["address_key"].where(ah["address_key"].notna(), fallback)
+            ah["is_current"] = ah["is_current"].astype(bool)
+            ah["_pos"] = ah.groupby("person_id", sort=False).cumcount()
+            row_hash = pd.util.hash_pandas_object(ah[["node_key", *cols, "_pos"]].astype(str), index=False)
+            target = row_hash.groupby(ah["person_id"].to_numpy()).sum().map(lambda h: f"{int(h):016x}")
+        else:
+            target = pd.Series(dtype=object)
+        people = set(target.index) | set(stored.index[stored.notna()]) | emptied
+        want = target.astype(object).reindex(sorted(people))
+        have = stored.astype(object).reindex(want.index)
+        rewrite = want.index[(want.fillna("").to_numpy() != have.fillna("").to_numpy()) | want.index.isin(emptied)]
+        if not len(rewrite):
+            return
+        sub = ah[ah["person_id"].isin(set(rewrite))] if len(ah) else ah
+        rows_of: dict[str, list[dict[str, Any]]] = {}
+        if len(sub):
+            for pid, row in zip(sub["person_id"], _records(sub, ["node_key", *cols]), strict=True):
+                rows_of.setdefault(pid, []).append(row)
+        batch: list[dict[str, Any]] = []
+        n_rows = 0
+        for pid in rewrite:
+            rows = rows_of.get(pid, [])
+            batch.append({"person_id": pid, "history_hash": want[pid] if rows else None, "rows": rows})
+            n_rows += len(rows) + 1
+            if n_rows >= BATCH:
+                self._run_write("cluster/address_history_write", people=batch)
+                batch, n_rows = [], 0
+        if batch:
+            self._run_write("cluster/address_history_write", people=batch)
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
@@ -430,15 +567,18 @@ class Neo4jStore:
         rows = self._read("investigate/changed_since", since=since, limit=limit)
         return pd.DataFrame(rows, columns=["record_id", "source", "updated_at", "person_id"])
 
-    def all_edges(self, chunk: int = 200_000) -> Iterator[pd.DataFrame]:
-        after_a, after_b = "", ""
+    def all_edges(self, records_per_page: int = PAGE) -> Iterator[pd.DataFrame]:
+        """Every similarity edge, sorted by (record_a, record_b), one frame per page of records."""
         cols = ["record_a", "record_b", "probability", "tier", "levels"]
+        after = ""
         while True:
-            rows = self._read("cluster/edges_page", after_a=after_a, after_b=after_b, limit=chunk)
-            if not rows:
+            page = self._read_columns("cluster/edges_page", after=after, limit=records_per_page)
+            if not page:
                 break
-            after_a, after_b = rows[-1]["record_a"], rows[-1]["record_b"]
-            yield pd.DataFrame(rows, columns=cols)
+            after = page["last_record"]
+            if page["record_a"]:
+                df = pd.DataFrame({c: page[c] for c in cols}, columns=cols)
+                yield df.sort_values(["record_a", "record_b"], ignore_index=True)
 
     def gds_available(self) -> bool:
         try:

@@ -1,0 +1,5 @@
+// Link records that have no person yet (a first run, or new records) to their person.
+UNWIND $rows AS row
+MATCH (p:Person {person_id: row.person_id})
+MATCH (r:Record {record_id: row.record_id})
+CREATE (p)-[:HAS_RECORD]->(r)
