@@ -593,13 +593,15 @@ def markdown_section(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, section: str) -> None:
-    """Replace what lies between the results markers of ``path``; keep the rest of the file."""
+def write_markdown(path: Path, section: str, marker: str = "results") -> None:
+    """Replace what lies between the ``<!-- {marker}:start -->`` and ``<!-- {marker}:end -->``
+    markers of ``path``; keep the rest of the file."""
+    md_start, md_end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = path.read_text()
-    start, end = text.find(MD_START), text.find(MD_END)
+    start, end = text.find(md_start), text.find(md_end)
     if start < 0 or end < start:
-        raise BenchmarkError(f"{path} lacks the markers {MD_START} ... {MD_END}")
-    path.write_text(text[: start + len(MD_START)] + "\n" + section.strip() + "\n" + text[end:])
+        raise BenchmarkError(f"{path} lacks the markers {md_start} ... {md_end}")
+    path.write_text(text[: start + len(md_start)] + "\n" + section.strip() + "\n" + text[end:])
 
 
 # --- command line -----------------------------------------------------------------------------------
@@ -638,6 +640,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--md", type=Path, default=REPO_ROOT / "BENCHMARKS.md", help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--md-section",
+        default="results",
+        help="with --write-md: the BENCHMARKS.md section to rewrite, between <!-- NAME:start --> "
+        "and <!-- NAME:end --> (default results; the scale runs use scale)",
     )
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA_DIR, help="folder holding febrl/ and splink/"
@@ -747,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {args.out}", file=sys.stderr)
     if args.write_md:
-        write_markdown(args.md, markdown_section(report))
+        write_markdown(args.md, markdown_section(report), args.md_section)
         print(f"updated: {args.md}", file=sys.stderr)
     return 1 if report["failures"] else 0
 

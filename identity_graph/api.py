@@ -66,11 +66,15 @@ def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
     return EmbeddedStore(uri)
 
 
-def _fault_point(stage: str, count: int) -> None:
+def _fault_point(stage: str, count: int, writer: object = None) -> None:
     """Fault injection for crash tests: ``IDGRAPH_CRASH_AFTER=load:3`` kills the process (no
-    cleanup, like ``kill -9``) after the third chunk of a load is written."""
+    cleanup, like ``kill -9``) after the third chunk of a load is written (a writer that writes
+    in the background is flushed first, so the crash is after exactly those chunks)."""
     spec = os.environ.get("IDGRAPH_CRASH_AFTER")
     if spec and spec == f"{stage}:{count}":
+        flush = getattr(writer, "flush", None)
+        if callable(flush):
+            flush()
         os._exit(137)
 
 
@@ -126,7 +130,7 @@ def load(
                 report.unchanged += int((~new & ~changed).sum())
             if progress:
                 progress("load", report.rows, -1)  # total unknown while streaming: rows/s shown
-            _fault_point("load", chunks_done := chunks_done + 1)
+            _fault_point("load", chunks_done := chunks_done + 1, w)
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         w.finish(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,6 +36,9 @@ __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 BATCH = 10_000
+#: load chunks written at once (on their own sessions): the server's work per transaction is
+#: single-threaded, so one writer leaves a core idle
+WRITERS = 2
 #: records per page when reading them back (a page is one row of columns)
 PAGE = 100_000
 #: identifier kind -> the catalog query that merges its nodes with the right label
@@ -82,25 +85,29 @@ def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
 
 
 class _Writer:
-    """Writes a load's chunks on one background thread, one chunk behind the caller.
+    """Writes a load's chunks on background threads while the caller standardises the next.
 
-    ``upsert`` queues a chunk and returns, so the caller standardises chunk k+1 while the server
-    writes chunk k (a load was otherwise strictly alternating: Python, then Neo4j, then Python).
-    Every other call (``existing_hashes``, the next ``upsert``, ``finish``, leaving
-    ``Neo4jStore.load``) first waits for the chunk in flight and raises its error, so reads see
-    every upsert so far. A crash still leaves whole batches only (each is one transaction).
+    ``upsert`` queues a chunk and returns; up to ``WRITERS`` chunks are written at once, on their
+    own sessions, so the server uses both cores (one writer left a core idle: the server's work
+    per transaction is single-threaded). Chunks of one load never share a record (the loader
+    drops repeated ids first); identifier nodes they share are merged under the uniqueness
+    constraint, and a deadlock between two writers is retried by the driver. ``existing_hashes``
+    waits for any chunk in flight that holds one of the ids asked for, and ``finish`` (and
+    leaving ``Neo4jStore.load``) for all of them, raising their errors, so reads see every upsert
+    so far. A crash still leaves whole batches only (each is one transaction).
     """
 
     def __init__(self, store: Neo4jStore, source: SourceInfo, file: FileInfo, load_id: int):
         self.store, self.source, self.file, self.load_id = store, source, file, load_id
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="idgraph-neo4j-load")
-        self._pending: Future[None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="idgraph-neo4j-load")
+        self._pending: list[tuple[Future[None], set[str]]] = []
 
     def existing_hashes(self, source_record_ids: list[str]) -> dict[str, str]:
-        """Stored row hashes, including those of every chunk upserted so far (it waits for the
-        chunk in flight: by then the caller has standardised the next chunk)."""
-        self._wait()
+        """Stored row hashes, including those of every chunk upserted so far (it waits for a
+        chunk in flight only if that chunk holds one of these records)."""
         ids = [f"{self.source.source}:{s}" for s in source_record_ids]
+        wanted = set(ids)
+        self._wait(lambda held: not held.isdisjoint(wanted))
         out: dict[str, str] = {}
         for i in range(0, len(ids), 20_000):
             for rec in self.store._read("load/existing_hashes", ids=ids[i : i + 20_000]):
@@ -108,19 +115,47 @@ class _Writer:
         return out
 
     def upsert(self, frame: pd.DataFrame, *, updated: set[str]) -> None:
-        """Queue new and changed records for writing (after the previous chunk has committed)."""
+        """Queue new and changed records for writing (at most ``WRITERS`` chunks in flight)."""
         if frame.empty:
             return
-        self._wait()
-        self._pending = self._pool.submit(self._write, frame, set(updated))
+        self._reap()
+        while len(self._pending) >= WRITERS:
+            self._wait_one()
+        held = set(frame["record_id"])
+        self._pending.append((self._pool.submit(self._write, frame, set(updated)), held))
 
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+    def _reap(self) -> None:
+        """Collect finished chunks (raising the first error)."""
+        done = [p for p in self._pending if p[0].done()]
+        self._pending = [p for p in self._pending if not p[0].done()]
+        for fut, _ in done:
+            fut.result()
+
+    def _wait_one(self) -> None:
+        fut, _ = self._pending.pop(0)
+        fut.result()
+
+    def _wait(self, which: Callable[[set[str]], bool] = lambda _: True) -> None:
+        keep: list[tuple[Future[None], set[str]]] = []
+        error: BaseException | None = None
+        for fut, held in self._pending:
+            if which(held):
+                try:
+                    fut.result()
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
+                    error = error or exc
+            else:
+                keep.append((fut, held))
+        self._pending = keep
+        if error is not None:
+            raise error
+
+    def flush(self) -> None:
+        """Wait for every chunk in flight to commit (raising the first error)."""
+        self._wait()
 
     def close(self, *, raise_errors: bool = True) -> None:
-        """Wait for the chunk in flight (so nothing is written after the load returns)."""
+        """Wait for the chunks in flight (so nothing is written after the load returns)."""
         try:
             self._wait()
         except Exception:
