@@ -51,6 +51,23 @@ def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return mins[lab]
 
 
+def open_possible_edges(
+    labels: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    prob: np.ndarray,
+    conflict: np.ndarray,
+    *,
+    possible_threshold: float,
+    match_threshold: float,
+) -> np.ndarray:
+    """Per edge: a possible match (possible ≤ p < match threshold) without a strong-identifier
+    conflict, between two different clusters: what the attach steps may act on."""
+    return (
+        (prob >= possible_threshold) & (prob < match_threshold) & ~conflict & (labels[a] != labels[b])
+    )
+
+
 def cluster_records(
     n: int,
     a: np.ndarray,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .components import open_possible_edges
+
 __all__ = ["complete_one_to_one"]
 
 
@@ -34,15 +36,9 @@ def complete_one_to_one(
     else -1. Returns (new labels, bool per record: its cluster changed)."""
     n = len(labels)
     us = unique_source
-    cand = (
-        (prob >= possible_threshold)
-        & (prob < match_threshold)
-        & ~conflict
-        & (us[a] >= 0)
-        & (us[b] >= 0)
-        & (us[a] != us[b])
-        & (labels[a] != labels[b])
-    )
+    cand = open_possible_edges(
+        labels, a, b, prob, conflict, possible_threshold=possible_threshold, match_threshold=match_threshold
+    ) & (us[a] >= 0) & (us[b] >= 0) & (us[a] != us[b])
     if not cand.any():
         return labels, np.zeros(n, dtype=bool)
     ca, cb, cp = labels[a[cand]], labels[b[cand]], prob[cand]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import connected_components
+from .components import connected_components, open_possible_edges
 
 __all__ = ["attach_unique_names", "full_name_key"]
 
@@ -64,14 +64,9 @@ def attach_unique_names(
     pairs = pd.DataFrame({"name": codes[has], "cluster": labels[has]}).drop_duplicates()
     holders = np.bincount(pairs["name"].to_numpy(), minlength=int(codes.max()) + 1 if has.any() else 0)
     ca, cb = codes[a], codes[b]
-    cand = (
-        (prob >= possible_threshold)
-        & (prob < match_threshold)
-        & ~conflict
-        & (ca >= 0)
-        & (ca == cb)
-        & (labels[a] != labels[b])
-    )
+    cand = open_possible_edges(
+        labels, a, b, prob, conflict, possible_threshold=possible_threshold, match_threshold=match_threshold
+    ) & (ca >= 0) & (ca == cb)
     cand[cand] &= holders[ca[cand]] == 2
     if dob is not None and cand.any():
         cand[cand] &= ~_dob_conflict(labels, dob, labels[a[cand]], labels[b[cand]])
