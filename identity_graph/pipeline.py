@@ -17,10 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .block.pairs import Blocker
-from .cluster.components import cluster_records
-from .cluster.one_to_one import unique_source_codes
+from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
-from .cluster.unique_names import full_name_key
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
 from .people.golden import golden_records
 from .people.history import address_history
@@ -357,9 +355,9 @@ def run_pipeline(
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
-        name_key=full_name_key(frame) if settings.attach_unique_names else None,
-        dob=frame["dob"].to_numpy(dtype=object),
-        unique_source=unique_source_codes(frame["source"].to_numpy(dtype=object), unique_sources),
+        evidence=record_evidence(
+            frame, attach_unique_names=settings.attach_unique_names, unique_sources=unique_sources
+        ),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
     timings["cluster+people"] = time.perf_counter() - t

@@ -17,6 +17,7 @@ ids, so labels never depend on input order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -25,6 +26,28 @@ from scipy.sparse.csgraph import connected_components as _cc
 from .split import agglomerate
 
 __all__ = ["ClusterResult", "connected_components", "cluster_records", "split_components"]
+
+
+@dataclass
+class RecordEvidence:
+    """Per-record facts the attach steps after the split use, built once by
+    :func:`record_evidence` so resolve and recluster give them the very same inputs."""
+
+    name_key: np.ndarray | None  # full-name key (None: unique-name attach switched off)
+    dob: np.ndarray
+    unique_source: np.ndarray | None  # code of a one-record-per-person source, else -1
+
+
+def record_evidence(frame: Any, *, attach_unique_names: bool, unique_sources: frozenset[str]) -> RecordEvidence:
+    """From the matcher's working frame (placeholder dobs removed), in its record order."""
+    from .one_to_one import unique_source_codes
+    from .unique_names import full_name_key
+
+    return RecordEvidence(
+        name_key=full_name_key(frame) if attach_unique_names else None,
+        dob=frame["dob"].to_numpy(dtype=object),
+        unique_source=unique_source_codes(frame["source"].to_numpy(dtype=object), unique_sources),
+    )
 
 
 @dataclass
@@ -78,17 +101,14 @@ def cluster_records(
     match_threshold: float,
     possible_threshold: float,
     link_threshold: float,
-    name_key: np.ndarray | None = None,
-    dob: np.ndarray | None = None,
-    unique_source: np.ndarray | None = None,
+    evidence: RecordEvidence | None = None,
 ) -> ClusterResult:
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
     match = prob >= match_threshold
     comp = connected_components(n, a[match], b[match])
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
-        match_threshold=match_threshold, link_threshold=link_threshold, name_key=name_key, dob=dob,
-        unique_source=unique_source,
+        match_threshold=match_threshold, link_threshold=link_threshold, evidence=evidence,
     )
 
 
@@ -103,9 +123,7 @@ def split_components(
     match_threshold: float,
     possible_threshold: float,
     link_threshold: float,
-    name_key: np.ndarray | None = None,
-    dob: np.ndarray | None = None,
-    unique_source: np.ndarray | None = None,
+    evidence: RecordEvidence | None = None,
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
@@ -149,20 +167,21 @@ def split_components(
             if len(np.unique(local)) > 1:
                 split += 1
     attached = 0
-    if name_key is not None:
+    ev = evidence or RecordEvidence(None, np.full(n, None, dtype=object), None)
+    if ev.name_key is not None:
         from .unique_names import attach_unique_names
 
         labels, changed = attach_unique_names(
-            labels, name_key, a, b, prob, conflict,
-            possible_threshold=possible_threshold, match_threshold=match_threshold, dob=dob,
+            labels, ev.name_key, a, b, prob, conflict,
+            possible_threshold=possible_threshold, match_threshold=match_threshold, dob=ev.dob,
         )
         review |= changed
         attached = int(changed.sum())
-    if unique_source is not None:
+    if ev.unique_source is not None:
         from .one_to_one import complete_one_to_one
 
         labels, changed = complete_one_to_one(
-            labels, unique_source, a, b, prob, conflict,
+            labels, ev.unique_source, a, b, prob, conflict,
             possible_threshold=possible_threshold, match_threshold=match_threshold,
         )
         review |= changed

@@ -21,9 +21,7 @@ from ..errors import ModelError
 from ..score.model import Model
 from ..settings import Settings
 from ..store.contract import Resolution, Store
-from .components import split_components
-from .one_to_one import unique_source_codes
-from .unique_names import full_name_key
+from .components import record_evidence, split_components
 
 __all__ = ["recluster"]
 
@@ -63,10 +61,10 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
-        name_key=full_name_key(working) if settings.attach_unique_names else None,
-        dob=working["dob"].to_numpy(dtype=object),
-        unique_source=unique_source_codes(
-            working["source"].to_numpy(dtype=object), one_record_per_person_sources(store)
+        evidence=record_evidence(
+            working,
+            attach_unique_names=settings.attach_unique_names,
+            unique_sources=one_record_per_person_sources(store),
         ),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
