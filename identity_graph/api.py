@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from ._memory import share_repeated_strings
 from .errors import IdentityGraphError, ModelError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.readers import file_sha256, read_export
@@ -166,7 +165,7 @@ def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list
     from .block.pairs import Blocker
     from .pipeline import effective_settings, prepare_frame
 
-    records = share_repeated_strings(store.records_frame())
+    records = store.records_frame()
     compare = _compare_methods(store)
     frame, _ = prepare_frame(records, compare)
     s = effective_settings(settings or default_settings(), compare)
@@ -210,7 +209,7 @@ def resolve(
     ``replay_model`` reuses the latest run's trained model instead of retraining.
     """
     t0 = time.perf_counter()
-    records = share_repeated_strings(store.records_frame())
+    records = store.records_frame()
     if records.empty:
         raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
     model = None

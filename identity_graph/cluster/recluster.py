@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._memory import share_repeated_strings
 from ..errors import ModelError
 from ..score.model import Model
 from ..settings import Settings
@@ -37,7 +36,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         raise ModelError("no resolve has run yet: run `idgraph resolve` first")
     settings = settings or Settings.from_json(latest[1])
     model = Model.from_json(latest[2])
-    records = share_repeated_strings(store.records_frame())
+    records = store.records_frame()
     n = len(records)
     pos = pd.Series(np.arange(n), index=records["record_id"].to_numpy())
     edges = pd.concat(list(store.all_edges()), ignore_index=True)

@@ -80,7 +80,8 @@ class Store(Protocol):
 
     # -- the resolve pipeline's reads --------------------------------------------------------
     def records_frame(self) -> pd.DataFrame:
-        """Every record as a canonical record frame plus ``trust``, sorted by record_id."""
+        """Every record as a canonical record frame plus ``trust``, sorted by record_id: object
+        columns, None for missing, equal strings one shared object (``_memory``)."""
 
     def sources(self) -> list[SourceInfo]: ...
 

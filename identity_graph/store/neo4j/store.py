@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..._memory import share_repeated_strings
 from ...errors import StoreError
 from ...types import RECORD_COLUMNS
 from ..contract import FileInfo, Resolution, SourceInfo
@@ -369,7 +370,7 @@ class Neo4jStore:
             pages.append(pd.DataFrame({c: page[c] for c in cols}, columns=cols, dtype=object))
             after = page["record_id"][-1]
         df = pd.concat(pages, ignore_index=True) if pages else pd.DataFrame(columns=cols, dtype=object)
-        return self._typed(df)
+        return share_repeated_strings(self._typed(df))
 
     def sources(self) -> list[SourceInfo]:
         return [
