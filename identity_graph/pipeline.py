@@ -20,7 +20,7 @@ from .block.pairs import Blocker
 from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
-from .people.golden import golden_records
+from .people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS, golden_records
 from .people.history import address_history
 from .score.model import Model, probability
 from .score.training import (
@@ -241,11 +241,16 @@ def build_people(
     previous: pd.DataFrame,
     persons_meta: pd.DataFrame,
 ) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
-    """Stable ids, golden records and address histories from cluster labels (one per record,
-    in record_id order). Returns (StableIds, persons, address history)."""
-    recs = records.sort_values("record_id", ignore_index=True)
+    """Stable ids, golden records and address histories from cluster labels and review flags
+    (one per record, aligned with ``records``). Returns (StableIds, persons, address history)."""
+    order = None if records["record_id"].is_monotonic_increasing else records["record_id"].argsort(kind="stable")
+    # only the columns people are made of: a narrow frame, not a copy of every record column
+    cols = list(dict.fromkeys(["record_id", "source", "trust", "record_date", *GOLDEN_FIELDS, *ADDRESS_FIELDS]))
+    recs = records[cols] if order is None else records[cols].take(order).reset_index(drop=True)
+    if order is not None:
+        labels, review = labels[order], review[order]
     ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta)
-    recs = recs.assign(person_id=ids.assignment["person_id"].to_numpy())
+    recs.insert(0, "person_id", ids.assignment["person_id"].to_numpy())
     hist = address_history(recs)
     current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
     golden = golden_records(recs, current)

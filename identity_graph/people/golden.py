@@ -25,15 +25,29 @@ ADDRESS_FIELDS = ("address", "postcode", "address_key")
 
 
 def survivorship_order(frame: pd.DataFrame) -> pd.DataFrame:
-    """Records of every person sorted best first (trust, recency, completeness, id)."""
-    f = frame.copy()
-    f["_complete"] = f[list(GOLDEN_FIELDS) + list(ADDRESS_FIELDS)].notna().sum(axis=1)
-    f["_date"] = f["record_date"].fillna("")
-    return f.sort_values(
+    """Records of every person sorted best first (trust, recency, completeness, id), with only
+    the columns the golden record reads (a sort of a narrow frame, not a copy of the whole)."""
+    fields = [c for c in (*GOLDEN_FIELDS, *ADDRESS_FIELDS) if c in frame.columns]
+    keys = pd.DataFrame(
+        {
+            "person_id": frame["person_id"].to_numpy(),
+            "trust": frame["trust"].to_numpy(),
+            "_date": frame["record_date"].fillna("").to_numpy(),
+            "_complete": frame[list(GOLDEN_FIELDS) + list(ADDRESS_FIELDS)].notna().sum(axis=1).to_numpy(),
+            "record_id": frame["record_id"].to_numpy(),
+        }
+    )
+    order = keys.sort_values(
         ["person_id", "trust", "_date", "_complete", "record_id"],
         ascending=[True, False, False, False, True],
         kind="stable",
-    )
+    ).index.to_numpy()
+    cols = list(dict.fromkeys(["person_id", "record_id", "source", "trust", *fields]))
+    return frame[cols].take(order)
+
+
+#: persons per JSON chunk: the JSON text of every person at once is a few hundred MB at 650k
+JSON_CHUNK = 100_000
 
 
 def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +64,9 @@ def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     out = best.join(cur)
     out["sources"] = sources.reindex(out.index).str.split(",")
     out = out[sorted(out.columns)]
-    # pandas' C JSON writer: one JSON object per person, keys sorted
-    lines = out.to_json(orient="records", lines=True, force_ascii=False).splitlines()
-    return pd.DataFrame({"person_id": out.index.to_numpy(), "golden": lines})
+    # pandas' C JSON writer: one JSON object per person, keys sorted, a chunk of people at a time
+    lines: list[str] = []
+    for start in range(0, len(out), JSON_CHUNK):
+        part = out.iloc[start : start + JSON_CHUNK]
+        lines.extend(part.to_json(orient="records", lines=True, force_ascii=False).splitlines())
+    return pd.DataFrame({"person_id": out.index.to_numpy(), "golden": pd.Series(lines, dtype=object)})
