@@ -144,19 +144,34 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
 
 
 def effective_settings(settings: Settings, compare_methods: dict[str, str]) -> Settings:
-    """Add one comparison per extra field (and a blocking rule per exact extra field)."""
+    """Add one comparison per extra field, and blocking rules for exact extra fields.
+
+    An exact extra field is an attribute many people share (a birthplace, an occupation, a
+    state): its agreement is weighted by how rare the value is (term frequencies), and it blocks
+    with a name (family name or, for a record without one, its given name; given name), with
+    the year of birth, and with each other exact extra field, so that a record holding little
+    more than a first name and a birthplace still meets its person's other records (ADR 0014).
+    """
     comps = list(settings.comparisons)
     rules = list(settings.blocking_rules)
     have = {c.name for c in comps}
+    exact = [f"x_{name}" for name, method in sorted(compare_methods.items()) if method != "fuzzy"]
     for name, method in sorted(compare_methods.items()):
         cname = f"x_{name}"
         if cname in have:
             continue
-        comps.append(ComparisonSpec(cname, "fuzzy" if method == "fuzzy" else "exact", cname))
-        if method == "exact":
+        fuzzy = method == "fuzzy"
+        comps.append(ComparisonSpec(cname, "fuzzy" if fuzzy else "exact", cname, tf_adjust=not fuzzy))
+        if not fuzzy:
             rules.append(BlockingRule(cname, (cname,), max_block=50))
             rules.append(BlockingRule(f"{cname}+family_phonetic", (cname, "family_phonetic")))
             rules.append(BlockingRule(f"{cname}+given_canonical", (cname, "given_canonical")))
+            rules.append(BlockingRule(f"{cname}+family_or_given", (cname, "family_or_given")))
+            rules.append(BlockingRule(f"{cname}+dob_year", (cname, "dob_year")))
+    for i, x in enumerate(exact):
+        for y in exact[i + 1 :]:
+            if x not in have and y not in have:
+                rules.append(BlockingRule(f"{x}+{y}", (x, y)))
     return replace(settings, comparisons=comps, blocking_rules=rules)
 
 
@@ -361,7 +376,10 @@ def run_pipeline(
         possible_threshold=settings.possible_threshold,
         link_threshold=settings.cluster_link_threshold,
         evidence=record_evidence(
-            frame, attach_unique_names=settings.attach_unique_names, unique_sources=unique_sources
+            frame,
+            attach_unique_names=settings.attach_unique_names,
+            unique_sources=unique_sources,
+            attach_singletons=settings.attach_singletons,
         ),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
@@ -374,6 +392,8 @@ def run_pipeline(
     # reproduces this run's clustering exactly.
     rid = frame["record_id"].to_numpy(dtype=object)
     distinct = (cl.comp[a] == cl.comp[b]) & ~keep_mask
+    if cl.support is not None:  # what the singleton attach read: a lone record against a cluster
+        distinct |= cl.support & ~keep_mask
     lv_keep = np.concatenate(keep_levels) if keep_levels else np.zeros((0, len(comps)), np.int8)
     lv_distinct = comparison_levels(comps, a[distinct], b[distinct])
     sel = np.concatenate([np.flatnonzero(keep_mask), np.flatnonzero(distinct)])

@@ -106,6 +106,10 @@ class Settings:
     #: clustering: join the only two clusters holding a full name when a possible-match edge
     #: without conflicting evidence links them (``cluster.unique_names``; ADR 0009)
     attach_unique_names: bool = True
+    #: clustering: a record left on its own joins the cluster of two or more records it has a
+    #: possible-match edge to, when its mean match probability over every pair compared with
+    #: that cluster is at least ``cluster_link_threshold`` (``cluster.singletons``; ADR 0014)
+    attach_singletons: bool = True
     #: Household members share an address, a phone and a surname: Fellegi-Sunter assumes
     #: independent fields, and these are not, so their agreement would outvote a person-level
     #: disagreement. After any of these "comparison:level" outcomes, the ``household``
@@ -205,6 +209,11 @@ def default_settings() -> Settings:
         # a surname typed into the forename field, the family name left empty
         BlockingRule("dob+family_or_given", ("dob", "family_or_given")),
         BlockingRule("postcode+family_or_given", ("postcode", "family_or_given")),
+        # sparse records (a first name and a postcode nearby, a surname and a birth year): the
+        # exact postcode or dob rules above miss a typo'd postcode unit or a wrong day (ADR 0014)
+        BlockingRule("postcode_sector+given_canonical", ("postcode_sector", "given_canonical")),
+        BlockingRule("postcode_sector+family_or_given", ("postcode_sector", "family_or_given")),
+        BlockingRule("dob_year+family_or_given", ("dob_year", "family_or_given")),
     ]
     comps = [
         ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),

@@ -36,9 +36,13 @@ class RecordEvidence:
     name_key: np.ndarray | None  # full-name key (None: unique-name attach switched off)
     dob: np.ndarray
     unique_source: np.ndarray | None  # code of a one-record-per-person source, else -1
+    #: attach lone records to the cluster they are on average a possible match for (ADR 0014)
+    attach_singletons: bool = False
 
 
-def record_evidence(frame: Any, *, attach_unique_names: bool, unique_sources: frozenset[str]) -> RecordEvidence:
+def record_evidence(
+    frame: Any, *, attach_unique_names: bool, unique_sources: frozenset[str], attach_singletons: bool = False
+) -> RecordEvidence:
     """From the matcher's working frame (placeholder dobs removed), in its record order."""
     from .one_to_one import unique_source_codes
     from .unique_names import full_name_key
@@ -47,6 +51,7 @@ def record_evidence(frame: Any, *, attach_unique_names: bool, unique_sources: fr
         name_key=full_name_key(frame) if attach_unique_names else None,
         dob=frame["dob"].to_numpy(dtype=object),
         unique_source=unique_source_codes(frame["source"].to_numpy(dtype=object), unique_sources),
+        attach_singletons=attach_singletons,
     )
 
 
@@ -59,7 +64,10 @@ class ClusterResult:
     review: np.ndarray  # bool per record: its cluster came from a split component
     comp: np.ndarray  # connected component per record (over match edges), before splitting
     attached: int = 0  # records whose cluster joined the only other holder of their full name, or
-    # its best one-to-one partner in another de-duplicated source
+    # its best one-to-one partner in another de-duplicated source, or lone records attached
+    #: per pair: read by the singleton attach (a lone record against a cluster it had a
+    #: candidate edge to); these pairs are stored so that a recluster repeats the step
+    support: np.ndarray | None = None
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -127,7 +135,9 @@ def split_components(
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
-    (``unique_names.attach_unique_names``), and given the de-duplicated sources, complete
+    (``unique_names.attach_unique_names``), attach lone records to the cluster they are on
+    average a possible match for (``singletons.attach_singletons``, when switched on), and
+    given the de-duplicated sources, complete
     one-to-one links between them (``one_to_one.complete_one_to_one``).
 
     Separate from the component step so that a store can compute components itself (GDS WCC in
@@ -177,6 +187,16 @@ def split_components(
         )
         review |= changed
         attached = int(changed.sum())
+    support = np.zeros(len(a), dtype=bool)
+    if ev.attach_singletons:
+        from .singletons import attach_singletons
+
+        labels, changed, support = attach_singletons(
+            labels, a, b, prob, conflict,
+            possible_threshold=possible_threshold, link_threshold=link_threshold,
+        )
+        review |= changed
+        attached += int(changed.sum())
     if ev.unique_source is not None:
         from .one_to_one import complete_one_to_one
 
@@ -186,4 +206,4 @@ def split_components(
         )
         review |= changed
         attached += int(changed.sum())
-    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached)
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached, support)

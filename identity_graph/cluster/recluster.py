@@ -64,6 +64,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             working,
             attach_unique_names=settings.attach_unique_names,
             unique_sources=one_record_per_person_sources(store),
+            attach_singletons=settings.attach_singletons,
         ),
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())

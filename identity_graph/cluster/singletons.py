@@ -1,0 +1,81 @@
+"""Attach a lone record to the person it is, on average, a possible match for (ADR 0014).
+
+A sparse record (a first name and a birthplace, a surname and an occupation) rarely reaches the
+match threshold against any one record of its person: each pair holds too little evidence.
+Yet it is often a *possible* match for that person's records, and compared with several of
+them. After clustering, a record left on its own joins another cluster when
+
+(a) a possible-match (or match) edge without a strong-identifier conflict joins it to that
+    cluster,
+(b) the mean match probability over *every* pair compared between the record and that cluster's
+    members (the pairs below the possible threshold count too) is at least the cluster link
+    threshold: the same average-linkage test the chain-merge split uses, and
+(c) no pair between them conflicts on a strong identifier.
+
+Of several qualifying clusters, the one with the highest mean wins (ties: the smaller label).
+Only clusters of two or more records receive records, and an attached record is never itself
+a target, so attaching cannot chain: each step adds one record to a cluster that exists before
+the step runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .components import connected_components
+
+__all__ = ["attach_singletons"]
+
+
+def attach_singletons(
+    labels: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    prob: np.ndarray,
+    conflict: np.ndarray,
+    *,
+    possible_threshold: float,
+    link_threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attach each singleton cluster to its best-supported cluster of two or more records.
+
+    Returns (new labels, bool per record: attached by this step, bool per pair: the pair was
+    read as support, i.e. it joins a singleton to a cluster it had a candidate edge to). The
+    pairs read must be stored for a recluster to reproduce the step.
+    """
+    n = len(labels)
+    changed = np.zeros(n, dtype=bool)
+    used = np.zeros(len(a), dtype=bool)
+    if n == 0 or len(a) == 0:
+        return labels, changed, used
+    sizes = np.bincount(labels, minlength=n)
+    la, lb = labels[a], labels[b]
+    s_is_a = (sizes[la] == 1) & (sizes[lb] >= 2)
+    s_is_b = (sizes[lb] == 1) & (sizes[la] >= 2)
+    cross = s_is_a | s_is_b
+    if not cross.any():
+        return labels, changed, used
+    idx = np.flatnonzero(cross)
+    single = np.where(s_is_a[idx], la[idx], lb[idx])
+    target = np.where(s_is_a[idx], lb[idx], la[idx])
+    p, c = prob[idx].astype(np.float64), conflict[idx]
+    edge = (p >= possible_threshold) & ~c
+    # the (singleton, cluster) groups with a candidate edge: only their pairs are read
+    groups = pd.DataFrame({"s": single, "t": target, "edge": edge})
+    cand = groups.groupby(["s", "t"], sort=False)["edge"].transform("any").to_numpy()
+    used[idx[cand]] = True
+    if not cand.any():
+        return labels, changed, used
+    df = pd.DataFrame({"s": single[cand], "t": target[cand], "p": p[cand], "c": c[cand]})
+    g = df.groupby(["s", "t"], sort=True).agg(mean=("p", "mean"), conf=("c", "any")).reset_index()
+    g = g[(g["mean"] >= link_threshold) & ~g["conf"]]
+    if g.empty:
+        return labels, changed, used
+    best = g.sort_values(["s", "mean", "t"], ascending=[True, False, True], kind="stable").drop_duplicates("s")
+    # union each singleton with its target over cluster labels (record positions): the merged
+    # label is the smallest label joined, so again the smallest record position of the cluster
+    merged = connected_components(n, best["s"].to_numpy(dtype=np.int64), best["t"].to_numpy(dtype=np.int64))
+    new = merged[labels]
+    changed[best["s"].to_numpy(dtype=np.int64)] = True
+    return new, changed, used
