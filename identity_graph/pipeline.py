@@ -58,12 +58,14 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
-    parts = [frame[c].astype(object).where(frame[c].notna(), "") .astype(str) for c in cols]
-    key = parts[0]
-    for p in parts[1:]:
-        key = key + "|" + p
-    empty = key.str.replace("|", "", regex=False) == ""
-    return key.where(~empty, None)
+    """An owner number per row, equal for rows equal on ``cols``; missing where all are.
+    (Codes of a grouping, not joined strings: no new string per row.)"""
+    codes = pd.DataFrame(
+        {c: pd.factorize(frame[c].to_numpy(dtype=object), use_na_sentinel=True)[0] for c in cols}
+    )
+    key = codes.groupby(list(cols), sort=False).ngroup().to_numpy().astype(float)
+    key[(codes.to_numpy() < 0).all(axis=1)] = np.nan
+    return pd.Series(key, index=frame.index)
 
 
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
@@ -84,8 +86,8 @@ def _names_from_email(frame: pd.DataFrame) -> None:
     # "rebeccahollcroft578": the one split into a given and a family name this index knows
     glued = parts[0].isna() & local.str.fullmatch(r"[a-z]{4,}[0-9]*")
     if glued.any():
-        givens = set(frame["given_name"].dropna().astype(str))
-        families = set(frame["family_name"].dropna().astype(str))
+        givens = set(frame["given_name"].dropna().map(str).tolist())
+        families = set(frame["family_name"].dropna().map(str).tolist())
 
         def split(text: str) -> tuple[str | None, str | None]:
             word = text.rstrip("0123456789")
@@ -111,7 +113,10 @@ def _names_from_email(frame: pd.DataFrame) -> None:
 def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Working copy of the records: extra ``[compare]`` fields as ``x_`` columns, placeholder
     values removed. Returns (frame, placeholders found per column)."""
-    frame = records.sort_values("record_id", ignore_index=True).copy()
+    # a shallow copy (copy-on-write): columns added or replaced here never reach ``records``
+    frame = records.copy(deep=False) if records["record_id"].is_monotonic_increasing else (
+        records.sort_values("record_id", ignore_index=True)
+    )
     extras = frame["extra"].map(lambda s: json.loads(s) if s else {})
     for name in sorted(compare_methods):
         vals = extras.map(lambda d, n=name: d.get(n))
@@ -126,7 +131,10 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
         if col not in frame.columns or not frame[col].notna().any():
             continue
         owners = _owner(frame, owner_cols)
-        ph = find_placeholders(frame[col], owners, max_owners=PLACEHOLDER_LIMITS[col], kind=PLACEHOLDER_KINDS.get(col))
+        ph = find_placeholders(
+            frame[col], owners, max_owners=PLACEHOLDER_LIMITS[col], kind=PLACEHOLDER_KINDS.get(col),
+            multi=col in ("phones", "emails"),
+        )
         if ph:
             found[col] = sorted(ph)
             s = frame[col].astype(object)

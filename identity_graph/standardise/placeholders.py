@@ -32,6 +32,7 @@ def find_placeholders(
     max_owners: int = 10,
     relative: float = 20.0,
     kind: str | None = None,
+    multi: bool = True,
 ) -> set[str]:
     """Values shared by more distinct owners than is plausible.
 
@@ -52,6 +53,9 @@ def find_placeholders(
     kind : str, optional
         A key of :data:`KNOWN_PLACEHOLDERS`; those of its fillers present in ``values`` are
         always included.
+    multi : bool
+        Whether a cell may hold several "|"-joined values (phones, emails) to count apart. An
+        address key is one value with "|" between its parts: ``multi=False``.
 
     Returns
     -------
@@ -67,8 +71,12 @@ def find_placeholders(
         {"value": values.astype(object).to_numpy(), "owner": owners.astype(object).to_numpy()}
     )
     frame = frame[frame["value"].notna()]
-    frame = frame.assign(value=frame["value"].astype(str).str.split(MULTI_SEPARATOR, regex=False))
-    frame = frame.explode("value")
+    frame["value"] = frame["value"].map(str)
+    if multi:  # only the "|"-joined cells are split
+        joined = frame["value"].str.contains(MULTI_SEPARATOR, regex=False).to_numpy(dtype=bool)
+        if joined.any():
+            parts = frame[joined].assign(value=frame.loc[joined, "value"].str.split(MULTI_SEPARATOR, regex=False))
+            frame = pd.concat([frame[~joined], parts.explode("value")])
     frame = frame[frame["value"].notna() & (frame["value"] != "")]
     found: set[str] = set()
     if kind is not None:

@@ -32,3 +32,33 @@ def test_known_placeholders_are_always_reported_for_their_kind():
     values = pd.Series(["1900-01-01", "1980-02-03"])
     found = find_placeholders(values, pd.Series(["a", "b"]), kind="dob")
     assert found == {"1900-01-01"}
+
+
+def test_an_address_key_is_one_value_its_street_is_not_counted_apart():
+    # 30 people on one street, one house each: the street is not a placeholder address
+    keys = pd.Series([f"|{i}|station road|LS6 1AA" for i in range(30)] + ["|1|mill lane|LS6 2BB"] * 30)
+    owners = pd.Series([f"p{i}" for i in range(30)] * 2)
+    assert find_placeholders(keys, owners, max_owners=10, relative=1.0, multi=False) == {"|1|mill lane|LS6 2BB"}
+
+
+def test_the_pipeline_drops_an_address_held_by_implausibly_many_people():
+    from identity_graph.pipeline import prepare_frame
+    from identity_graph.types import RECORD_COLUMNS
+
+    n = 60
+    rows = {c: [None] * n for c in RECORD_COLUMNS}
+    rows.update(
+        record_id=[f"s:{i:03d}" for i in range(n)],
+        given_name=[f"given{i}" for i in range(n)],
+        family_name=["smith"] * n,
+        address_key=["|1|station road|LS6 1AA"] * 50 + [f"|{i}|mill lane|LS6 2BB" for i in range(10)],
+        dob_ambiguous=[False] * n,
+    )
+    records = pd.DataFrame(rows, dtype=object)
+    records["trust"] = 1
+
+    frame, found = prepare_frame(records, {})
+
+    assert found["address_key"] == ["|1|station road|LS6 1AA"]
+    assert frame["address_key"].isna().sum() == 50
+    assert frame["address_key"].notna().sum() == 10
