@@ -19,6 +19,7 @@ import pandas as pd
 from .block.pairs import Blocker
 from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
+from .compare.levels_text import levels_to_text
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
 from .people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS, golden_records
 from .people.history import address_history
@@ -311,20 +312,11 @@ def run_pipeline(
     blocker = Blocker(frame, settings.blocking_rules, settings.max_pairs_per_rule)
     diags = blocker.prepare()
     total = blocker.total_possible()
-    pa, pb, done = [], [], 0
-    for chunk in blocker.pairs(settings.chunk_pairs):
-        pa.append(chunk.a)
-        pb.append(chunk.b)
-        done += len(chunk.a)
-        progress("block", done, total)
-    a = np.concatenate(pa) if pa else np.zeros(0, np.int32)
-    b = np.concatenate(pb) if pb else np.zeros(0, np.int32)
-    del pa, pb
-    # DuckDB streams a rule's pairs in no fixed order (threads): sort them, so that training
-    # samples, and so the weights and people, never depend on thread scheduling
-    order = np.lexsort((b, a))
-    a, b = a[order], b[order]
-    del order
+    progress("block", 0, total)
+    # sorted by (a, b): training samples, and so the weights and people, never depend on the
+    # order DuckDB's threads produced the pairs in
+    a, b = blocker.sorted_pairs(settings.chunk_pairs)
+    progress("block", total, total)
     timings["block"] = time.perf_counter() - t
 
     # train ------------------------------------------------------------------------------------
@@ -408,16 +400,17 @@ def run_pipeline(
     lv_all = np.concatenate([lv_keep, lv_distinct])
     order = np.argsort(sel, kind="stable")
     sel, lv_all = sel[order], lv_all[order]
-    tier = np.where(related[sel], "related", np.where(prob[sel] >= settings.match_threshold, "match", "possible"))
-    tier[distinct[sel]] = "distinct"
+    tier_names = np.array(["match", "possible", "related", "distinct"], dtype=object)
+    tier_code = np.where(related[sel], 2, np.where(prob[sel] >= settings.match_threshold, 0, 1))
+    tier_code[distinct[sel]] = 3
     edges = pd.DataFrame(
-        {
-            "record_a": rid[a[sel]],
-            "record_b": rid[b[sel]],
+        {  # object columns: the record ids are the frame's own strings, not converted copies
+            "record_a": pd.Series(rid[a[sel]], dtype=object),
+            "record_b": pd.Series(rid[b[sel]], dtype=object),
             "weight": weight[sel].astype(float),
             "probability": prob[sel].astype(float),
-            "tier": tier,
-            "levels": [",".join(map(str, row)) for row in lv_all.tolist()],
+            "tier": pd.Series(tier_names[tier_code], dtype=object),
+            "levels": pd.Series(levels_to_text(lv_all), dtype=object),
         }
     )
     tf_rows = []

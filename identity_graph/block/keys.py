@@ -1,8 +1,19 @@
-"""Blocking keys: the columns blocking rules join on, derived from the canonical record frame."""
+"""Blocking keys: the columns blocking rules join on, derived from the canonical record frame.
+
+A blocking rule only asks whether two records' keys are *equal*, so every single-valued key
+goes to DuckDB as int32 codes of its distinct values (null where missing or empty), in an Arrow
+table DuckDB reads without converting a Python object per cell; derived keys (initials, birth
+year, names in either order) are computed once per distinct value, not once per record. The
+multi-valued keys (phones, emails) stay text, split into their values in SQL.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["MULTI_KEYS", "blocking_keys"]
 
@@ -10,60 +21,88 @@ __all__ = ["MULTI_KEYS", "blocking_keys"]
 MULTI_KEYS = {"phone": "phones", "email": "emails"}
 
 
-def _slice(s: pd.Series, start: int, stop: int | None) -> pd.Series:
-    out = s.astype(object)
-    mask = out.notna()
-    out = out.where(~mask, out[mask].str.slice(start, stop)) if mask.any() else out
-    return out.astype(object).where(out.notna(), None)
+def _factorize(values: np.ndarray, *, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 codes, distinct values): -1 for a missing or empty value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True, sort=sort)
+    uniques = np.asarray(uniques, dtype=object)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(np.array([u == "" for u in uniques.tolist()], dtype=bool))
+    if len(empty):
+        codes[np.isin(codes, empty)] = -1
+    return codes, uniques
 
 
-def _sorted_pair(x: pd.Series, y: pd.Series) -> pd.Series:
-    """Order-free pair of two columns ("a|b" with a <= b): the same for a record whose given and
-    family names were entered the wrong way round. None where either is missing."""
-    x, y = x.astype(object), y.astype(object)
-    ok = (x.notna() & y.notna()).to_numpy()
-    out = pd.Series([None] * len(x), index=x.index, dtype=object)
-    if ok.any():
-        xs, ys = x[ok].astype(str), y[ok].astype(str)
-        lo = xs.where(xs <= ys, ys)
-        hi = ys.where(xs <= ys, xs)
-        out[ok] = (lo + "|" + hi).to_numpy(dtype=object)
+def _column(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if name not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.int64), np.zeros(0, dtype=object)
+    return _factorize(frame[name].to_numpy(dtype=object))
+
+
+def _sliced(frame: pd.DataFrame, name: str, start: int, stop: int | None) -> np.ndarray:
+    """Codes of ``frame[name].str[start:stop]``, the slice taken once per distinct value."""
+    codes, uniques = _column(frame, name)
+    part = np.array([str(u)[start:stop] for u in uniques.tolist()], dtype=object)
+    pcodes, _ = _factorize(part)
+    return np.where(codes >= 0, pcodes[np.maximum(codes, 0)] if len(pcodes) else -1, -1)
+
+
+def _either(primary: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Codes of ``primary``, else ``fallback``, over one vocabulary."""
+    return _factorize(np.where(pd.isna(primary), fallback, primary))[0]
+
+
+def _unordered(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Codes of the order-free pair {x, y} (the same for a record whose given and family names
+    were entered the wrong way round); missing where either is."""
+    n = len(x)
+    codes, _ = _factorize(np.concatenate([x, y]))
+    cx, cy = codes[:n], codes[n:]
+    base = int(codes.max()) + 2 if n else 1
+    key = np.minimum(cx, cy) * base + np.maximum(cx, cy)
+    return np.where((cx >= 0) & (cy >= 0), _factorize(key)[0], -1)
+
+
+def _values(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    v = frame[name].to_numpy(dtype=object)
+    missing = pd.isna(v) | np.array([x == "" for x in v.tolist()], dtype=bool)
+    return np.where(missing, None, v)
+
+
+def _initials(frame: pd.DataFrame, name: str) -> np.ndarray:
+    v = _values(frame, name)
+    ok = ~pd.isna(v)
+    out = np.full(len(v), None, dtype=object)
+    out[ok] = [str(s)[:1] for s in v[ok].tolist()]
     return out
 
 
-def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pd.DataFrame:
-    """Return a frame with an ``idx`` column (row position) and one column per needed key.
+def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pa.Table:
+    """An Arrow table with ``idx`` (row position) and one column per needed key: int32 codes
+    (null: no value) for single-valued keys, "|"-joined text for ``phone`` and ``email``.
 
     Derived keys: ``given_initial``, ``family_initial``, ``dob_year``, ``dob_md`` (month-day),
     ``family_or_given`` (the family name, or the given name of a record without one: a surname
-    typed into the forename field), ``names_unordered`` and ``initials_unordered`` (given and family name, or their initials, in
-    either order: swapped names still meet),
-    ``phone`` / ``email`` (the "|"-joined lists, exploded in SQL). Anything else is a column of
-    ``frame`` itself (canonical or ``x_`` extra field).
+    typed into the forename field), ``names_unordered`` and ``initials_unordered`` (given and
+    family name, or their initials, in either order: swapped names still meet). Anything else is
+    a column of ``frame`` itself (canonical or ``x_`` extra field); a column the frame lacks has
+    no values.
     """
-    out = pd.DataFrame({"idx": range(len(frame))}, index=frame.index)
-    out["idx"] = out["idx"].astype("int32")
-    derived = {
-        "given_initial": lambda: _slice(frame["given_name"], 0, 1),
-        "family_initial": lambda: _slice(frame["family_name"], 0, 1),
-        "dob_year": lambda: _slice(frame["dob"], 0, 4),
-        "dob_md": lambda: _slice(frame["dob"], 5, None),
-        "family_or_given": lambda: _slice(frame["family_name"], 0, None).where(
-            frame["family_name"].notna(), _slice(frame["given_name"], 0, None)
-        ),
-        "names_unordered": lambda: _sorted_pair(frame["given_name"], frame["family_name"]),
-        "initials_unordered": lambda: _sorted_pair(
-            _slice(frame["given_name"], 0, 1), _slice(frame["family_name"], 0, 1)
-        ),
+    derived: dict[str, Callable[[], np.ndarray]] = {
+        "given_initial": lambda: _sliced(frame, "given_name", 0, 1),
+        "family_initial": lambda: _sliced(frame, "family_name", 0, 1),
+        "dob_year": lambda: _sliced(frame, "dob", 0, 4),
+        "dob_md": lambda: _sliced(frame, "dob", 5, None),
+        "family_or_given": lambda: _either(_values(frame, "family_name"), _values(frame, "given_name")),
+        "names_unordered": lambda: _unordered(_values(frame, "given_name"), _values(frame, "family_name")),
+        "initials_unordered": lambda: _unordered(_initials(frame, "given_name"), _initials(frame, "family_name")),
     }
+    columns: dict[str, pa.Array] = {"idx": pa.array(np.arange(len(frame), dtype=np.int32))}
     for key in sorted(needed):
-        if key in derived:
-            col = derived[key]()
-        elif key in MULTI_KEYS:
-            col = frame[MULTI_KEYS[key]]
-        elif key in frame.columns:
-            col = frame[key]
-        else:
-            col = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        out[key] = col.astype(object).where(col.notna(), None)
-    return out.reset_index(drop=True)
+        if key in MULTI_KEYS:
+            columns[key] = pa.array(_values(frame, MULTI_KEYS[key]).tolist(), type=pa.string())
+            continue
+        codes = derived[key]() if key in derived else _column(frame, key)[0]
+        columns[key] = pa.array(codes.astype(np.int32), mask=codes < 0)
+    return pa.table(columns)

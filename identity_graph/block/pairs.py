@@ -59,6 +59,31 @@ class PairChunk:
     rule: int  # index of the rule that generated them
 
 
+def _first_of_each(key: np.ndarray, rule: np.ndarray, n: int, rules: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct pair key once, ascending, with the smallest rule that made it.
+
+    The rule goes in the low bits of the key, so one in-place sort orders pairs by key and then
+    rule, and the first of each run is the pair's first rule (at 655k records, 20M raw pairs:
+    3.6 s, where ``np.unique(return_index=True)``'s stable argsort and gathers took 5.9 s).
+    """
+    bits = max(1, int(rules - 1).bit_length())
+    if n * n >= 1 << (62 - bits):  # no room for the rule in the key: sort by both
+        order = np.lexsort((rule, key))
+        pair, rule = key[order], rule[order]
+    else:
+        packed = (key << bits) | rule.astype(np.int64)
+        del key
+        packed.sort()
+        pair = packed >> bits
+        rule = (packed & ((1 << bits) - 1)).astype(np.int16)
+        del packed
+    first = np.empty(len(pair), dtype=bool)
+    if len(first):
+        first[0] = True
+        np.not_equal(pair[1:], pair[:-1], out=first[1:])
+    return pair[first], rule[first]
+
+
 @dataclass
 class Blocker:
     """Generates candidate pairs for one record frame under a list of rules."""
@@ -93,7 +118,11 @@ class Blocker:
                 cols.append(f"m{j}.v")
             else:
                 cols.append(f'b."{k}"')
-        not_null = " AND ".join(f"{c} IS NOT NULL AND {c} <> ''" for c in cols)
+        # codes are null where a value is missing or empty; split phones/emails may hold ''
+        not_null = " AND ".join(
+            f"{c} IS NOT NULL AND {c} <> ''" if k in MULTI_KEYS else f"{c} IS NOT NULL"
+            for c, k in zip(cols, rule.keys, strict=True)
+        )
         return (
             f"SELECT DISTINCT b.idx, hash({', '.join(cols)}) AS h FROM base_df b{''.join(joins)} "
             f"WHERE {not_null}"
@@ -134,45 +163,56 @@ class Blocker:
         return self.diagnostics
 
     # -- generation ---------------------------------------------------------------------------
-    def pairs(self, chunk_pairs: int = 2_000_000) -> Iterator[PairChunk]:
-        """Yield every candidate pair once, credited to the first rule that generates it, in
-        chunks of at most ``chunk_pairs``.
+    def _unique_pair_keys(self, chunk_pairs: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Every pair once as its key ``a * n + b`` (ascending, so in (a, b) order) and the
+        first rule that made it; ``pairs_new`` of each rule filled in. Returns (keys, rules, n).
 
         Each rule's pairs come from one DuckDB self-join; the pairs earlier rules already made
-        are then dropped by a sort over pair keys (``a * n + b``), once for all rules, rather
-        than by testing every pair of rule *i* against the *i* earlier rules' key lists.
+        are then dropped by one sort over all pair keys, once for all rules, rather than by
+        testing every pair of rule *i* against the *i* earlier rules' key lists.
         """
         if not self._prepared:
             self.prepare()
         con = self._con
-        n = max(len(self._keys), 1)
+        n = max(self._keys.num_rows, 1)
         keys: list[np.ndarray] = []
         rule_of: list[np.ndarray] = []
         for i, _rule in enumerate(self.rules):
             self.diagnostics[i].pairs_new = 0
             if self.diagnostics[i].pairs_possible == 0:
                 continue
-            sql = f"SELECT DISTINCT x.idx AS a, y.idx AS b FROM k_{i} x JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx"
+            # no DISTINCT: a pair two phones make twice is dropped below with every other repeat
+            sql = f"SELECT x.idx AS a, y.idx AS b FROM k_{i} x JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx"
             for batch in con.sql(sql).to_arrow_reader(chunk_pairs):
                 a = batch.column(0).to_numpy().astype(np.int64, copy=False)
                 b = batch.column(1).to_numpy().astype(np.int64, copy=False)
                 keys.append(a * n + b)
                 rule_of.append(np.full(len(a), i, dtype=np.int16))
         if not keys:
-            return
+            return np.zeros(0, np.int64), np.zeros(0, np.int16), n
         key = np.concatenate(keys)
         rule = np.concatenate(rule_of)
         del keys, rule_of
-        # np.unique's index is each key's first occurrence: rules were appended in order
-        key, first = np.unique(key, return_index=True)
-        rule = rule[first]
-        del first
-        order = np.argsort(rule, kind="stable")  # rule by rule, pairs sorted within each
+        key, rule = _first_of_each(key, rule, n, len(self.rules))
+        for i, count in enumerate(np.bincount(rule, minlength=len(self.rules))):
+            self.diagnostics[i].pairs_new = int(count)
+        return key, rule, n
+
+    def sorted_pairs(self, chunk_pairs: int = 2_000_000) -> tuple[np.ndarray, np.ndarray]:
+        """Every candidate pair once, as int32 row positions (a < b) sorted by (a, b): the order
+        training samples and scoring read them in, whatever order DuckDB's threads made them."""
+        key, _, n = self._unique_pair_keys(chunk_pairs)
+        return (key // n).astype(np.int32), (key % n).astype(np.int32)
+
+    def pairs(self, chunk_pairs: int = 2_000_000) -> Iterator[PairChunk]:
+        """Every candidate pair once, credited to the first rule that generates it, rule by rule
+        (sorted within each), in chunks of at most ``chunk_pairs``."""
+        key, rule, n = self._unique_pair_keys(chunk_pairs)
+        order = np.argsort(rule, kind="stable")
         key, rule = key[order], rule[order]
         del order
         for i in range(len(self.rules)):
             lo, hi = np.searchsorted(rule, [i, i + 1])
-            self.diagnostics[i].pairs_new = int(hi - lo)
             for s in range(lo, hi, chunk_pairs):
                 k = key[s : min(s + chunk_pairs, hi)]
                 yield PairChunk((k // n).astype(np.int32), (k % n).astype(np.int32), i)

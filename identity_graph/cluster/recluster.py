@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..compare.levels_text import text_to_levels
 from ..errors import ModelError
 from ..score.model import Model
 from ..settings import Settings
@@ -45,9 +46,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     b = pos[edges["record_b"]].to_numpy()
     prob = edges["probability"].to_numpy(dtype=np.float32)
     k = len(model.comparisons)
-    levels = np.array(
-        [[int(x) for x in str(s).split(",")] if s else [0] * k for s in edges["levels"]], dtype=np.int8
-    ).reshape(-1, k)
+    levels = text_to_levels(edges["levels"].to_numpy(dtype=object), k)
     conflict = model.conflicts(levels)
     # the resolve's working frame (placeholder dobs removed), in this function's record order
     working = prepare_frame(records, _compare_methods(store))[0].set_index("record_id").loc[records["record_id"]]

@@ -141,6 +141,24 @@ def test_candidate_pairs_are_the_union_of_rule_blocks_once_each_credited_to_the_
     assert sum(d.pairs_new for d in diags) == len(got)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(record, min_size=0, max_size=14), rule_lists)
+def test_sorted_pairs_are_the_same_pairs_in_a_b_order_with_the_same_diagnostics(records, rules):
+    frame = as_frame(records)
+    chunks, diags = run_blocker(frame, rules)
+    blocker = Blocker(frame, rules)
+    try:
+        blocker.prepare()
+        a, b = blocker.sorted_pairs(chunk_pairs=7)
+        sorted_diags = [d.pairs_new for d in blocker.diagnostics]
+    finally:
+        blocker.close()
+    got = list(zip(a.tolist(), b.tolist(), strict=True))
+    assert a.dtype == b.dtype == np.int32
+    assert got == sorted({(int(x), int(y)) for c in chunks for x, y in zip(c.a, c.b, strict=True)})
+    assert sorted_diags == [d.pairs_new for d in diags]
+
+
 def test_multi_valued_key_matches_when_any_value_is_shared():
     frame = as_frame(
         [
@@ -286,3 +304,20 @@ def test_unordered_name_keys_bring_together_records_whose_names_were_entered_swa
     chunks, _ = run_blocker(frame, rules)
     pairs = sorted((int(x), int(y)) for c in chunks for x, y in zip(c.a, c.b, strict=True))
     assert pairs == [(0, 1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5)), max_size=60), st.sampled_from([40, 2**40]))
+def test_repeated_pairs_keep_their_first_rule_on_the_packed_and_the_general_path(raw, n):
+    from identity_graph.block.pairs import _first_of_each
+
+    key = np.array([k for k, _ in raw], dtype=np.int64)
+    rule = np.array([r for _, r in raw], dtype=np.int16)
+
+    got_key, got_rule = _first_of_each(key.copy(), rule, n, rules=6)
+
+    first: dict[int, int] = {}
+    for k, r in raw:
+        first[k] = min(first.get(k, r), r)
+    assert got_key.tolist() == sorted(first)
+    assert got_rule.tolist() == [first[k] for k in sorted(first)]
