@@ -258,6 +258,35 @@ def train(
     )
 
 
+#: records per slice of people in the people stage: its grouped sorts and JSON hold a few
+#: copies of their input, so slices keep the stage's peak near a slice's worth, not the index's
+PEOPLE_SLICE = 100_000
+
+
+def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Address histories and golden records of records carrying ``person_id``, computed over
+    slices of whole people in person-id order (each person's records in one slice), so the
+    result is that of one pass over all of them."""
+    order = np.argsort(recs["person_id"].to_numpy(dtype=object), kind="stable")
+    pids = recs["person_id"].to_numpy(dtype=object)[order]
+    hists, goldens = [], []
+    start = 0
+    while start < len(order):
+        stop = min(start + PEOPLE_SLICE, len(order))
+        while stop < len(order) and pids[stop] == pids[stop - 1]:  # never split a person
+            stop += 1
+        part = recs.take(order[start:stop])
+        hist = address_history(part)
+        current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
+        hists.append(hist)
+        goldens.append(golden_records(part, current))
+        start = stop
+    if not hists:
+        hist = address_history(recs)
+        return hist, golden_records(recs, hist[["person_id", "address", "postcode", "address_key"]])
+    return pd.concat(hists, ignore_index=True), pd.concat(goldens, ignore_index=True)
+
+
 def build_people(
     records: pd.DataFrame,
     labels: np.ndarray,
@@ -275,9 +304,7 @@ def build_people(
         labels, review = labels[order], review[order]
     ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta)
     recs.insert(0, "person_id", ids.assignment["person_id"].to_numpy())
-    hist = address_history(recs)
-    current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
-    golden = golden_records(recs, current)
+    hist, golden = _histories_and_golden(recs)
     flagged = pd.Series(review).groupby(ids.assignment["person_id"].to_numpy()).any()
     sizes = ids.assignment.groupby("person_id").size()
     persons = golden.assign(
@@ -382,10 +409,10 @@ def run_pipeline(
             attach_singletons=settings.attach_singletons,
         ),
     )
-    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
-    timings["cluster+people"] = time.perf_counter() - t
+    timings["cluster"] = time.perf_counter() - t
 
     # edges ------------------------------------------------------------------------------------
+    t = time.perf_counter()
     # kept: matches, possibles, related (household) pairs, and "distinct" pairs: compared inside
     # one match component and found to be different people (the evidence that split it). With
     # them, every pair inside every component is stored, so a recluster from the store alone
@@ -419,14 +446,27 @@ def run_pipeline(
         if col is not None:
             tf_rows.append(pd.DataFrame({"column": c.spec.column, "value": col.values, "tf": col.tf()}))
     tfs = pd.concat(tf_rows, ignore_index=True) if tf_rows else pd.DataFrame(columns=["column", "value", "tf"])
-
     counts = {
         "records": n,
         "candidate_pairs": int(len(a)),
-        "match_edges": int((edges["tier"] == "match").sum()),
-        "possible_edges": int((edges["tier"] == "possible").sum()),
-        "related_edges": int((edges["tier"] == "related").sum()),
-        "distinct_edges": int((edges["tier"] == "distinct").sum()),
+        "match_edges": int((tier_code == 0).sum()),
+        "possible_edges": int((tier_code == 1).sum()),
+        "related_edges": int((tier_code == 2).sum()),
+        "distinct_edges": int((tier_code == 3).sum()),
+    }
+    # the matcher's working state is done with: freed before the people stage, so the two
+    # stages' peaks do not stack (650k records: the working frame, coded columns and ~10M pairs)
+    del frame, blocker, ctx, comps, a, b, weight, prob, conflict, keep_mask, related, keep_levels
+    del lv_keep, lv_distinct, lv_all, sel, order, distinct, tier_code, rid
+    timings["edges"] = time.perf_counter() - t
+
+    # people -----------------------------------------------------------------------------------
+    t = time.perf_counter()
+    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
+    timings["people"] = time.perf_counter() - t
+
+    counts = {
+        **counts,
         "people": int(len(persons)),
         "components": cl.components,
         "suspicious_components": cl.suspicious,

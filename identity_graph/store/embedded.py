@@ -135,6 +135,8 @@ def _records_frame(con: sqlite3.Connection, chunk_rows: int = 20_000) -> pd.Data
         out[c] = pd.Series(values[enc.indices.fill_null(-1).to_numpy()], dtype=object)
     df = pd.DataFrame(out, columns=cols)
     df["dob_ambiguous"] = df["dob_ambiguous"].astype(bool)
+    del parts, out
+    pa.default_memory_pool().release_unused()  # the Arrow buffers are gone: give their pages back
     return df
 
 def _secondary_indexes(con: sqlite3.Connection, table: str) -> list[str]:
