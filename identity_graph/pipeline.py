@@ -267,24 +267,32 @@ def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     """Address histories and golden records of records carrying ``person_id``, computed over
     slices of whole people in person-id order (each person's records in one slice), so the
     result is that of one pass over all of them."""
-    order = np.argsort(recs["person_id"].to_numpy(dtype=object), kind="stable")
-    pids = recs["person_id"].to_numpy(dtype=object)[order]
+    if recs.empty:
+        hist = address_history(recs)
+        return hist, golden_records(recs, hist[["person_id", "address", "postcode", "address_key"]])
+    # people grouped by number, not by id text: codes in id order (so every sort by person is the
+    # same), each grouping an integer one rather than a hash of 655k strings; ids put back after
+    codes, ids = pd.factorize(recs["person_id"].to_numpy(dtype=object), sort=True)
+    ids = np.asarray(ids, dtype=object)
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
     hists, goldens = [], []
     start = 0
     while start < len(order):
         stop = min(start + PEOPLE_SLICE, len(order))
-        while stop < len(order) and pids[stop] == pids[stop - 1]:  # never split a person
+        while stop < len(order) and codes[stop] == codes[stop - 1]:  # never split a person
             stop += 1
-        part = recs.take(order[start:stop])
+        part = recs.take(order[start:stop]).assign(person_id=codes[start:stop])
         hist = address_history(part)
         current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
         hists.append(hist)
         goldens.append(golden_records(part, current))
         start = stop
-    if not hists:
-        hist = address_history(recs)
-        return hist, golden_records(recs, hist[["person_id", "address", "postcode", "address_key"]])
-    return pd.concat(hists, ignore_index=True), pd.concat(goldens, ignore_index=True)
+    hist = pd.concat(hists, ignore_index=True)
+    golden = pd.concat(goldens, ignore_index=True)
+    for out in (hist, golden):
+        out["person_id"] = pd.Series(ids[out["person_id"].to_numpy(dtype=np.int64)], index=out.index, dtype=object)
+    return hist, golden
 
 
 def build_people(
