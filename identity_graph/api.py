@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,14 +23,17 @@ from .errors import BatchLoadError, IdentityGraphError, ModelError, NotFoundErro
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.readers import file_sha256, read_export
 from .ingest.rejects import write_rejects
-from .pipeline import run_pipeline
-from .score.model import Model
 from .settings import Settings, default_settings
 from .standardise.parallel import Batch, BatchJob
 from .standardise.record import drop_duplicate_ids
 from .store.contract import FileInfo, SourceInfo, Store
+from .store.default import DEFAULT_STORE
 from .store.embedded import EmbeddedStore
 from .types import LoadReport, Reject, ResolveReport
+
+if TYPE_CHECKING:  # imported on first use (module __getattr__ below)
+    from .explain.explain import explain
+    from .investigate.search import search
 
 __all__ = [
     "open_store",
@@ -49,7 +52,6 @@ __all__ = [
     "DEFAULT_STORE",
 ]
 
-DEFAULT_STORE = "identity.idgraph.db"
 Progress = Callable[[str, int, int], None]
 
 
@@ -329,6 +331,9 @@ def resolve(
 
     ``replay_model`` reuses the latest run's trained model instead of retraining.
     """
+    from .pipeline import run_pipeline
+    from .score.model import Model
+
     t0 = time.perf_counter()
     records = share_repeated_strings(store.records_frame())
     if records.empty:
@@ -452,5 +457,15 @@ def export_links(store: Store, out: str | os.PathLike[str]) -> int:
     return n
 
 
-from .explain.explain import explain  # noqa: E402
-from .investigate.search import search  # noqa: E402
+def __getattr__(name: str) -> Any:
+    """``explain`` and ``search`` (which need the scoring pipeline) are imported on first use,
+    so a load never imports DuckDB, SciPy and the matcher."""
+    if name == "explain":
+        from .explain.explain import explain
+
+        return explain
+    if name == "search":
+        from .investigate.search import search
+
+        return search
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,11 +15,14 @@ from typing import Any
 
 import click
 
-from .. import api
 from ..errors import IdentityGraphError
 from ..settings import Settings, default_settings
+from ..store.default import DEFAULT_STORE
+from ._lazy import LazyModule
 from .progress import ProgressReporter
 from .render import print_json, print_table
+
+api: Any = LazyModule("identity_graph.api")  # pandas, DuckDB, ...: imported by the commands that use them
 
 __all__ = ["main", "cli"]
 
@@ -67,7 +70,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--store",
     envvar="IDGRAPH_STORE",
-    default=api.DEFAULT_STORE,
+    default=DEFAULT_STORE,
     show_default=True,
     help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
 )
@@ -425,7 +428,7 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     from ..synth import generate
 
     obj: Ctx = ctx.obj
-    if obj.store_uri == api.DEFAULT_STORE:
+    if obj.store_uri == DEFAULT_STORE:
         obj.store_uri = str(out / "demo.idgraph.db")
     out.mkdir(parents=True, exist_ok=True)
     Path(obj.store_uri).unlink(missing_ok=True)
