@@ -437,13 +437,16 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     bar.close()
     click.echo(f"1. synthetic council: {summary.people:,} residents, {summary.records:,} records "
                f"in {len(summary.files)} service exports ({out}/exports)")
-    total = 0
-    for source, export_path in sorted(summary.files.items()):
-        bar = obj.progress(f"load {source}")
-        rep = api.load(obj.store, export_path, summary.mappings[source], progress=bar.callback)
+    bar = obj.progress("load")
+
+    def loaded(rep: Any) -> None:
         bar.close()
-        total += rep.accepted
-        click.echo(f"   loaded {source:<20} {rep.accepted:>7,} records, {rep.rejected:,} rejected")
+        click.echo(f"   loaded {rep.source:<20} {rep.accepted:>7,} records, {rep.rejected:,} rejected")
+
+    # one process for every export (ADR 0012)
+    api.load_many(obj.store, [(e, summary.mappings[s]) for s, e in sorted(summary.files.items())],
+                  progress=bar.callback, on_report=loaded)
+    bar.close()
     bar = obj.progress("resolve")
     rep_r = api.resolve(obj.store, progress=bar.callback)
     bar.close()
