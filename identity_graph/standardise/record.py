@@ -77,13 +77,17 @@ def _norm_extra(s: pd.Series) -> pd.Series:
     return out.where(out.notna() & (out != ""), None)
 
 
+_json_text = json.encoder.encode_basestring_ascii
+
+
 def _encoded(s: pd.Series) -> np.ndarray:
     """Each cell as ``json.dumps(..., default=str)`` writes it as a dict value, computed once per
     distinct value; ``None`` cells stay ``None`` (the caller writes "null" or leaves them out)."""
     values = s.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     enc = np.empty(len(uniques) + 1, dtype=object)
-    enc[:-1] = [json.dumps(u, default=str) for u in uniques]
+    # for text, exactly the function json.dumps itself calls (ensure_ascii), without its overhead
+    enc[:-1] = [_json_text(u) if type(u) is str else json.dumps(u, default=str) for u in uniques]
     enc[-1] = None
     out = enc[codes]
     na = np.flatnonzero(codes == -1)
