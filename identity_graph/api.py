@@ -11,29 +11,34 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import IdentityGraphError, ModelError, NotFoundError, StoreError
+from .errors import BatchLoadError, IdentityGraphError, ModelError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.readers import file_sha256, read_export
 from .ingest.rejects import write_rejects
-from .pipeline import run_pipeline
-from .score.model import Model
 from .settings import Settings, default_settings
-from .standardise.parallel import standardised
+from .standardise.parallel import Batch, BatchJob
 from .standardise.record import drop_duplicate_ids
 from .store.contract import FileInfo, SourceInfo, Store
+from .store.default import DEFAULT_STORE
 from .store.embedded import EmbeddedStore
 from .types import LoadReport, Reject, ResolveReport
+
+if TYPE_CHECKING:  # imported on first use (module __getattr__ below)
+    from .explain.explain import explain
+    from .investigate.search import search
 
 __all__ = [
     "open_store",
     "load",
+    "load_many",
+    "LoadSpec",
     "resolve",
     "person",
     "search",
@@ -46,7 +51,6 @@ __all__ = [
     "DEFAULT_STORE",
 ]
 
-DEFAULT_STORE = "identity.idgraph.db"
 Progress = Callable[[str, int, int], None]
 
 
@@ -82,6 +86,15 @@ def _rejects_path(store: Store, mapping: SourceMapping, export: Path) -> Path:
     return base.parent / (base.name + ".rejects") / f"{mapping.source}__{export.name}.csv"
 
 
+@dataclass(frozen=True)
+class LoadSpec:
+    """One export of a batch load: the file, its mapping and (optionally) where its rejects go."""
+
+    export: str | os.PathLike[str]
+    mapping: str | os.PathLike[str] | SourceMapping
+    rejects_path: str | os.PathLike[str] | None = None
+
+
 def load(
     store: Store,
     export: str | os.PathLike[str],
@@ -96,23 +109,131 @@ def load(
     New rows are inserted, changed rows updated (their previous values kept as history),
     unchanged rows left alone; unusable rows and values go to the rejects CSV.
     """
+    (report,) = _load_batch(
+        store, [LoadSpec(export, mapping, rejects_path)], progress=progress, chunk_rows=chunk_rows,
+        stage=lambda _: "load",
+    )
+    return report
+
+
+def load_many(
+    store: Store,
+    loads: Sequence[LoadSpec | tuple[Any, Any]],
+    *,
+    progress: Progress | None = None,
+    on_report: Callable[[LoadReport], None] | None = None,
+    chunk_rows: int = 25_000,
+) -> list[LoadReport]:
+    """Load several exports in order, in one process: each export atomic and idempotent as
+    :func:`load` makes it, while the next export is already being read and standardised.
+
+    ``loads`` holds :class:`LoadSpec` s or ``(export, mapping)`` pairs. Every mapping is
+    validated and every export found before anything is loaded. Each export is its own
+    transaction: when export *k* fails, exports before it stay loaded, export *k* is rolled back
+    and later ones are not started; a :class:`BatchLoadError` names the export and the cause (the
+    rerun of the same batch finds the loaded exports unchanged). ``progress`` gets
+    ``("load <file name>", rows, -1)``; ``on_report`` each export's report as it commits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "hr.csv").write_text("REF,NAME\\nR1,Ann Lee\\n")
+    >>> _ = (d / "hr.toml").write_text('source = "hr"\\nid = "REF"\\n[fields]\\nfull_name = "NAME"\\n')
+    >>> [r.inserted for r in load_many(open_store(":memory:"), [(d / "hr.csv", d / "hr.toml")])]
+    [1]
+    """
+    specs = [s if isinstance(s, LoadSpec) else LoadSpec(*s) for s in loads]
+    return _load_batch(
+        store, specs, progress=progress, on_report=on_report, chunk_rows=chunk_rows,
+        stage=lambda p: f"load {p.name}",
+    )
+
+
+def _checked(specs: Sequence[LoadSpec]) -> list[tuple[SourceMapping, Path]]:
+    """Every spec's mapping validated and export found, or one error listing every problem."""
+    out: list[tuple[SourceMapping, Path]] = []
+    problems: list[IdentityGraphError] = []
+    for spec in specs:
+        try:
+            m = spec.mapping if isinstance(spec.mapping, SourceMapping) else load_mapping(spec.mapping)
+        except IdentityGraphError as exc:
+            problems.append(exc)
+            continue
+        path = Path(spec.export)
+        if not path.exists():
+            problems.append(IdentityGraphError(f"export {path} not found; check the path"))
+        out.append((m, path))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        err = IdentityGraphError(
+            f"nothing loaded: {len(problems)} problems in the batch:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+        err.exit_code = problems[0].exit_code
+        raise err
+    return out
+
+
+def _load_batch(
+    store: Store,
+    specs: Sequence[LoadSpec],
+    *,
+    progress: Progress | None,
+    chunk_rows: int,
+    stage: Callable[[Path], str],
+    on_report: Callable[[LoadReport], None] | None = None,
+) -> list[LoadReport]:
+    checked = _checked(specs)
+    # read_export is lazy: each file is opened only when the batch reaches it
+    jobs = [BatchJob(read_export(path, m, chunk_rows=chunk_rows), m, str(path)) for m, path in checked]
+    reports: list[LoadReport] = []
+    fault = _FaultCounter()
+    with Batch(jobs) as batch:
+        for k, ((m, path), spec) in enumerate(zip(checked, specs, strict=True)):
+            try:
+                report = _load_one(store, batch, k, m, path, spec.rejects_path, progress, stage(path), fault)
+            except IdentityGraphError as exc:
+                if len(specs) == 1:
+                    raise
+                raise BatchLoadError(path, exc, loaded=reports, not_started=len(specs) - k - 1) from exc
+            reports.append(report)
+            if on_report:
+                on_report(report)
+    return reports
+
+
+class _FaultCounter:
+    """Chunks written by this load command, for ``IDGRAPH_CRASH_AFTER`` (see ``_fault_point``)."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+
+
+def _load_one(
+    store: Store,
+    batch: Batch,
+    k: int,
+    m: SourceMapping,
+    path: Path,
+    rejects_path: str | os.PathLike[str] | None,
+    progress: Progress | None,
+    stage: str,
+    fault: _FaultCounter,
+) -> LoadReport:
     t0 = time.perf_counter()
-    m = mapping if isinstance(mapping, SourceMapping) else load_mapping(mapping)
-    path = Path(export)
-    if not path.exists():
-        raise IdentityGraphError(f"export {path} not found; check the path")
     src = SourceInfo(
         source=m.source,
         trust=m.trust,
-        mapping_json=__import__("json").dumps(m.to_dict(), sort_keys=True),
+        mapping_json=json.dumps(m.to_dict(), sort_keys=True),
         compare={k: c.method for k, c in m.compare.items()},
     )
     report = LoadReport(source=m.source, file=str(path))
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
-    chunks_done = 0
     with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
-        for chunk, std in standardised(read_export(path, m, chunk_rows=chunk_rows), m, str(path)):
+        for chunk, std in batch.chunks(k):
             rejects.extend(chunk.rejects)
             report.rows += len(chunk.frame) + len(chunk.rejects)
             std = drop_duplicate_ids(std, seen, str(path), m.id_column)
@@ -128,8 +249,9 @@ def load(
                 report.updated += int(changed.sum())
                 report.unchanged += int((~new & ~changed).sum())
             if progress:
-                progress("load", report.rows, -1)  # total unknown while streaming: rows/s shown
-            _fault_point("load", chunks_done := chunks_done + 1, w)
+                progress(stage, report.rows, -1)  # total unknown while streaming: rows/s shown
+            fault.chunks += 1
+            _fault_point("load", fault.chunks, w)
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         w.finish(
@@ -208,6 +330,9 @@ def resolve(
 
     ``replay_model`` reuses the latest run's trained model instead of retraining.
     """
+    from .pipeline import run_pipeline
+    from .score.model import Model
+
     t0 = time.perf_counter()
     records = store.records_frame()
     if records.empty:
@@ -331,5 +456,15 @@ def export_links(store: Store, out: str | os.PathLike[str]) -> int:
     return n
 
 
-from .explain.explain import explain  # noqa: E402
-from .investigate.search import search  # noqa: E402
+def __getattr__(name: str) -> Any:
+    """``explain`` and ``search`` (which need the scoring pipeline) are imported on first use,
+    so a load never imports DuckDB, SciPy and the matcher."""
+    if name == "explain":
+        from .explain.explain import explain
+
+        return explain
+    if name == "search":
+        from .investigate.search import search
+
+        return search
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,9 @@ from __future__ import annotations
 __all__ = [
     "IdentityGraphError",
     "MappingError",
+    "ManifestError",
     "IngestError",
+    "BatchLoadError",
     "StoreError",
     "ModelError",
     "BlockingExplosionError",
@@ -38,6 +40,15 @@ class MappingError(IdentityGraphError):
         super().__init__(f"mapping {path} has {len(self.problems)} problem(s):\n{lines}")
 
 
+class ManifestError(MappingError):
+    """A load manifest (``idgraph load --manifest``) is invalid; ``problems`` lists every one."""
+
+    def __init__(self, path: str, problems: list[str]):
+        super().__init__(path, problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        self.args = (f"load manifest {path} has {len(self.problems)} problem(s):\n{lines}",)
+
+
 class IngestError(IdentityGraphError):
     """An export cannot be read at all (not one bad row: those are rejected, not raised)."""
 
@@ -62,6 +73,25 @@ class IngestError(IdentityGraphError):
         if fix:
             text += f" ({fix})"
         super().__init__(text)
+
+
+class BatchLoadError(IdentityGraphError):
+    """One export of a batch load failed: it was rolled back, the exports before it stay loaded
+    (``loaded`` holds their reports) and the ``not_started`` ones after it were not loaded.
+
+    ``cause`` is the export's own error (which names its file, row and column); the exit code is
+    the cause's.
+    """
+
+    def __init__(self, path: object, cause: IdentityGraphError, *, loaded: list[object], not_started: int):
+        self.path, self.cause, self.loaded, self.not_started = str(path), cause, list(loaded), not_started
+        self.exit_code = cause.exit_code
+        after = f"; the {not_started} export(s) after it were not started" if not_started else ""
+        super().__init__(
+            f"{cause}\nbatch stopped at {self.path}: it was rolled back (the store is as it was "
+            f"before it), the {len(self.loaded)} export(s) before it are loaded{after}. Fix it and "
+            "run the same command again: loaded exports are found unchanged."
+        )
 
 
 class StoreError(IdentityGraphError):

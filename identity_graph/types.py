@@ -42,6 +42,10 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "record_date",
 )
 
+#: identifier kinds that link people in the investigator graph (names, dobs and postcodes are
+#: shared by too many unrelated people to be a link on their own)
+LINK_KINDS: tuple[str, ...] = ("phone", "email", "address", "uprn", "nhs", "ni")
+
 MULTI_SEPARATOR = "|"
 
 #: Columns of the canonical (standardised) record frame, in order.

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from ..investigate import graph as g
+from ..types import LINK_KINDS
+from ._lazy import LazyModule
 from .render import print_json, print_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+g: Any = LazyModule("identity_graph.investigate.graph")
 
 __all__ = ["graph"]
 
@@ -21,7 +26,7 @@ def _out(frame: pd.DataFrame, as_json: bool, columns: list[str] | None = None) -
 
 
 def _kinds(value: str | None) -> tuple[str, ...]:
-    return tuple(k.strip() for k in value.split(",")) if value else g.LINK_KINDS
+    return tuple(k.strip() for k in value.split(",")) if value else LINK_KINDS
 
 
 @click.group()
@@ -35,7 +40,7 @@ def graph() -> None:
 @graph.command("person")
 @click.argument("person_id")
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
-@click.option("--kinds", help=f"Identifier kinds that link people (default {','.join(g.LINK_KINDS)}).")
+@click.option("--kinds", help=f"Identifier kinds that link people (default {','.join(LINK_KINDS)}).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def person_cmd(obj: Any, person_id: str, depth: int, kinds: str | None, as_json: bool) -> None:
@@ -50,12 +55,14 @@ def person_cmd(obj: Any, person_id: str, depth: int, kinds: str | None, as_json:
         print_json(nb.to_dict())
         return
     click.echo(f"{nb.person_id}: {len(nb.people) - 1} linked people within {depth} hop(s)")
+    import pandas as pd
+
     _out(pd.DataFrame([{"person_a": a, "person_b": b, "kind": k, "value": v} for a, b, k, v in nb.links]), False)
 
 
 @graph.command("shared")
 @click.option("--identifier", help="One identifier, e.g. phone:07700900123 — who holds it.")
-@click.option("--kinds", help=f"Kinds to rank (default {','.join(g.LINK_KINDS)}).")
+@click.option("--kinds", help=f"Kinds to rank (default {','.join(LINK_KINDS)}).")
 @click.option("--min-people", type=click.IntRange(2), default=2, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -105,6 +112,8 @@ def path_cmd(obj: Any, person_a: str, person_b: str, max_depth: int, as_json: bo
     from .main import run_or_exit
 
     steps = run_or_exit(g.shortest_connection, obj.store, person_a, person_b, max_depth=max_depth)
+    import pandas as pd
+
     _out(pd.DataFrame(steps, columns=["person_id", "kind", "value", "next_person_id"]), as_json)
 
 

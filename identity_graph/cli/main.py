@@ -15,11 +15,14 @@ from typing import Any
 
 import click
 
-from .. import api
 from ..errors import IdentityGraphError
 from ..settings import Settings, default_settings
+from ..store.default import DEFAULT_STORE
+from ._lazy import LazyModule
 from .progress import ProgressReporter
 from .render import print_json, print_table
+
+api: Any = LazyModule("identity_graph.api")  # pandas, DuckDB, ...: imported by the commands that use them
 
 __all__ = ["main", "cli"]
 
@@ -67,7 +70,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--store",
     envvar="IDGRAPH_STORE",
-    default=api.DEFAULT_STORE,
+    default=DEFAULT_STORE,
     show_default=True,
     help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
 )
@@ -107,43 +110,80 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
 
 # -- load ---------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("exports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--mapping", "-m", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The source mapping TOML for these exports.")
+@click.argument("exports", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", "-m", "mappings", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The source mapping TOML: once for all the exports, or once per export in order.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A TOML file listing [[export]] file + mapping pairs to load in order "
+                   "(instead of EXPORTS and --mapping; see docs/MAPPING_SPEC.md).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write rejected rows (default: next to the store).")
 @click.option("--chunk-rows", type=click.IntRange(1), default=25_000, show_default=True,
               help="Rows read, standardised and written per batch (memory stays flat).")
-@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the load reports as JSON.")
 @click.pass_obj
-@handle_errors
-def load(obj: Ctx, exports: tuple[Path, ...], mapping: Path, rejects: Path | None, chunk_rows: int,
-         as_json: bool) -> None:
+def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manifest: Path | None,
+         rejects: Path | None, chunk_rows: int, as_json: bool) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
-    Atomic and idempotent: loading the same export again changes nothing.
+    Several exports load in one process, in order, the next one standardised while the previous
+    one is written. Each export is atomic and idempotent: loading the same export again changes
+    nothing, and an export that fails is rolled back (the ones before it stay loaded).
 
     Example: idgraph load council_tax.csv --mapping council_tax.toml
+
+    Example: idgraph load council_tax.csv housing.xlsx -m council_tax.toml -m housing.toml
+
+    Example: idgraph load --manifest load.toml
     """
+    from ..api import LoadSpec
+    from ..ingest.manifest import read_manifest
+
+    if manifest is not None:
+        if exports or mappings:
+            raise click.UsageError("give either --manifest or EXPORTS with --mapping, not both")
+        if rejects is not None:
+            raise click.UsageError("with --manifest, set rejects = \"...\" on each [[export]] instead of --rejects")
+        specs = [LoadSpec(e.file, e.mapping, e.rejects) for e in run_or_exit(read_manifest, manifest)]
+    else:
+        if not exports:
+            raise click.UsageError("give the EXPORTS to load (with --mapping), or --manifest FILE")
+        if not mappings:
+            raise click.UsageError("--mapping is required: the source mapping TOML for these exports")
+        if len(mappings) not in (1, len(exports)):
+            raise click.UsageError(
+                f"{len(exports)} exports but {len(mappings)} --mapping options: give one mapping for "
+                "all the exports, or one per export in the same order"
+            )
+        pairs = zip(exports, mappings if len(mappings) > 1 else mappings * len(exports), strict=True)
+        specs = [LoadSpec(e, m, rejects) for e, m in pairs]
+
+    bar = obj.progress("load")
     reports = []
-    for export in exports:
-        bar = obj.progress(f"load {export.name}")
-        rep = api.load(obj.store, export, mapping, rejects_path=rejects, progress=bar.callback,
-                       chunk_rows=chunk_rows)
+
+    def done(rep: Any) -> None:
         bar.close()
         reports.append(rep)
-        if not as_json:
-            msg = (
-                f"{rep.source}: {rep.rows:,} rows from {export.name}: {rep.inserted:,} new, "
-                f"{rep.updated:,} updated, {rep.unchanged:,} unchanged, {rep.rejected:,} rejected"
-            )
-            if rep.values_dropped:
-                msg += f", {rep.values_dropped:,} values dropped"
-            if rep.rejects_file:
-                msg += f" (see {rep.rejects_file})"
-            click.echo(msg + f" [{rep.seconds:.1f}s]")
-    if as_json:
-        print_json([r.__dict__ for r in reports])
+        if as_json:
+            return
+        msg = (
+            f"{rep.source}: {rep.rows:,} rows from {Path(rep.file).name}: {rep.inserted:,} new, "
+            f"{rep.updated:,} updated, {rep.unchanged:,} unchanged, {rep.rejected:,} rejected"
+        )
+        if rep.values_dropped:
+            msg += f", {rep.values_dropped:,} values dropped"
+        if rep.rejects_file:
+            msg += f" (see {rep.rejects_file})"
+        click.echo(msg + f" [{rep.seconds:.1f}s]")
+
+    try:
+        # a failed export raises BatchLoadError naming it; the exports before it stay loaded
+        run_or_exit(api.load_many, obj.store, specs, progress=bar.callback, on_report=done,
+                    chunk_rows=chunk_rows)
+    finally:
+        bar.close()
+        if as_json:
+            print_json([r.__dict__ for r in reports])
 
 
 # -- resolve ------------------------------------------------------------------------------------
@@ -388,7 +428,7 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     from ..synth import generate
 
     obj: Ctx = ctx.obj
-    if obj.store_uri == api.DEFAULT_STORE:
+    if obj.store_uri == DEFAULT_STORE:
         obj.store_uri = str(out / "demo.idgraph.db")
     out.mkdir(parents=True, exist_ok=True)
     Path(obj.store_uri).unlink(missing_ok=True)
@@ -397,13 +437,16 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     bar.close()
     click.echo(f"1. synthetic council: {summary.people:,} residents, {summary.records:,} records "
                f"in {len(summary.files)} service exports ({out}/exports)")
-    total = 0
-    for source, export_path in sorted(summary.files.items()):
-        bar = obj.progress(f"load {source}")
-        rep = api.load(obj.store, export_path, summary.mappings[source], progress=bar.callback)
+    bar = obj.progress("load")
+
+    def loaded(rep: Any) -> None:
         bar.close()
-        total += rep.accepted
-        click.echo(f"   loaded {source:<20} {rep.accepted:>7,} records, {rep.rejected:,} rejected")
+        click.echo(f"   loaded {rep.source:<20} {rep.accepted:>7,} records, {rep.rejected:,} rejected")
+
+    # one process for every export (ADR 0012)
+    api.load_many(obj.store, [(e, summary.mappings[s]) for s, e in sorted(summary.files.items())],
+                  progress=bar.callback, on_report=loaded)
+    bar.close()
     bar = obj.progress("resolve")
     rep_r = api.resolve(obj.store, progress=bar.callback)
     bar.close()

@@ -28,8 +28,9 @@ class ProgressReporter:
             self._stage = stage
             self._bar = tqdm(
                 total=total if total and total > 0 else None,
-                desc=f"{self.label}: {stage}" if stage != self.label else stage,
-                unit=" rows" if stage in ("load", "synth") else " pairs" if stage in ("block", "score") else "",
+                desc=f"{self.label}: {stage}" if not stage.startswith(self.label) else stage,
+                unit=" rows" if stage.split(" ")[0] in ("load", "synth")
+                else " pairs" if stage in ("block", "score") else "",
                 unit_scale=True,
                 file=sys.stderr,
                 leave=False,

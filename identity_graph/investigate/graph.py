@@ -18,6 +18,7 @@ from ..errors import IdentityGraphError, NotFoundError
 from ..standardise.emails import normalise_emails
 from ..standardise.phones import normalise_phones
 from ..store.contract import Store
+from ..types import LINK_KINDS
 
 __all__ = [
     "LINK_KINDS",
@@ -31,9 +32,6 @@ __all__ = [
     "parse_identifier",
 ]
 
-#: identifier kinds that link people in the investigator graph (names, dobs and postcodes are
-#: shared by too many unrelated people to be a link on their own)
-LINK_KINDS = ("phone", "email", "address", "uprn", "nhs", "ni")
 
 
 def parse_identifier(text: str) -> tuple[str, str]:

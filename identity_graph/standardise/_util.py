@@ -24,6 +24,8 @@ def is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pandas NA."""
     if value is None:
         return True
+    if type(value) is str:  # the common case, answered without pandas' scalar check
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

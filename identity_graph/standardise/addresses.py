@@ -142,13 +142,20 @@ _SLASH_FLAT = re.compile(r"^([0-9]+[a-z]?)\s*/\s*([0-9]+[a-z]?)\b\s*")
 _NUMBER = re.compile(r"^([0-9]+[a-z]?(?:\s*-\s*[0-9]+[a-z]?)?)\b\s*(.*)$")
 _NON_WORD = re.compile(r"[^a-z0-9,/\- ]+")
 _SPACES = re.compile(r"\s+")
+# compiled once: these run for every distinct address (re.sub with a pattern string pays a cache lookup)
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_LINE_BREAKS = re.compile(r"[\n\r;]+")
+_SPACED_HYPHEN = re.compile(r"\s*-\s*")
+_SPACED_SLASH = re.compile(r"\s*/\s*")
+_LOOSE_HYPHEN_OR_SLASH = re.compile(r"(?<![0-9a-z])[-/]+|[-/]+(?![0-9a-z])")
+_LETTERS = re.compile(r"[A-Z]+")
 
 
 def normalise_postcode(value: Any) -> tuple[str | None, bool]:
     """("sw1a1aa") -> ("SW1A 1AA", True); invalid or empty -> (None, False)."""
     if is_missing(value):
         return None, False
-    compact = re.sub(r"[^A-Za-z0-9]", "", str(value)).upper()
+    compact = _NOT_ALNUM.sub("", str(value)).upper()
     if len(compact) < 5:
         return None, False
     candidate = f"{compact[:-3]} {compact[-3:]}"
@@ -159,12 +166,12 @@ def normalise_postcode(value: Any) -> tuple[str | None, bool]:
 
 def _clean(text: str) -> str:
     text = to_ascii(text).lower()
-    text = re.sub(r"[\n\r;]+", ",", text)
+    text = _LINE_BREAKS.sub(",", text)
     text = text.replace("'", "").replace("\u2019", "")
     text = _NON_WORD.sub(" ", text)
-    text = re.sub(r"\s*-\s*", "-", text)
-    text = re.sub(r"\s*/\s*", "/", text)
-    text = re.sub(r"(?<![0-9a-z])[-/]+|[-/]+(?![0-9a-z])", " ", text)
+    text = _SPACED_HYPHEN.sub("-", text)
+    text = _SPACED_SLASH.sub("/", text)
+    text = _LOOSE_HYPHEN_OR_SLASH.sub(" ", text)
     return _SPACES.sub(" ", text).strip(" ,")
 
 
@@ -183,7 +190,7 @@ def _postcode_parts(pc: str | None) -> tuple[str | None, str | None, str | None]
     if pc is None or pc == "GIR 0AA":
         return (pc[:-2] if pc else None), ("GIR" if pc else None), ("GIR" if pc else None)
     outward, inward = pc.split(" ")
-    area = re.match(r"[A-Z]+", outward)
+    area = _LETTERS.match(outward)
     return f"{outward} {inward[0]}", outward, area.group(0) if area else None
 
 

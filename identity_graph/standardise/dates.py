@@ -39,6 +39,19 @@ def _clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def _literals(fmt: str) -> tuple[frozenset[str], bool]:
+    """The characters every string ``strptime`` accepts for ``fmt`` must contain: the format's
+    literal characters (its directives removed), and whether it needs whitespace (strptime
+    turns a run of spaces in the format into ``\\s+``)."""
+    rest = re.sub(r"%.", "", fmt)
+    return frozenset(c for c in rest if not c.isspace()), any(c.isspace() for c in rest)
+
+
+#: for the known formats (no ``%%``, no letters among the literals): skip strptime when the text
+#: lacks a character the format requires; strptime would raise, so results never differ
+_REQUIRED = {f: _literals(f) for f in DATE_FORMATS}
+
+
 def _strptime(text: str, fmt: str) -> dt.date | None:
     if fmt == "%d/%m/%y":
         m = _TWO_DIGIT_YEAR.match(text)
@@ -48,6 +61,11 @@ def _strptime(text: str, fmt: str) -> dt.date | None:
         pivot = dt.date.today().year % 100
         year = 2000 + yy if yy <= pivot else 1900 + yy
         text, fmt = f"{m.group(1)}/{m.group(2)}/{year}", "%d/%m/%Y"
+    required = _REQUIRED.get(fmt)
+    if required is not None:
+        chars, space = required
+        if (space and not any(c.isspace() for c in text)) or not all(c in text for c in chars):
+            return None
     try:
         return dt.datetime.strptime(text, fmt).date()
     except ValueError:

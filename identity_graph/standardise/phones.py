@@ -16,6 +16,7 @@ __all__ = ["normalise_phones"]
 
 _SPLIT = re.compile(r"\s*(?:[/,;|]|\bor\b)\s*", re.IGNORECASE)
 _TRUNK_IN_BRACKETS = re.compile(r"\(\s*0\s*\)")
+_NON_DIGITS = re.compile(r"\D")
 
 #: Ofcom's ranges reserved for drama and testing (national significant numbers, as prefixes).
 #: They never ring anyone, so synthetic and training data use them; treat them as valid.
@@ -80,7 +81,7 @@ def _fast(text: str, digits: str, region: str) -> str | None:
 
 def _parse(piece: str, region: str) -> str | None:
     text = _TRUNK_IN_BRACKETS.sub("", piece)
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGITS.sub("", text)
     fast = _fast(text, digits, region)
     if fast is not None:
         return fast

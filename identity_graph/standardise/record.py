@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..ingest.mapping import SourceMapping
@@ -74,6 +75,44 @@ def _norm_extra(s: pd.Series) -> pd.Series:
     out = s.copy()
     out[ok] = s[ok].astype(str).str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
     return out.where(out.notna() & (out != ""), None)
+
+
+_json_text = json.encoder.encode_basestring_ascii
+
+
+def _encoded(s: pd.Series) -> np.ndarray:
+    """Each cell as ``json.dumps(..., default=str)`` writes it as a dict value, computed once per
+    distinct value; ``None`` cells stay ``None`` (the caller writes "null" or leaves them out)."""
+    values = s.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    enc = np.empty(len(uniques) + 1, dtype=object)
+    # for text, exactly the function json.dumps itself calls (ensure_ascii), without its overhead
+    enc[:-1] = [_json_text(u) if type(u) is str else json.dumps(u, default=str) for u in uniques]
+    enc[-1] = None
+    out = enc[codes]
+    na = np.flatnonzero(codes == -1)
+    if len(na):  # NaN, NaT or pd.NA (not None): written as json.dumps writes them
+        other = [i for i in na if values[i] is not None]
+        out[other] = [json.dumps(values[i], default=str) for i in other]
+    return out
+
+
+def _json_objects(raw: pd.DataFrame, cols: list[str], *, skip_none: bool) -> list[str]:
+    """One JSON object per row of ``raw[cols]``: byte for byte what
+    ``json.dumps({c: row[c] for c in cols}, sort_keys=True, default=str)`` gives (``skip_none``:
+    without the ``None`` values), built column by column with each distinct value encoded once,
+    instead of a dict and an encoder call per row."""
+    if not cols:
+        return ["{}"] * len(raw)
+    ordered = sorted(cols)
+    keys = [json.dumps(c) + ": " for c in ordered]
+    columns = [_encoded(raw[c]) for c in ordered]
+    rows = zip(*columns, strict=True)
+    if skip_none:
+        return ["{" + ", ".join([k + v for k, v in zip(keys, row, strict=True) if v is not None]) + "}" for row in rows]
+    return [
+        "{" + ", ".join([k + ("null" if v is None else v) for k, v in zip(keys, row, strict=True)]) + "}" for row in rows
+    ]
 
 
 def standardise_chunk(
@@ -196,11 +235,8 @@ def standardise_chunk(
     if mapping.keep_attributes is not None:
         attr_cols = [c for c in attr_cols if c in set(mapping.keep_attributes)]
     raw_cols = [c for c in raw.columns if c != "__row__"]
-    raw_records = raw[raw_cols].to_dict(orient="records")
-    out["attributes"] = [
-        json.dumps({c: r[c] for c in attr_cols if r.get(c) is not None}, sort_keys=True) for r in raw_records
-    ]
-    out["raw"] = [json.dumps(r, sort_keys=True, default=str) for r in raw_records]
+    out["attributes"] = _json_objects(raw, attr_cols, skip_none=True)
+    out["raw"] = _json_objects(raw, raw_cols, skip_none=False)
     fp = _mapping_fingerprint(mapping)
     out["row_hash"] = [hashlib.sha1((fp + s).encode("utf-8")).hexdigest() for s in out["raw"]]
     out["source"] = mapping.source

@@ -92,12 +92,16 @@ def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
     for c in cols:
         s = frame[c]
         if s.dtype.kind in "iub":
-            columns.append(s.astype(object).tolist())  # numpy scalars -> int/bool
+            columns.append(s.tolist())  # tolist gives Python int/bool, not numpy scalars
         elif s.dtype.kind == "f":
             columns.append([None if v != v else float(v) for v in s.tolist()])
         else:
-            vals = s.astype(object)
-            columns.append(vals.where(vals.notna(), None).tolist())
+            vals = s.to_numpy(dtype=object)
+            missing = pd.isna(vals)
+            if missing.any():
+                vals = vals.copy()
+                vals[missing] = None
+            columns.append(vals.tolist())
     return list(zip(*columns, strict=True)) if columns else []
 
 

@@ -57,6 +57,21 @@ def test_the_installed_entry_point_prints_help() -> None:
         assert command in proc.stdout
 
 
+def test_starting_the_cli_imports_no_data_library_until_a_command_needs_one() -> None:
+    """`idgraph --help` (and the start of every command) stays fast: pandas, NumPy, DuckDB,
+    SciPy and the Neo4j driver are imported by the commands that use them."""
+    code = (
+        "import sys\n"
+        "from identity_graph.cli.main import cli\n"
+        "try:\n    cli(['--help'], prog_name='idgraph')\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pandas', 'numpy', 'duckdb', 'scipy', 'neo4j', 'openpyxl', 'pyarrow')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
 # -- end to end on a tiny synthetic council -------------------------------------------------
 
 

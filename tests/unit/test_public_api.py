@@ -14,6 +14,7 @@ PUBLIC = {
     "explain",
     "export_links",
     "load",
+    "load_many",
     "open_store",
     "person",
     "resolve",

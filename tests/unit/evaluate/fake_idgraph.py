@@ -1,6 +1,6 @@
 """A stand-in for the `idgraph` CLI with the interface the benchmark harness drives.
 
-    fake_idgraph.py --store DB --quiet load FILE --mapping MAP.toml
+    fake_idgraph.py --store DB --quiet load FILE... --mapping MAP.toml...   (paired in order)
     fake_idgraph.py --store DB --quiet resolve        (clusters records by their mapped family_name)
     fake_idgraph.py --store DB --quiet export links --out links.csv
     fake_idgraph.py --quiet synth --people N --seed S --out DIR
@@ -38,20 +38,24 @@ def main() -> int:
         json.loads(store.read_text()) if store and store.exists() else {"records": [], "links": []}
     )
     if verb == "load":
-        mapping = tomllib.loads(Path(_option(args, "--mapping")).read_text())
-        path = Path(args[1])
-        if mapping.get("format", path.suffix[1:]) == "parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=mapping.get("skip_initial_space", False),
-            )
-        family = mapping["fields"]["family_name"]
-        for _, row in frame.iterrows():
-            state["records"].append([mapping["source"], str(row[mapping["id"]]), str(row[family])])
+        mappings = []
+        while "--mapping" in args:
+            mappings.append(tomllib.loads(Path(_option(args, "--mapping")).read_text()))
+        paths = [Path(a) for a in args[1:]]
+        assert len(mappings) in (1, len(paths)), "one mapping, or one per export"
+        for path, mapping in zip(paths, mappings * len(paths) if len(mappings) == 1 else mappings, strict=True):
+            if mapping.get("format", path.suffix[1:]) == "parquet":
+                frame = pd.read_parquet(path)
+            else:
+                frame = pd.read_csv(
+                    path,
+                    dtype=str,
+                    keep_default_na=False,
+                    skipinitialspace=mapping.get("skip_initial_space", False),
+                )
+            family = mapping["fields"]["family_name"]
+            for _, row in frame.iterrows():
+                state["records"].append([mapping["source"], str(row[mapping["id"]]), str(row[family])])
     elif verb == "resolve":
         ballast = bytearray(int(os.environ.get("FAKE_IDGRAPH_RESOLVE_MIB", "0")) * 1024 * 1024)
         for i in range(0, len(ballast), 4096):

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import random
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from ingest_helpers import make_mapping, read_all
 
 from identity_graph.errors import IngestError, MappingError
-from identity_graph.ingest.readers import read_export
+from identity_graph.ingest import readers
+from identity_graph.ingest.readers import _calamine_reads_it_as_openpyxl, read_export
 
 # -- XLSX ---------------------------------------------------------------------------------------
 
@@ -86,6 +92,125 @@ def test_xlsx_missing_column_is_a_mapping_error(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "t.xlsx", {"S": [["Ref", "NAME"], [1, "a"]]})
     with pytest.raises(MappingError, match="did you mean 'Ref'"):
         read_all(path, make_mapping())
+
+
+def _every_kind_of_cell(seed: int) -> list[list[object]]:
+    """A header and rows of every cell type a council workbook holds, ragged, with gaps."""
+    rng = random.Random(seed)
+    kinds: list[Callable[[], object]] = [
+        lambda: None,
+        lambda: rng.randint(-10**12, 10**12),
+        lambda: rng.random() * 10 ** rng.randint(-8, 14),
+        lambda: round(rng.random() * 1000, 2),
+        lambda: float(rng.randint(0, 10**6)),
+        lambda: 100023336956.0,
+        lambda: 1e20,
+        lambda: -0.0,
+        lambda: date(rng.randint(1900, 2030), rng.randint(1, 12), rng.randint(1, 28)),
+        lambda: datetime(rng.randint(1900, 2030), rng.randint(1, 12), rng.randint(1, 28),
+                         rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)),
+        lambda: datetime(1900, rng.randint(1, 3), rng.randint(1, 28), 6, 57, 20, rng.randint(0, 999999)),
+        lambda: time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)),
+        lambda: timedelta(hours=rng.randint(0, 50), minutes=5),
+        lambda: rng.choice([True, False]),
+        lambda: "  ",
+        lambda: " padded  text ",
+        lambda: "Zoë O’Brien\nline2",
+        lambda: "00123",
+        lambda: "",
+        lambda: "=1+2",  # a formula without a cached value
+    ]
+    rows: list[list[object]] = [[None, "REF", "NAME", None, "DOB"]]
+    for _ in range(300):
+        rows.append([] if rng.random() < 0.1 else [rng.choice(kinds)() for _ in range(rng.randint(0, 8))])
+    return rows
+
+
+def _openpyxl_frame(path: Path, **mapping: object) -> tuple[pd.DataFrame, list[object]]:
+    """What the reader gives when openpyxl reads the workbook (the reference)."""
+    with patch("identity_graph.ingest.readers._calamine_reads_it_as_openpyxl", return_value=False):
+        frame, chunks = read_all(path, make_mapping(**mapping), chunk_rows=50)
+    return frame, [r for c in chunks for r in c.rejects]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_xlsx_values_are_the_same_as_openpyxl_reads_them(tmp_path: Path, seed: int) -> None:
+    """calamine (fast) reads every kind of cell to the same text as openpyxl: same columns, row
+    numbers, values and rejects."""
+    rows = _every_kind_of_cell(seed)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for _ in range(2):
+        ws.append([])  # the header is on sheet row 3, after a blank column A
+    for row in rows:
+        ws.append(row)
+    ws.cell(row=400, column=2, value="far below")
+    path = tmp_path / "every.xlsx"
+    wb.save(path)
+    assert _calamine_reads_it_as_openpyxl(path)
+
+    frame, chunks = read_all(path, make_mapping(), chunk_rows=50)
+
+    want, want_rejects = _openpyxl_frame(path)
+    pd.testing.assert_frame_equal(frame, want)
+    assert [r for c in chunks for r in c.rejects] == want_rejects
+    assert frame["__row__"].iloc[-1] == 400 - 3
+
+
+def test_xlsx_error_cells_and_long_integers_keep_their_exact_text(tmp_path: Path) -> None:
+    """A #N/A from a lookup stays "#N/A" and a 17-digit number stays exact (calamine would give
+    a blank and a float), so such workbooks are read by openpyxl."""
+    errors = write_xlsx(tmp_path / "errors.xlsx", {"S": [["REF", "CODE"], [1, "#N/A"], [2, "x"]]})
+    written = write_xlsx(tmp_path / "w.xlsx", {"S": [["REF", "CODE"], [1, "x"], [2, 4321]]})
+    long_int = tmp_path / "long.xlsx"  # as other tools write it: the integer's digits, no exponent
+    with zipfile.ZipFile(written) as src, zipfile.ZipFile(long_int, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, data.replace(b"<v>4321</v>", b"<v>12345678901234567</v>"))
+    assert not _calamine_reads_it_as_openpyxl(errors) and not _calamine_reads_it_as_openpyxl(long_int)
+
+    assert read_all(errors, make_mapping())[0]["CODE"].tolist() == ["#N/A", "x"]
+    assert read_all(long_int, make_mapping())[0]["CODE"].tolist() == ["x", "12345678901234567"]
+
+
+def _dated_workbook(path: Path, *, last: int) -> Path:
+    write_xlsx(path, {"S": [["REF", "WHEN"]] + [[i, i * 1000] for i in range(1, 200)]})
+    wb = openpyxl.load_workbook(path)
+    for (cell,) in wb["S"].iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.number_format = "yyyy-mm-dd"
+    wb["S"]["B150"] = last
+    wb.save(path)
+    return path
+
+
+def test_xlsx_a_date_cell_outside_excels_dates_reads_as_openpyxl_reads_it(tmp_path: Path) -> None:
+    """A number formatted as a date but past 9999-12-31: openpyxl reads it as an error value."""
+    path = _dated_workbook(tmp_path / "t.xlsx", last=10**12)
+    assert not _calamine_reads_it_as_openpyxl(path)
+    assert _calamine_reads_it_as_openpyxl(_dated_workbook(tmp_path / "ok.xlsx", last=45000))
+
+    frame, _ = read_all(path, make_mapping(), chunk_rows=50)
+
+    assert frame["WHEN"].iloc[148] == "#VALUE!" and frame["WHEN"].iloc[0] == "1902-09-26"
+
+
+def test_xlsx_if_calamine_fails_part_way_openpyxl_reads_on_from_that_row(tmp_path: Path) -> None:
+    path = _dated_workbook(tmp_path / "t.xlsx", last=45000)
+    calamine_rows = readers._calamine_rows
+
+    def fails_after_100_rows(*args: object) -> Iterator[object]:
+        for n, row in enumerate(calamine_rows(*args)):
+            if n == 100:
+                raise BaseException("calamine panicked")  # what a Rust panic looks like from Python
+            yield row
+
+    with patch("identity_graph.ingest.readers._calamine_rows", fails_after_100_rows):
+        frame, _ = read_all(path, make_mapping(), chunk_rows=50)
+
+    want, _ = _openpyxl_frame(path)
+    pd.testing.assert_frame_equal(frame, want)
+    assert frame["REF"].tolist() == [str(i) for i in range(1, 200)]  # nothing lost or doubled
 
 
 # -- JSON ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from identity_graph.standardise.dates import dob_transposed, parse_dates
+from identity_graph.standardise.dates import DATE_FORMATS, _strptime, dob_transposed, parse_dates
 
 
 def one(value, **kwargs):
@@ -105,3 +105,22 @@ def test_never_crashes_keeps_index_and_iso_output_round_trips(values):
     ok = out["value"].dropna()
     again = parse_dates(ok.reset_index(drop=True), "%Y-%m-%d")
     assert again["value"].tolist() == ok.tolist()
+
+
+def _strptime_plain(text: str, fmt: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(text, fmt).date()
+    except ValueError:
+        return None
+
+
+_DATEISH = st.text(alphabet="0123456789/-. \tAprilJunDecmbe", max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(_DATEISH, st.dates().map(lambda d: d.strftime("%d %B %Y")), st.dates().map(str)))
+def test_the_quick_shape_check_never_turns_away_a_date_strptime_accepts(text: str) -> None:
+    for fmt in DATE_FORMATS:
+        if fmt == "%d/%m/%y":
+            continue  # rewritten to %d/%m/%Y first (two-digit year pivot)
+        assert _strptime(text, fmt) == _strptime_plain(text, fmt), (text, fmt)

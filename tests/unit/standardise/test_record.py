@@ -3,14 +3,17 @@ and a record id seen twice in one file is rejected, naming the row where it firs
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from identity_graph.ingest.mapping import SourceMapping
 from identity_graph.ingest.readers import read_export
 from identity_graph.standardise.parallel import standardised
-from identity_graph.standardise.record import drop_duplicate_ids
+from identity_graph.standardise.record import _json_objects, drop_duplicate_ids
 
 MAPPING = SourceMapping.from_dict(
     {
@@ -58,3 +61,25 @@ def test_a_repeated_id_in_a_later_chunk_is_rejected_naming_the_first_row(tmp_pat
     (rej,) = rejects
     assert (rej.row, rej.column, rej.action) == (181, "ID", "row rejected")
     assert "first seen at row 1" in rej.reason
+
+
+_CELL = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["Zoë", 'q"u\\ote', "\n", "", "  ", "\u2028"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    columns=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=6, unique=True),
+    cells=st.lists(st.lists(_CELL, min_size=6, max_size=6), min_size=1, max_size=30),
+)
+def test_raw_and_attributes_json_is_what_json_dumps_writes_per_row(columns: list[str], cells: list[list[object]]) -> None:
+    """The stored ``raw`` and ``attributes`` (and so every row hash) stay byte-identical to one
+    ``json.dumps(row, sort_keys=True)`` per row, however they are built."""
+    frame = pd.DataFrame([row[: len(columns)] for row in cells], columns=columns, dtype=object)
+    rows = frame.to_dict(orient="records")
+
+    assert _json_objects(frame, columns, skip_none=False) == [
+        json.dumps(r, sort_keys=True, default=str) for r in rows
+    ]
+    assert _json_objects(frame, columns[:3], skip_none=True) == [
+        json.dumps({c: r[c] for c in columns[:3] if r.get(c) is not None}, sort_keys=True) for r in rows
+    ]

@@ -43,7 +43,7 @@ def _read(path: Path, mapping: dict) -> pd.DataFrame:
         df = pd.read_csv(path, sep=mapping.get("delimiter", ","), dtype=str, keep_default_na=False)
         return df.replace("", None)
     if fmt == "xlsx":
-        return pd.read_excel(path, sheet_name=mapping["sheet"], dtype=object)
+        return pd.read_excel(path, sheet_name=mapping["sheet"], dtype=object, engine="openpyxl")
     if fmt == "json":
         data = json.loads(path.read_text("utf-8"))
         rows = data[mapping["record_path"]] if "record_path" in mapping else data
