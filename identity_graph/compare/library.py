@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from ..settings import ComparisonSpec
 from ..standardise.nicknames import nickname_match
@@ -180,7 +180,12 @@ class _Names:
 
 
 class GivenName(Comparison, _Names):
-    labels = ("missing", "exact", "nickname", "jw>=0.92", "jw>=0.80", "initial", "else")
+    """Given names. Between Jaro-Winkler 0.92 and 0.80, a single typing slip ("srah", "mwria",
+    "sahra": one insertion, deletion, substitution or transposition) is told apart from two
+    different names that share a beginning ("mary" / "marek", "oliver" / "olivia", "jane" /
+    "james"): household members are named like that, and only the first is the same person."""
+
+    labels = ("missing", "exact", "nickname", "jw>=0.92", "one edit", "jw>=0.80", "initial", "else")
 
     def levels(self, ia, ib):
         sw = self.swapped(ia, ib)
@@ -194,11 +199,16 @@ class GivenName(Comparison, _Names):
         todo = ~null & ~exact & ~canon
         sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         g = self.ctx.col("given_name")
+        # edit distance (transpositions count once) only where Jaro-Winkler left it open
+        mid = todo & (sim >= 0.80) & (sim < 0.92)
+        one_edit = np.zeros(len(ia), dtype=bool)
+        if mid.any():
+            one_edit[mid] = pair_similarity(g, g, ia[mid], ib[mid], OSA.distance, self.ctx.workers) <= 1
         # an initial against a name with the same first letter, from per-value arrays
         one, first = self.ctx.per_value("given_name", "initial", _initial_features)
         ca, cb = np.maximum(g.codes[ia], 0), np.maximum(g.codes[ib], 0)
         initial = todo & (one[ca] | one[cb]) & (first[ca] == first[cb])
-        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, sim >= 0.80, initial])
+        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, sim >= 0.80, initial])
 
 
 class FamilyName(Comparison, _Names):

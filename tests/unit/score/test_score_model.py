@@ -164,3 +164,13 @@ def test_model_round_trips_through_json():
 def test_probability_is_the_logistic_of_the_weight_in_bits():
     np.testing.assert_allclose(probability(np.array([0.0, 1.0, -1.0])), [0.5, 2 / 3, 1 / 3])
     assert probability(1000.0) == 1.0 and probability(-1000.0) > 0
+
+
+def test_default_settings_veto_household_evidence_for_given_names_alike_only_in_their_beginning():
+    from identity_graph.settings import default_settings
+
+    vetoes = default_settings().vetoes
+    # "mary" / "marek" at one dwelling: the address and surname must not carry the pair
+    assert "given_name:jw>=0.80" in vetoes
+    # a single typing slip ("srah" / "sarah") is still the same person's name
+    assert "given_name:one edit" not in vetoes and "given_name:jw>=0.92" not in vetoes
