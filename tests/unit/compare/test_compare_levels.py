@@ -249,6 +249,10 @@ def test_phone_shared_third_number_is_exact():
         ("a.smith@x.uk", "a.smith@x.uk", "exact"),
         ("a.smith@x.uk|ann@y.com", "ann@y.com", "exact"),
         ("a.smith@x.uk", "a.smith@x.co.uk", "jw>=0.92"),
+        ("jhon.smith12@x.uk", "john.smith12@x.uk", "jw>=0.92"),
+        # two John Smiths: alike because of the name, told apart by their account numbers
+        ("john.smith12@x.uk", "john.smith845@x.uk", "else"),
+        ("john_smith12@x.uk", "john.smith@y.uk", "else"),
         ("a.smith@x.uk", "zed99@qq.com", "else"),
     ],
 )
