@@ -231,5 +231,8 @@ def default_settings() -> Settings:
         ComparisonSpec("nhs_number", "exact", "nhs_number", keep_apart=True),
         ComparisonSpec("ni_number", "exact", "ni_number", keep_apart=True),
         ComparisonSpec("uprn", "exact", "uprn"),
+        # a father and son who share a full name and an address: "jr" against "sr" is two people
+        # (keep-apart evidence, so the chain-merge split separates them)
+        ComparisonSpec("suffix", "exact", "suffix", keep_apart=True),
     ]
     return Settings(blocking_rules=rules, comparisons=comps)

@@ -174,3 +174,18 @@ def test_default_settings_veto_household_evidence_for_given_names_alike_only_in_
     assert "given_name:jw>=0.80" in vetoes
     # a single typing slip ("srah" / "sarah") is still the same person's name
     assert "given_name:one edit" not in vetoes and "given_name:jw>=0.92" not in vetoes
+
+
+def test_default_settings_keep_a_junior_and_a_senior_apart():
+    from identity_graph.settings import default_settings
+
+    suffix = [c for c in default_settings().comparisons if c.name == "suffix"]
+    assert len(suffix) == 1 and suffix[0].column == "suffix"
+    # "jr" against "sr": a disagreement is keep-apart evidence, as for NHS numbers
+    assert suffix[0].keep_apart
+    mdl = model()
+    mdl.comparisons.append(
+        cw("suffix", ["missing", "exact", "else"], [0, 0.9, 0.1], [0, 0.5, 0.5], keep_apart=True)
+    )
+    levels = np.array([[1, 1, 1, 0, 2], [1, 1, 1, 0, 0]], dtype=np.int8)
+    assert mdl.conflicts(levels).tolist() == [True, False]
