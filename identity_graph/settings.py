@@ -124,6 +124,14 @@ class Settings:
     #: candidate pairs at one address disagree on both given name and dob (see
     #: ``pipeline.household_signal``)
     household_signal_min: float = 0.10
+    #: Explained disagreements: "outcome", then the conditions under which it is no evidence
+    #: against the pair (its negative weight is dropped). A family name that differs at the same
+    #: dwelling under the same given name is mostly a name change at marriage: older records
+    #: hold the birth name (synth 650k: 72 % of such pairs without a dob are one person).
+    #: Switched on with the vetoes (only where the data has household structure).
+    explained: list[list[str]] = field(
+        default_factory=lambda: [["family_name:else", "address:same dwelling", "given_name:exact"]]
+    )
     #: Deterministic evidence: a pair meeting every "comparison:level" of any one rule is a match
     #: (unless a strong identifier conflicts). UPRN + full name + dob names one person at one
     #: property: Jr/Sr differ on dob, twins on given name.

@@ -189,3 +189,37 @@ def test_default_settings_keep_a_junior_and_a_senior_apart():
     )
     levels = np.array([[1, 1, 1, 0, 2], [1, 1, 1, 0, 0]], dtype=np.int8)
     assert mdl.conflicts(levels).tolist() == [True, False]
+
+
+def test_an_explained_disagreement_loses_only_its_negative_weight():
+    # a birth name against a married name: the given-name disagreement here stands in for the
+    # family name; at the same dwelling it is no evidence against the pair
+    exp = model(explained=[[["given_name", "else"], ["address", "same dwelling"]]])
+    plain = model()
+    levels = np.array(
+        [
+            [2, 0, 1, 0],  # explained: the disagreement's negative weight is dropped
+            [2, 0, 2, 0],  # another address: the disagreement still counts
+            [1, 0, 1, 0],  # agreement: untouched
+        ],
+        dtype=np.int8,
+    )
+    base = expected_weight(plain, levels)
+    got = exp.score(levels)
+    np.testing.assert_allclose(got[0], base[0] - np.log2(0.1 / 0.95), rtol=1e-5)
+    np.testing.assert_allclose(got[1:], base[1:], rtol=1e-5)
+
+
+def test_explained_disagreements_round_trip_and_a_missing_comparison_never_fires():
+    exp = model(explained=[[["given_name", "else"], ["phone", "exact"]]])
+    assert Model.from_json(exp.to_json()).explained == exp.explained
+    levels = np.array([[2, 0, 1, 0]], dtype=np.int8)
+    np.testing.assert_allclose(exp.score(levels), expected_weight(model(), levels), rtol=1e-5)
+
+
+def test_default_settings_explain_a_family_name_change_at_one_dwelling():
+    from identity_graph.settings import Settings, default_settings
+
+    s = default_settings()
+    assert ["family_name:else", "address:same dwelling", "given_name:exact"] in s.explained
+    assert Settings.from_json(s.to_json()).explained == s.explained
