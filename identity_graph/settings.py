@@ -118,7 +118,12 @@ class Settings:
     #: Two given names alike only in their beginning ("mary" / "marek", "jane" / "james": Jaro-
     #: Winkler ≥ 0.80 but more than one typing slip apart) are, at one address, mostly two
     #: members of the household (synth 100k: 42 % of such same-dwelling pairs are one person).
-    vetoes: list[str] = field(default_factory=lambda: ["given_name:else", "given_name:jw>=0.80", "dob:else"])
+    #: Likewise two names only both listed as nicknames of a third ("ian" / "jack").
+    vetoes: list[str] = field(
+        default_factory=lambda: [
+            "given_name:else", "given_name:jw>=0.80", "given_name:nickname via another name", "dob:else",
+        ]
+    )
     household: list[str] = field(default_factory=lambda: ["address", "phone", "family_name", "uprn"])
     #: vetoes apply only when the data has household structure: at least this share of
     #: candidate pairs at one address disagree on both given name and dob (see

@@ -16,7 +16,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from ..settings import ComparisonSpec
-from ..standardise.nicknames import nickname_match
+from ..standardise.nicknames import nickname_listed, nickname_match
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
 __all__ = ["Comparison", "build_comparisons", "CompareContext"]
@@ -183,9 +183,15 @@ class GivenName(Comparison, _Names):
     """Given names. Between Jaro-Winkler 0.92 and 0.80, a single typing slip ("srah", "mwria",
     "sahra": one insertion, deletion, substitution or transposition) is told apart from two
     different names that share a beginning ("mary" / "marek", "oliver" / "olivia", "jane" /
-    "james"): household members are named like that, and only the first is the same person."""
+    "james"): household members are named like that, and only the first is the same person.
+    Likewise a nickname (one name listed under the other, or the same canonical name) is told
+    apart from two names only both listed under a third ("ian" / "jack" under "john", "lewis" /
+    "louise"): at one dwelling, 15 % of those pairs are one person (synth 650k)."""
 
-    labels = ("missing", "exact", "nickname", "jw>=0.92", "one edit", "jw>=0.80", "initial", "else")
+    labels = (
+        "missing", "exact", "nickname", "jw>=0.92", "one edit", "nickname via another name",
+        "jw>=0.80", "initial", "else",
+    )
 
     def levels(self, ia, ib):
         sw = self.swapped(ia, ib)
@@ -194,8 +200,13 @@ class GivenName(Comparison, _Names):
         null |= self.shifted(ia, ib)
         _, canon = self._exact("given_canonical", ia, ib)
         maybe = ~null & ~exact & ~canon
+        via = np.zeros(len(ia), dtype=bool)
         if maybe.any():
-            canon[maybe] = pair_predicate(self.ctx.col("given_name"), ia[maybe], ib[maybe], nickname_match)
+            via[maybe] = pair_predicate(self.ctx.col("given_name"), ia[maybe], ib[maybe], nickname_match)
+            t = np.flatnonzero(via)
+            if len(t):
+                canon[t] = pair_predicate(self.ctx.col("given_name"), ia[t], ib[t], nickname_listed)
+            via &= ~canon
         todo = ~null & ~exact & ~canon
         sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         g = self.ctx.col("given_name")
@@ -208,7 +219,9 @@ class GivenName(Comparison, _Names):
         one, first = self.ctx.per_value("given_name", "initial", _initial_features)
         ca, cb = np.maximum(g.codes[ia], 0), np.maximum(g.codes[ib], 0)
         initial = todo & (one[ca] | one[cb]) & (first[ca] == first[cb])
-        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, sim >= 0.80, initial])
+        # string evidence first: an indirect nickname that is also one typo away is a typo
+        via &= ~(sim >= 0.92) & ~one_edit
+        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, via, sim >= 0.80, initial])
 
 
 class FamilyName(Comparison, _Names):

@@ -172,6 +172,9 @@ def test_default_settings_veto_household_evidence_for_given_names_alike_only_in_
     vetoes = default_settings().vetoes
     # "mary" / "marek" at one dwelling: the address and surname must not carry the pair
     assert "given_name:jw>=0.80" in vetoes
+    # "ian" / "jack", both listed under "john": household evidence must not carry them either
+    assert "given_name:nickname via another name" in vetoes
+    assert "given_name:nickname" not in vetoes
     # a single typing slip ("srah" / "sarah") is still the same person's name
     assert "given_name:one edit" not in vetoes and "given_name:jw>=0.92" not in vetoes
 
