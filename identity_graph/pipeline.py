@@ -255,6 +255,8 @@ def train(
         household=list(settings.household),
         household_signal=signal,
         deterministic=[[c.split(":", 1) for c in rule] for rule in settings.deterministic],
+        explained=[[c.split(":", 1) for c in rule] for rule in settings.explained]
+        if signal >= settings.household_signal_min else [],
     )
 
 

@@ -117,12 +117,28 @@ class Settings:
     #: disagreement. After any of these "comparison:level" outcomes, the ``household``
     #: comparisons stop adding positive weight; person-level evidence (dob, names, email,
     #: strong identifiers, extra fields) must carry the pair on its own.
-    vetoes: list[str] = field(default_factory=lambda: ["given_name:else", "dob:else"])
+    #: Two given names alike only in their beginning ("mary" / "marek", "jane" / "james": Jaro-
+    #: Winkler ≥ 0.80 but more than one typing slip apart) are, at one address, mostly two
+    #: members of the household (synth 100k: 42 % of such same-dwelling pairs are one person).
+    #: Likewise two names only both listed as nicknames of a third ("ian" / "jack").
+    vetoes: list[str] = field(
+        default_factory=lambda: [
+            "given_name:else", "given_name:jw>=0.80", "given_name:nickname via another name", "dob:else",
+        ]
+    )
     household: list[str] = field(default_factory=lambda: ["address", "phone", "family_name", "uprn"])
     #: vetoes apply only when the data has household structure: at least this share of
     #: candidate pairs at one address disagree on both given name and dob (see
     #: ``pipeline.household_signal``)
     household_signal_min: float = 0.10
+    #: Explained disagreements: "outcome", then the conditions under which it is no evidence
+    #: against the pair (its negative weight is dropped). A family name that differs at the same
+    #: dwelling under the same given name is mostly a name change at marriage: older records
+    #: hold the birth name (synth 650k: 72 % of such pairs without a dob are one person).
+    #: Switched on with the vetoes (only where the data has household structure).
+    explained: list[list[str]] = field(
+        default_factory=lambda: [["family_name:else", "address:same dwelling", "given_name:exact"]]
+    )
     #: Deterministic evidence: a pair meeting every "comparison:level" of any one rule is a match
     #: (unless a strong identifier conflicts). UPRN + full name + dob names one person at one
     #: property: Jr/Sr differ on dob, twins on given name.
@@ -230,5 +246,8 @@ def default_settings() -> Settings:
         ComparisonSpec("nhs_number", "exact", "nhs_number", keep_apart=True),
         ComparisonSpec("ni_number", "exact", "ni_number", keep_apart=True),
         ComparisonSpec("uprn", "exact", "uprn"),
+        # a father and son who share a full name and an address: "jr" against "sr" is two people
+        # (keep-apart evidence, so the chain-merge split separates them)
+        ComparisonSpec("suffix", "exact", "suffix", keep_apart=True),
     ]
     return Settings(blocking_rules=rules, comparisons=comps)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from ..settings import ComparisonSpec
-from ..standardise.nicknames import nickname_match
+from ..standardise.nicknames import nickname_listed, nickname_match
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
 __all__ = ["Comparison", "build_comparisons", "CompareContext"]
@@ -180,7 +180,18 @@ class _Names:
 
 
 class GivenName(Comparison, _Names):
-    labels = ("missing", "exact", "nickname", "jw>=0.92", "jw>=0.80", "initial", "else")
+    """Given names. Between Jaro-Winkler 0.92 and 0.80, a single typing slip ("srah", "mwria",
+    "sahra": one insertion, deletion, substitution or transposition) is told apart from two
+    different names that share a beginning ("mary" / "marek", "oliver" / "olivia", "jane" /
+    "james"): household members are named like that, and only the first is the same person.
+    Likewise a nickname (one name listed under the other, or the same canonical name) is told
+    apart from two names only both listed under a third ("ian" / "jack" under "john", "lewis" /
+    "louise"): at one dwelling, 15 % of those pairs are one person (synth 650k)."""
+
+    labels = (
+        "missing", "exact", "nickname", "jw>=0.92", "one edit", "nickname via another name",
+        "jw>=0.80", "initial", "else",
+    )
 
     def levels(self, ia, ib):
         sw = self.swapped(ia, ib)
@@ -189,16 +200,28 @@ class GivenName(Comparison, _Names):
         null |= self.shifted(ia, ib)
         _, canon = self._exact("given_canonical", ia, ib)
         maybe = ~null & ~exact & ~canon
+        via = np.zeros(len(ia), dtype=bool)
         if maybe.any():
-            canon[maybe] = pair_predicate(self.ctx.col("given_name"), ia[maybe], ib[maybe], nickname_match)
+            via[maybe] = pair_predicate(self.ctx.col("given_name"), ia[maybe], ib[maybe], nickname_match)
+            t = np.flatnonzero(via)
+            if len(t):
+                canon[t] = pair_predicate(self.ctx.col("given_name"), ia[t], ib[t], nickname_listed)
+            via &= ~canon
         todo = ~null & ~exact & ~canon
         sim = self._sim("given_name", ia, ib, JaroWinkler.normalized_similarity, todo)
         g = self.ctx.col("given_name")
+        # edit distance (transpositions count once) only where Jaro-Winkler left it open
+        mid = todo & (sim >= 0.80) & (sim < 0.92)
+        one_edit = np.zeros(len(ia), dtype=bool)
+        if mid.any():
+            one_edit[mid] = pair_similarity(g, g, ia[mid], ib[mid], OSA.distance, self.ctx.workers) <= 1
         # an initial against a name with the same first letter, from per-value arrays
         one, first = self.ctx.per_value("given_name", "initial", _initial_features)
         ca, cb = np.maximum(g.codes[ia], 0), np.maximum(g.codes[ib], 0)
         initial = todo & (one[ca] | one[cb]) & (first[ca] == first[cb])
-        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, sim >= 0.80, initial])
+        # string evidence first: an indirect nickname that is also one typo away is a typo
+        via &= ~(sim >= 0.92) & ~one_edit
+        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, via, sim >= 0.80, initial])
 
 
 class FamilyName(Comparison, _Names):
@@ -351,7 +374,20 @@ class Phone(_Multi):
         return self._assign(len(ia), null, [exact, dist <= 1])
 
 
+def _local_digits(values: np.ndarray) -> tuple[np.ndarray]:
+    """Per email: a code for the digits of its local part ("john.smith1984@x" -> "1984")."""
+    local = pd.Series(values, dtype=object).astype(str).str.split("@").str[0]
+    codes, _ = pd.factorize(local.str.replace(r"\D", "", regex=True))
+    return (codes.astype(np.int64),)
+
+
 class Email(_Multi):
+    """Emails. People make their addresses from their names, so two people with one name have
+    similar emails ("john.smith12@…", "john.smith845@…"): a similar email is the same person only
+    when the account numbers in it agree (a typo in the letters, another domain). Measured on
+    the synthetic council at 650k records: of 12,890 pairs with Jaro-Winkler ≥ 0.92 and other
+    digits, none was one person."""
+
     labels = ("missing", "exact", "jw>=0.92", "else")
     first, second, column = "email1", "email2", "emails"
 
@@ -364,6 +400,9 @@ class Email(_Multi):
             sim[todo] = pair_similarity(
                 c, c, ia[todo], ib[todo], JaroWinkler.normalized_similarity, self.ctx.workers
             )
+            (digits,) = self.ctx.per_value("email1", "local_digits", _local_digits)
+            ca, cb = np.maximum(c.codes[ia], 0), np.maximum(c.codes[ib], 0)
+            sim[digits[ca] != digits[cb]] = 0.0
         return self._assign(len(ia), null, [exact, sim >= 0.92])
 
 

@@ -59,6 +59,10 @@ class Model:
     household_signal: float = 0.0
     #: rules of (comparison, level label) conditions; meeting all of one rule forces a match
     deterministic: list[list[list[str]]] = field(default_factory=list)
+    #: explained disagreements: [outcome, *conditions], each a (comparison, level label); when
+    #: every condition holds, the outcome's negative weight is dropped (a woman's birth name
+    #: against her married name, at the same dwelling under the same given name)
+    explained: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def prior_weight(self) -> float:
@@ -84,6 +88,16 @@ class Model:
             contrib += tf_adjustments
         agree = self.deterministic_match(levels)
         conflict = self.conflicts(levels)
+        for outcome, *conditions in self.explained:
+            hit = self._level_mask(outcome[0], outcome[1], levels)
+            if hit is None:
+                continue
+            for name, label in conditions:
+                m = self._level_mask(name, label, levels)
+                hit = hit & m if m is not None else np.zeros(len(levels), dtype=bool)
+            if hit.any():
+                k = [c.name for c in self.comparisons].index(outcome[0])
+                contrib[hit, k] = np.maximum(contrib[hit, k], 0.0)
         vetoed = self.vetoed(levels) & ~agree
         if vetoed.any():
             names = [c.name for c in self.comparisons]
@@ -158,6 +172,7 @@ class Model:
             household=list(d.get("household", [])),
             household_signal=float(d.get("household_signal", 0.0)),
             deterministic=[[list(c) for c in r] for r in d.get("deterministic", [])],
+            explained=[[list(c) for c in r] for r in d.get("explained", [])],
         )
 
     @classmethod

@@ -26,7 +26,7 @@ from nicknames import name_triplets
 
 from identity_graph.standardise._util import map_unique
 
-__all__ = ["canonical_given", "nickname_match"]
+__all__ = ["canonical_given", "nickname_listed", "nickname_match"]
 
 #: Common formal names that end like a diminutive (-y, -ie, -ey, -i).
 _FORMAL_DESPITE_ENDING = frozenset(
@@ -171,3 +171,32 @@ def nickname_match(a: Any, b: Any) -> np.ndarray:
     if known.any():
         in_pairs[known] = np.isin(codes[known], table.pairs)
     return np.asarray(equal | in_pairs, dtype=bool)
+
+
+def nickname_listed(a: Any, b: Any) -> np.ndarray:
+    """Elementwise: equal, the same canonical name, or one listed as a nickname of the other.
+
+    Stricter than :func:`nickname_match`, which also accepts two names that are only both
+    listed under a third ("ian" and "jack" under "john", "emma" and "emily" under "emmeline"):
+    in one household those are mostly two people.
+
+    Examples
+    --------
+    >>> nickname_listed(["bob", "ian", "jim", None], ["robert", "jack", "jimmy", None]).tolist()
+    [True, False, True, False]
+    """
+    table = _table()
+    canonical = table.canonical
+
+    def one(x: Any, y: Any) -> bool:
+        if x is None or y is None or (isinstance(x, float) or isinstance(y, float)):
+            return False
+        x, y = str(x), str(y)
+        return (
+            x == y
+            or canonical.get(x, x) == canonical.get(y, y)
+            or y in table.nicks.get(x, ())
+            or x in table.nicks.get(y, ())
+        )
+
+    return np.fromiter((one(x, y) for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))

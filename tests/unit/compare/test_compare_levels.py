@@ -62,8 +62,20 @@ def one(kind: str, a: dict, b: dict, column: str | None = None) -> str:
         ("john", "john", "exact"),
         ("bob", "robert", "nickname"),
         ("bill", "william", "nickname"),
+        ("jim", "jimmy", "nickname"),
+        # only both listed under a third name: often two members of one household
+        ("ian", "jack", "nickname via another name"),
+        ("lewis", "louise", "nickname via another name"),
         ("geraldine", "geraldina", "jw>=0.92"),
         ("sarah", "sahra", "jw>=0.80"),
+        # one typing slip, even where Jaro-Winkler is below 0.92 (short names)
+        ("mwria", "maria", "one edit"),
+        ("srah", "sarah", "one edit"),
+        ("ella", "ekla", "one edit"),
+        # alike only in their beginning: household members, not typos
+        ("mary", "marek", "jw>=0.80"),
+        ("jane", "james", "jw>=0.80"),
+        ("oliver", "olivia", "jw>=0.80"),
         ("j", "jonathan", "initial"),
         ("jonathan", "j", "initial"),
         ("john", "mary", "else"),
@@ -241,6 +253,10 @@ def test_phone_shared_third_number_is_exact():
         ("a.smith@x.uk", "a.smith@x.uk", "exact"),
         ("a.smith@x.uk|ann@y.com", "ann@y.com", "exact"),
         ("a.smith@x.uk", "a.smith@x.co.uk", "jw>=0.92"),
+        ("jhon.smith12@x.uk", "john.smith12@x.uk", "jw>=0.92"),
+        # two John Smiths: alike because of the name, told apart by their account numbers
+        ("john.smith12@x.uk", "john.smith845@x.uk", "else"),
+        ("john_smith12@x.uk", "john.smith@y.uk", "else"),
         ("a.smith@x.uk", "zed99@qq.com", "else"),
     ],
 )

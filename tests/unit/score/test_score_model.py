@@ -164,3 +164,65 @@ def test_model_round_trips_through_json():
 def test_probability_is_the_logistic_of_the_weight_in_bits():
     np.testing.assert_allclose(probability(np.array([0.0, 1.0, -1.0])), [0.5, 2 / 3, 1 / 3])
     assert probability(1000.0) == 1.0 and probability(-1000.0) > 0
+
+
+def test_default_settings_veto_household_evidence_for_given_names_alike_only_in_their_beginning():
+    from identity_graph.settings import default_settings
+
+    vetoes = default_settings().vetoes
+    # "mary" / "marek" at one dwelling: the address and surname must not carry the pair
+    assert "given_name:jw>=0.80" in vetoes
+    # "ian" / "jack", both listed under "john": household evidence must not carry them either
+    assert "given_name:nickname via another name" in vetoes
+    assert "given_name:nickname" not in vetoes
+    # a single typing slip ("srah" / "sarah") is still the same person's name
+    assert "given_name:one edit" not in vetoes and "given_name:jw>=0.92" not in vetoes
+
+
+def test_default_settings_keep_a_junior_and_a_senior_apart():
+    from identity_graph.settings import default_settings
+
+    suffix = [c for c in default_settings().comparisons if c.name == "suffix"]
+    assert len(suffix) == 1 and suffix[0].column == "suffix"
+    # "jr" against "sr": a disagreement is keep-apart evidence, as for NHS numbers
+    assert suffix[0].keep_apart
+    mdl = model()
+    mdl.comparisons.append(
+        cw("suffix", ["missing", "exact", "else"], [0, 0.9, 0.1], [0, 0.5, 0.5], keep_apart=True)
+    )
+    levels = np.array([[1, 1, 1, 0, 2], [1, 1, 1, 0, 0]], dtype=np.int8)
+    assert mdl.conflicts(levels).tolist() == [True, False]
+
+
+def test_an_explained_disagreement_loses_only_its_negative_weight():
+    # a birth name against a married name: the given-name disagreement here stands in for the
+    # family name; at the same dwelling it is no evidence against the pair
+    exp = model(explained=[[["given_name", "else"], ["address", "same dwelling"]]])
+    plain = model()
+    levels = np.array(
+        [
+            [2, 0, 1, 0],  # explained: the disagreement's negative weight is dropped
+            [2, 0, 2, 0],  # another address: the disagreement still counts
+            [1, 0, 1, 0],  # agreement: untouched
+        ],
+        dtype=np.int8,
+    )
+    base = expected_weight(plain, levels)
+    got = exp.score(levels)
+    np.testing.assert_allclose(got[0], base[0] - np.log2(0.1 / 0.95), rtol=1e-5)
+    np.testing.assert_allclose(got[1:], base[1:], rtol=1e-5)
+
+
+def test_explained_disagreements_round_trip_and_a_missing_comparison_never_fires():
+    exp = model(explained=[[["given_name", "else"], ["phone", "exact"]]])
+    assert Model.from_json(exp.to_json()).explained == exp.explained
+    levels = np.array([[2, 0, 1, 0]], dtype=np.int8)
+    np.testing.assert_allclose(exp.score(levels), expected_weight(model(), levels), rtol=1e-5)
+
+
+def test_default_settings_explain_a_family_name_change_at_one_dwelling():
+    from identity_graph.settings import Settings, default_settings
+
+    s = default_settings()
+    assert ["family_name:else", "address:same dwelling", "given_name:exact"] in s.explained
+    assert Settings.from_json(s.to_json()).explained == s.explained

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from identity_graph.standardise.nicknames import canonical_given, nickname_match
+from identity_graph.standardise.nicknames import canonical_given, nickname_listed, nickname_match
 
 
 def test_common_nicknames_map_to_formal_names():
@@ -45,3 +45,12 @@ def test_nickname_match_handles_many_pairs_and_empty_input():
     a = rng.choice(["bob", "robert", "john", "x"], 100_000)
     assert nickname_match(a, a).all()
     assert nickname_match([], []).tolist() == []
+
+
+def test_nickname_listed_needs_one_name_listed_under_the_other():
+    a = ["bob", "robert", "jim", "ian", "lewis", None, "zz"]
+    b = ["robert", "bob", "jimmy", "jack", "louise", "bob", "zz"]
+    assert nickname_listed(a, b).tolist() == [True, True, True, False, False, False, True]
+    # never wider than nickname_match
+    assert not (nickname_listed(a, b) & ~nickname_match(a, b)).any()
+    assert nickname_listed([], []).tolist() == []
