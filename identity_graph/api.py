@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._memory import return_freed_memory
 from .errors import BatchLoadError, IdentityGraphError, ModelError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.readers import file_sha256, read_export
@@ -278,6 +279,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     in Neo4j when installed, scipy otherwise; same split and stable-id policy as ``resolve``."""
     from .cluster.recluster import recluster as _recluster
 
+    return_freed_memory()
     return _recluster(store, settings)
 
 
@@ -333,6 +335,7 @@ def resolve(
     from .pipeline import run_pipeline
     from .score.model import Model
 
+    return_freed_memory()
     t0 = time.perf_counter()
     records = store.records_frame()
     if records.empty:
