@@ -81,9 +81,12 @@ class Model:
 
         ``tf_adjustments``: an (n, k) matrix of term-frequency adjustments (bits).
         """
-        contrib = np.empty(levels.shape, dtype=np.float64)
+        # column by column, so each comparison's weights go into contiguous memory (Fortran
+        # order): a row-major matrix made every gather and adjustment a strided walk
+        by_col = np.asfortranarray(levels)
+        contrib = np.empty(levels.shape, dtype=np.float64, order="F")
         for k, lw in enumerate(self.level_weights()):
-            contrib[:, k] = lw[levels[:, k]]
+            np.take(lw, by_col[:, k], out=contrib[:, k])
         if tf_adjustments is not None:
             contrib += tf_adjustments
         agree = self.deterministic_match(levels)

@@ -125,7 +125,7 @@ def tf_adjustments(
     comps: list[Comparison], model: Model, ia: np.ndarray, ib: np.ndarray, levels: np.ndarray
 ) -> np.ndarray:
     """(pairs, comparisons) matrix of term-frequency adjustments (bits) on exact agreements."""
-    out = np.zeros((len(ia), len(comps)), dtype=np.float64)
+    out = np.zeros((len(ia), len(comps)), dtype=np.float64, order="F")  # filled column by column
     for k, (c, cw) in enumerate(zip(comps, model.comparisons, strict=True)):
         col = c.tf_column() if cw.tf_adjust else None
         if col is None:
