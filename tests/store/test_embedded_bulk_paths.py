@@ -8,7 +8,7 @@ change a value, a type, an order or an index.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -43,32 +43,30 @@ def _plain_read(store: EmbeddedStore) -> pd.DataFrame:
     return df
 
 
-def test_the_records_frame_is_the_table_as_pandas_reads_it(
+@pytest.fixture
+def council_store(
     tmp_path: Path, small_council: SynthSummary, load_council: CouncilLoader
-) -> None:
+) -> Iterator[EmbeddedStore]:
+    """A file store holding the small synthetic council."""
     store = EmbeddedStore(tmp_path / "store.idgraph.db")
     load_council(store, small_council, tmp_path / "rejects")
+    yield store
+    store.close()
 
-    frame = store.records_frame()
 
-    pd.testing.assert_frame_equal(frame, _plain_read(store))
+def test_the_records_frame_is_the_table_as_pandas_reads_it(council_store: EmbeddedStore) -> None:
+    frame = council_store.records_frame()
+
+    pd.testing.assert_frame_equal(frame, _plain_read(council_store))
     assert frame["given_name"].map(type).isin([str, type(None)]).all()
     assert frame["dob_ambiguous"].dtype == bool and frame["trust"].dtype == "int64"
-    store.close()
 
 
-def test_equal_values_come_back_as_one_shared_string(
-    tmp_path: Path, small_council: SynthSummary, load_council: CouncilLoader
-) -> None:
-    store = EmbeddedStore(tmp_path / "store.idgraph.db")
-    load_council(store, small_council, tmp_path / "rejects")
+def test_equal_values_come_back_as_one_shared_string(council_store: EmbeddedStore) -> None:
+    sources = council_store.records_frame()["source"].tolist()
 
-    frame = store.records_frame()
-
-    sources = frame["source"].tolist()
     first = {s: s for s in sources}
     assert all(s is first[s] for s in sources)
-    store.close()
 
 
 def test_an_empty_store_and_a_column_with_no_value_read_back_typed(tmp_path: Path) -> None:
