@@ -82,21 +82,24 @@ def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return mins[lab]
 
 
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Every scored candidate pair: row positions ``a`` < ``b``, match probability, and whether a
+    strong identifier conflicts (the clustering steps' shared input)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    prob: np.ndarray
+    conflict: np.ndarray
+
+
 def open_possible_edges(
-    labels: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    prob: np.ndarray,
-    conflict: np.ndarray,
-    *,
-    possible_threshold: float,
-    match_threshold: float,
+    labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, match_threshold: float
 ) -> np.ndarray:
     """Per edge: a possible match (possible ≤ p < match threshold) without a strong-identifier
     conflict, between two different clusters: what the attach steps may act on."""
-    return (
-        (prob >= possible_threshold) & (prob < match_threshold) & ~conflict & (labels[a] != labels[b])
-    )
+    p = pairs.prob
+    return (p >= possible_threshold) & (p < match_threshold) & ~pairs.conflict & (labels[pairs.a] != labels[pairs.b])
 
 
 def cluster_records(
@@ -177,12 +180,13 @@ def split_components(
             if len(np.unique(local)) > 1:
                 split += 1
     attached = 0
+    scored = ScoredPairs(a, b, prob, conflict)
     ev = evidence or RecordEvidence(None, np.full(n, None, dtype=object), None)
     if ev.name_key is not None:
         from .unique_names import attach_unique_names
 
         labels, changed = attach_unique_names(
-            labels, ev.name_key, a, b, prob, conflict,
+            labels, ev.name_key, scored,
             possible_threshold=possible_threshold, match_threshold=match_threshold, dob=ev.dob,
         )
         review |= changed
@@ -192,8 +196,7 @@ def split_components(
         from .singletons import attach_singletons
 
         labels, changed, support = attach_singletons(
-            labels, a, b, prob, conflict,
-            possible_threshold=possible_threshold, link_threshold=link_threshold,
+            labels, scored, possible_threshold=possible_threshold, link_threshold=link_threshold
         )
         review |= changed
         attached += int(changed.sum())
@@ -201,7 +204,7 @@ def split_components(
         from .one_to_one import complete_one_to_one
 
         labels, changed = complete_one_to_one(
-            labels, ev.unique_source, a, b, prob, conflict,
+            labels, ev.unique_source, scored,
             possible_threshold=possible_threshold, match_threshold=match_threshold,
         )
         review |= changed

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import open_possible_edges
+from .components import ScoredPairs, open_possible_edges
 
 __all__ = ["complete_one_to_one"]
 
@@ -24,10 +24,7 @@ __all__ = ["complete_one_to_one"]
 def complete_one_to_one(
     labels: np.ndarray,
     unique_source: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    prob: np.ndarray,
-    conflict: np.ndarray,
+    pairs: ScoredPairs,
     *,
     possible_threshold: float,
     match_threshold: float,
@@ -36,8 +33,9 @@ def complete_one_to_one(
     else -1. Returns (new labels, bool per record: its cluster changed)."""
     n = len(labels)
     us = unique_source
+    a, b, prob = pairs.a, pairs.b, pairs.prob
     cand = open_possible_edges(
-        labels, a, b, prob, conflict, possible_threshold=possible_threshold, match_threshold=match_threshold
+        labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold
     ) & (us[a] >= 0) & (us[b] >= 0) & (us[a] != us[b])
     if not cand.any():
         return labels, np.zeros(n, dtype=bool)

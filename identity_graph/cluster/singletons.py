@@ -23,20 +23,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import connected_components
+from .components import ScoredPairs, connected_components
 
 __all__ = ["attach_singletons"]
 
 
 def attach_singletons(
-    labels: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    prob: np.ndarray,
-    conflict: np.ndarray,
-    *,
-    possible_threshold: float,
-    link_threshold: float,
+    labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, link_threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Attach each singleton cluster to its best-supported cluster of two or more records.
 
@@ -45,6 +38,7 @@ def attach_singletons(
     pairs read must be stored for a recluster to reproduce the step.
     """
     n = len(labels)
+    a, b, prob, conflict = pairs.a, pairs.b, pairs.prob, pairs.conflict
     changed = np.zeros(n, dtype=bool)
     used = np.zeros(len(a), dtype=bool)
     if n == 0 or len(a) == 0:

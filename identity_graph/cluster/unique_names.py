@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import connected_components, open_possible_edges
+from .components import ScoredPairs, connected_components, open_possible_edges
 
 __all__ = ["attach_unique_names", "full_name_key"]
 
@@ -37,10 +37,7 @@ def full_name_key(frame: pd.DataFrame) -> np.ndarray:
 def attach_unique_names(
     labels: np.ndarray,
     name_key: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    prob: np.ndarray,
-    conflict: np.ndarray,
+    pairs: ScoredPairs,
     *,
     possible_threshold: float,
     match_threshold: float,
@@ -56,16 +53,17 @@ def attach_unique_names(
     """
     n = len(labels)
     changed = np.zeros(n, dtype=bool)
+    a, b = pairs.a, pairs.b
     if n == 0 or len(a) == 0:
         return labels, changed
     codes, _ = pd.factorize(pd.Series(name_key, dtype=object), use_na_sentinel=True)
     # clusters per name: distinct (name, cluster) pairs, counted per name
     has = codes >= 0
-    pairs = pd.DataFrame({"name": codes[has], "cluster": labels[has]}).drop_duplicates()
-    holders = np.bincount(pairs["name"].to_numpy(), minlength=int(codes.max()) + 1 if has.any() else 0)
+    name_clusters = pd.DataFrame({"name": codes[has], "cluster": labels[has]}).drop_duplicates()
+    holders = np.bincount(name_clusters["name"].to_numpy(), minlength=int(codes.max()) + 1 if has.any() else 0)
     ca, cb = codes[a], codes[b]
     cand = open_possible_edges(
-        labels, a, b, prob, conflict, possible_threshold=possible_threshold, match_threshold=match_threshold
+        labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold
     ) & (ca >= 0) & (ca == cb)
     cand[cand] &= holders[ca[cand]] == 2
     if dob is not None and cand.any():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from identity_graph.cluster.components import ScoredPairs
 from identity_graph.cluster.one_to_one import complete_one_to_one, unique_source_codes
 
 T = {"possible_threshold": 0.5, "match_threshold": 0.95}
@@ -19,7 +20,7 @@ def run(sources, edges, labels=None, conflict=None):
     p = np.array([e[2] for e in edges], dtype=np.float32)
     c = np.zeros(len(edges), dtype=bool) if conflict is None else np.array(conflict)
     lab = np.arange(n, dtype=np.int64) if labels is None else np.array(labels, dtype=np.int64)
-    return complete_one_to_one(lab, np.array(sources, dtype=np.int32), a, b, p, c, **T)
+    return complete_one_to_one(lab, np.array(sources, dtype=np.int32), ScoredPairs(a, b, p, c), **T)
 
 
 def test_a_possible_match_across_two_deduplicated_sources_becomes_one_person():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from identity_graph.cluster.components import RecordEvidence, cluster_records
+from identity_graph.cluster.components import RecordEvidence, ScoredPairs, cluster_records
 from identity_graph.cluster.singletons import attach_singletons
 
 T = {"possible_threshold": 0.5, "link_threshold": 0.5}
@@ -27,7 +27,7 @@ def arrays(edges, conflict=None):
 def attach(n, edges, conflict=None):
     a, b, p, c = arrays(edges, conflict)
     labels = cluster_records(n, a, b, p, c, match_threshold=0.95, **T).labels
-    return attach_singletons(labels, a, b, p, c, **T)
+    return attach_singletons(labels, ScoredPairs(a, b, p, c), **T)
 
 
 def test_a_lone_record_possible_for_most_of_a_cluster_joins_it():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from identity_graph.cluster.components import cluster_records
+from identity_graph.cluster.components import ScoredPairs, cluster_records
 from identity_graph.cluster.unique_names import attach_unique_names, full_name_key
 
 T = {"possible_threshold": 0.5, "match_threshold": 0.95}
@@ -31,7 +31,7 @@ def case(names, dobs, edges, conflict=None):
     c = np.zeros(len(edges), dtype=bool) if conflict is None else np.array(conflict)
     labels = cluster_records(len(names), a, b, p, c, link_threshold=0.5, **T).labels
     dob = np.array(dobs, dtype=object)
-    return attach_unique_names(labels, full_name_key(frame), a, b, p, c, dob=dob, **T)
+    return attach_unique_names(labels, full_name_key(frame), ScoredPairs(a, b, p, c), dob=dob, **T)
 
 
 ROSE = ("rose", "hollcroft")
