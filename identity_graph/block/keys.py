@@ -66,16 +66,14 @@ def _values(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     v = frame[name].to_numpy(dtype=object)
-    missing = pd.isna(v) | np.array([x == "" for x in v.tolist()], dtype=bool)
+    missing = pd.isna(v) | (v == "")
     return np.where(missing, None, v)
 
 
 def _initials(frame: pd.DataFrame, name: str) -> np.ndarray:
-    v = _values(frame, name)
-    ok = ~pd.isna(v)
-    out = np.full(len(v), None, dtype=object)
-    out[ok] = [str(s)[:1] for s in v[ok].tolist()]
-    return out
+    codes, uniques = _factorize(_values(frame, name))  # the slice taken once per distinct value
+    firsts = np.array([str(u)[:1] for u in uniques.tolist()] + [None], dtype=object)
+    return firsts[codes]  # code -1: the trailing None
 
 
 def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pa.Table:
