@@ -27,7 +27,9 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * <p>Environment: {@code IDGRAPH_NEO4J_HOME} (required: data, logs, run files),
  * {@code IDGRAPH_NEO4J_PORT} (required), {@code IDGRAPH_NEO4J_PASSWORD} (required, 8+ chars),
  * {@code IDGRAPH_NEO4J_PLUGINS} (optional: a folder of procedure jars, e.g. GDS),
- * {@code IDGRAPH_NEO4J_PAGECACHE} (optional, default 256m).
+ * {@code IDGRAPH_NEO4J_PAGECACHE} (optional, default 256m),
+ * {@code IDGRAPH_NEO4J_TX_LOG_RETENTION} (optional, default {@code 1G size}: Neo4j's own default,
+ * two days, let repeated benchmark loads fill the disk with 42 GB of transaction logs).
  */
 public final class Launcher {
 
@@ -57,6 +59,11 @@ public final class Launcher {
         config.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
         config.put("internal.dbms.bolt.netty_server_shutdown_timeout", "5");
         config.put("server.memory.pagecache.size", pagecache);
+        // Logs older than this are pruned at each checkpoint; a development server needs them
+        // only for recovery, which Neo4j keeps whatever the policy.
+        config.put(
+                "db.tx_log.rotation.retention_policy",
+                System.getenv().getOrDefault("IDGRAPH_NEO4J_TX_LOG_RETENTION", "1G size"));
         config.put("server.directories.logs", home.resolve("logs").toString());
         if (plugins != null && !plugins.isEmpty()) {
             config.put("server.directories.plugins", plugins);
