@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._memory import trim_heap
 from .block.pairs import Blocker
 from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
@@ -289,6 +290,8 @@ def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         current = hist[hist["is_current"].astype(bool)][["person_id", "address", "postcode", "address_key"]]
         hists.append(hist)
         goldens.append(golden_records(part, current))
+        del part, hist, current
+        trim_heap()  # a slice's temporaries, freed, go back before the next slice makes its own
         start = stop
     hist = pd.concat(hists, ignore_index=True)
     golden = pd.concat(goldens, ignore_index=True)
@@ -468,6 +471,7 @@ def run_pipeline(
     # stages' peaks do not stack (650k records: the working frame, coded columns and ~10M pairs)
     del frame, blocker, ctx, comps, a, b, weight, prob, conflict, keep_mask, related, keep_levels
     del lv_keep, lv_distinct, lv_all, sel, order, distinct, tier_code, rid
+    trim_heap()  # its many small blocks (coded columns, key tables) back to the OS, not kept
     timings["edges"] = time.perf_counter() - t
 
     # people -----------------------------------------------------------------------------------

@@ -59,29 +59,52 @@ class PairChunk:
     rule: int  # index of the rule that generated them
 
 
-def _first_of_each(key: np.ndarray, rule: np.ndarray, n: int, rules: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct pair key once, ascending, with the smallest rule that made it.
+def _rule_bits(rules: int) -> int:
+    return max(1, int(rules - 1).bit_length())
 
-    The rule goes in the low bits of the key, so one in-place sort orders pairs by key and then
-    rule, and the first of each run is the pair's first rule (at 655k records, 20M raw pairs:
-    3.6 s, where ``np.unique(return_index=True)``'s stable argsort and gathers took 5.9 s).
-    """
-    bits = max(1, int(rules - 1).bit_length())
-    if n * n >= 1 << (62 - bits):  # no room for the rule in the key: sort by both
+
+def _packs(n: int, rules: int) -> bool:
+    """Whether a pair key ``a * n + b`` leaves room for the rule in the low bits of an int64."""
+    return n * n < 1 << (62 - _rule_bits(rules))
+
+
+def _first_of_each(key: np.ndarray, rule: np.ndarray, n: int, rules: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct pair key once, ascending, with the smallest rule that made it."""
+    if not _packs(n, rules):  # no room for the rule in the key: sort by both
         order = np.lexsort((rule, key))
         pair, rule = key[order], rule[order]
-    else:
-        packed = (key << bits) | rule.astype(np.int64)
-        del key
-        packed.sort()
-        pair = packed >> bits
-        rule = (packed & ((1 << bits) - 1)).astype(np.int16)
-        del packed
-    first = np.empty(len(pair), dtype=bool)
-    if len(first):
+        first = np.empty(len(pair), dtype=bool)
+        if len(first):
+            first[0] = True
+            np.not_equal(pair[1:], pair[:-1], out=first[1:])
+        return pair[first], rule[first]
+    bits = _rule_bits(rules)
+    return _first_of_each_packed((key << bits) | rule.astype(np.int64), bits)
+
+
+def _first_of_each_packed(packed: np.ndarray, bits: int, step: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """The same from ``key << bits | rule`` values, sorted in place (``packed`` is consumed).
+
+    The rule is in the low bits, so one in-place sort orders pairs by key and then rule, and the
+    first of each run is the pair's first rule (at 655k records, 20M raw pairs: 3.6 s, where
+    ``np.unique(return_index=True)``'s stable argsort and gathers took 5.9 s). Runs are found a
+    slice at a time, so nothing pair-sized but ``packed`` and one mask is ever held.
+    """
+    packed.sort()
+    m = len(packed)
+    first = np.empty(m, dtype=bool)
+    if m:
         first[0] = True
-        np.not_equal(pair[1:], pair[:-1], out=first[1:])
-    return pair[first], rule[first]
+    for s in range(1, m, step):
+        e = min(s + step, m)
+        np.not_equal(packed[s:e] >> bits, packed[s - 1 : e - 1] >> bits, out=first[s:e])
+    kept = packed[first]
+    del first
+    rule = np.empty(len(kept), dtype=np.int16)
+    for s in range(0, len(kept), step):
+        rule[s : s + step] = kept[s : s + step] & ((1 << bits) - 1)
+    kept >>= bits
+    return kept, rule
 
 
 @dataclass
@@ -175,25 +198,54 @@ class Blocker:
             self.prepare()
         con = self._con
         n = max(self._keys.num_rows, 1)
-        keys: list[np.ndarray] = []
-        rule_of: list[np.ndarray] = []
+        rules = len(self.rules)
+        if not _packs(n, rules):
+            return self._unique_pair_keys_unpacked(chunk_pairs, n)
+        bits = _rule_bits(rules)
+        # one array of every raw pair, its size known from the block sizes (a rule's self-join
+        # yields exactly sum(C(block, 2)) rows), each pair written as ``(a * n + b) << bits | rule``:
+        # no list of batches concatenated, no separate rule array
+        packed = np.empty(sum(d.pairs_possible for d in self.diagnostics), dtype=np.int64)
+        at = 0
+        for i, sql in self._rule_joins():
+            for batch in con.sql(sql).to_arrow_reader(chunk_pairs):
+                m = batch.num_rows
+                if at + m > len(packed):  # more rows than the block sizes promised: grow
+                    packed = np.resize(packed, max(2 * len(packed), at + m))
+                out = packed[at : at + m]
+                np.multiply(batch.column(0).to_numpy(), np.int64(n), out=out)
+                out += batch.column(1).to_numpy()
+                out <<= bits
+                out |= i
+                at += m
+        key, rule = _first_of_each_packed(packed[:at] if at < len(packed) else packed, bits)
+        del packed
+        for i, count in enumerate(np.bincount(rule, minlength=rules)):
+            self.diagnostics[i].pairs_new = int(count)
+        return key, rule, n
+
+    def _rule_joins(self) -> Iterator[tuple[int, str]]:
+        """(rule index, SQL of its self-join) for every rule with blocks; ``pairs_new`` reset."""
         for i, _rule in enumerate(self.rules):
             self.diagnostics[i].pairs_new = 0
             if self.diagnostics[i].pairs_possible == 0:
                 continue
-            # no DISTINCT: a pair two phones make twice is dropped below with every other repeat
-            sql = f"SELECT x.idx AS a, y.idx AS b FROM k_{i} x JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx"
-            for batch in con.sql(sql).to_arrow_reader(chunk_pairs):
+            # no DISTINCT: a pair two phones make twice is dropped later with every other repeat
+            yield i, f"SELECT x.idx AS a, y.idx AS b FROM k_{i} x JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx"
+
+    def _unique_pair_keys_unpacked(self, chunk_pairs: int, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """As ``_unique_pair_keys`` for indexes too large to pack a rule beside a pair key."""
+        keys: list[np.ndarray] = []
+        rule_of: list[np.ndarray] = []
+        for i, sql in self._rule_joins():
+            for batch in self._con.sql(sql).to_arrow_reader(chunk_pairs):
                 a = batch.column(0).to_numpy().astype(np.int64, copy=False)
                 b = batch.column(1).to_numpy().astype(np.int64, copy=False)
                 keys.append(a * n + b)
                 rule_of.append(np.full(len(a), i, dtype=np.int16))
         if not keys:
             return np.zeros(0, np.int64), np.zeros(0, np.int16), n
-        key = np.concatenate(keys)
-        rule = np.concatenate(rule_of)
-        del keys, rule_of
-        key, rule = _first_of_each(key, rule, n, len(self.rules))
+        key, rule = _first_of_each(np.concatenate(keys), np.concatenate(rule_of), n, len(self.rules))
         for i, count in enumerate(np.bincount(rule, minlength=len(self.rules))):
             self.diagnostics[i].pairs_new = int(count)
         return key, rule, n

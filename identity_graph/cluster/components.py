@@ -96,10 +96,14 @@ class ScoredPairs:
 def open_possible_edges(
     labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, match_threshold: float
 ) -> np.ndarray:
-    """Per edge: a possible match (possible ≤ p < match threshold) without a strong-identifier
-    conflict, between two different clusters: what the attach steps may act on."""
+    """Positions (ascending) of the possible matches (possible ≤ p < match threshold) without a
+    strong-identifier conflict between two different clusters: what the attach steps may act on.
+
+    Positions rather than a mask over every pair: possible matches are a small share of the
+    candidates (14k of 10.2M at 650k records), so the label lookups run on those alone."""
     p = pairs.prob
-    return (p >= possible_threshold) & (p < match_threshold) & ~pairs.conflict & (labels[pairs.a] != labels[pairs.b])
+    idx = np.flatnonzero((p >= possible_threshold) & (p < match_threshold) & ~pairs.conflict)
+    return idx[labels[pairs.a[idx]] != labels[pairs.b[idx]]]
 
 
 def cluster_records(
@@ -149,7 +153,10 @@ def split_components(
     n_comp = len(np.unique(comp)) if n else 0
     labels = comp.copy()
     review = np.zeros(n, dtype=bool)
-    internal = comp[a] == comp[b]
+    # int32 lookups: half the memory of int64 for the two pair-sized temporaries
+    comp32 = comp.astype(np.int32)
+    internal = comp32[a] == comp32[b]
+    del comp32
     bad = internal & ((prob < possible_threshold) | conflict)
     sus_comps = np.unique(comp[a[bad]])
     split = 0

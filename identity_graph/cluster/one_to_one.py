@@ -34,10 +34,10 @@ def complete_one_to_one(
     n = len(labels)
     us = unique_source
     a, b, prob = pairs.a, pairs.b, pairs.prob
-    cand = open_possible_edges(
-        labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold
-    ) & (us[a] >= 0) & (us[b] >= 0) & (us[a] != us[b])
-    if not cand.any():
+    cand = open_possible_edges(labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold)
+    ua, ub = us[a[cand]], us[b[cand]]
+    cand = cand[(ua >= 0) & (ub >= 0) & (ua != ub)]
+    if not len(cand):
         return labels, np.zeros(n, dtype=bool)
     ca, cb, cp = labels[a[cand]], labels[b[cand]], prob[cand]
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)

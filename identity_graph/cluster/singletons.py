@@ -44,23 +44,33 @@ def attach_singletons(
     if n == 0 or len(a) == 0:
         return labels, changed, used
     sizes = np.bincount(labels, minlength=n)
-    la, lb = labels[a], labels[b]
-    s_is_a = (sizes[la] == 1) & (sizes[lb] >= 2)
-    s_is_b = (sizes[lb] == 1) & (sizes[la] >= 2)
-    cross = s_is_a | s_is_b
-    if not cross.any():
+    size = sizes[labels]
+    alone, grouped = size == 1, size >= 2  # per record; a lone record's label is its position
+    del size
+    s_is_a = alone[a] & grouped[b]
+    s_is_b = alone[b] & grouped[a]
+    # lone records with a candidate edge to a cluster: only their pairs can be read (the edges
+    # are few, so the pair-sized work below is boolean masks, never label arrays)
+    edge_pairs = np.flatnonzero((s_is_a | s_is_b) & (prob >= possible_threshold) & ~conflict)
+    if not len(edge_pairs):
         return labels, changed, used
-    idx = np.flatnonzero(cross)
-    single = np.where(s_is_a[idx], la[idx], lb[idx])
-    target = np.where(s_is_a[idx], lb[idx], la[idx])
+    has_edge = np.zeros(n, dtype=bool)
+    has_edge[np.where(s_is_a[edge_pairs], a[edge_pairs], b[edge_pairs])] = True
+    s_is_a &= has_edge[a]
+    s_is_b &= has_edge[b]
+    idx = np.flatnonzero(s_is_a | s_is_b)
+    del has_edge
+    sa = s_is_a[idx]
+    del s_is_a, s_is_b
+    la, lb = labels[a[idx]], labels[b[idx]]
+    single = np.where(sa, la, lb)
+    target = np.where(sa, lb, la)
     p, c = prob[idx].astype(np.float64), conflict[idx]
     edge = (p >= possible_threshold) & ~c
-    # the (singleton, cluster) groups with a candidate edge: only their pairs are read
+    # the (lone record, cluster) groups with a candidate edge: only their pairs are read
     groups = pd.DataFrame({"s": single, "t": target, "edge": edge})
     cand = groups.groupby(["s", "t"], sort=False)["edge"].transform("any").to_numpy()
     used[idx[cand]] = True
-    if not cand.any():
-        return labels, changed, used
     df = pd.DataFrame({"s": single[cand], "t": target[cand], "p": p[cand], "c": c[cand]})
     g = df.groupby(["s", "t"], sort=True).agg(mean=("p", "mean"), conf=("c", "any")).reset_index()
     g = g[(g["mean"] >= link_threshold) & ~g["conf"]]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["StableIds", "assign_stable_ids", "new_person_id"]
@@ -50,13 +51,24 @@ def assign_stable_ids(
     ``previous``: record_id, person_id of the last run; ``persons_meta``: person_id,
     created_run, status of every id ever issued.
     """
-    cur = pd.DataFrame({"record_id": record_ids.to_numpy(), "cluster": cluster.to_numpy()})
-    cmin = cur.groupby("cluster")["record_id"].min()
+    # clusters by number and record ids as the caller's objects (no per-record string copies,
+    # no grouping of 655k strings): a cluster's smallest record id is the first in id order
+    rid = np.asarray(record_ids.to_numpy(), dtype=object)
+    labels = cluster.to_numpy()
+    codes, uniq = pd.factorize(labels)
+    order = None if record_ids.is_monotonic_increasing else np.argsort(rid, kind="stable")
+    present, first = np.unique(codes if order is None else codes[order], return_index=True)
+    cmin = pd.Series(rid[first if order is None else order[first]], index=uniq[present], dtype=object).sort_index()
     created = dict(zip(persons_meta["person_id"], persons_meta["created_run"], strict=True))
     taken = set(persons_meta["person_id"])
     events: list[tuple[str, str, str | None, int]] = []
 
-    prev = previous.merge(cur, on="record_id", how="left")
+    # each previous record's new cluster (NaN: the record is gone), as a left merge gives it
+    prev_ids = previous["record_id"].to_numpy(dtype=object)
+    pos = pd.Index(rid).get_indexer(prev_ids) if len(prev_ids) else np.zeros(0, dtype=np.intp)
+    prev_cluster = np.full(len(pos), np.nan)
+    prev_cluster[pos >= 0] = labels[pos[pos >= 0]]
+    prev = previous[["record_id", "person_id"]].assign(cluster=prev_cluster)
     # overlap of each previous person with each new cluster
     ov = prev.dropna(subset=["cluster"]).groupby(["person_id", "cluster"]).size().rename("n").reset_index()
     ov["cluster_min"] = ov["cluster"].map(cmin)
@@ -96,13 +108,15 @@ def assign_stable_ids(
         if pid not in created_run:
             c = created.get(pid)
             created_run[pid] = None if c is None or pd.isna(c) else int(c)
-    sizes = cur.groupby("cluster").size()
+    sizes = np.bincount(codes, minlength=len(uniq))
+    pid_of_code = np.array([label_to_pid[cl] for cl in uniq.tolist()], dtype=object)
     new_ids = {pid for pid, c in created_run.items() if c is None}
-    pid_size = {label_to_pid[cl]: int(n) for cl, n in sizes.items()}
+    pid_size = dict(zip(pid_of_code.tolist(), sizes.tolist(), strict=True))
     for pid in sorted(new_ids):
         events.append(("created", pid, None, pid_size.get(pid, 0)))
+    # one shared id string per person, not one per record
     assignment = pd.DataFrame(
-        {"record_id": cur["record_id"], "person_id": cur["cluster"].map(label_to_pid).to_numpy()}
+        {"record_id": pd.Series(rid, dtype=object), "person_id": pd.Series(pid_of_code[codes], dtype=object)}
     )
     return StableIds(
         assignment=assignment,

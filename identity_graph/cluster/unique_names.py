@@ -61,20 +61,19 @@ def attach_unique_names(
     has = codes >= 0
     name_clusters = pd.DataFrame({"name": codes[has], "cluster": labels[has]}).drop_duplicates()
     holders = np.bincount(name_clusters["name"].to_numpy(), minlength=int(codes.max()) + 1 if has.any() else 0)
-    ca, cb = codes[a], codes[b]
-    cand = open_possible_edges(
-        labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold
-    ) & (ca >= 0) & (ca == cb)
-    cand[cand] &= holders[ca[cand]] == 2
-    if dob is not None and cand.any():
-        cand[cand] &= ~_dob_conflict(labels, dob, labels[a[cand]], labels[b[cand]])
-    if not cand.any():
+    idx = open_possible_edges(labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold)
+    ca, cb = codes[a[idx]], codes[b[idx]]
+    same_name = (ca >= 0) & (ca == cb)
+    idx, ca = idx[same_name], ca[same_name]
+    idx = idx[holders[ca] == 2]
+    if dob is not None and len(idx):
+        idx = idx[~_dob_conflict(labels, dob, labels[a[idx]], labels[b[idx]])]
+    if not len(idx):
         return labels, changed
-    # union the two clusters of every qualifying edge (over cluster labels = record positions)
     # union the two clusters of every qualifying edge; labels are the smallest record position
     # of each cluster, so the merged label (the smallest label joined) is again the smallest
     # record position of the merged cluster
-    merged = connected_components(n, labels[a[cand]], labels[b[cand]])
+    merged = connected_components(n, labels[a[idx]], labels[b[idx]])
     new = merged[labels]
     return new, new != labels
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._memory import trim_heap
 from ..errors import StoreError
 from ..types import RECORD_COLUMNS
 from .contract import FileInfo, Resolution, SourceInfo
@@ -140,7 +141,6 @@ def _records_frame(con: sqlite3.Connection, chunk_rows: int = 20_000) -> pd.Data
     df = pd.DataFrame(out, columns=cols)
     df["dob_ambiguous"] = df["dob_ambiguous"].astype(bool)
     del parts, out
-    pa.default_memory_pool().release_unused()  # the Arrow buffers are gone: give their pages back
     return df
 
 def _secondary_indexes(con: sqlite3.Connection, table: str) -> list[str]:
@@ -336,7 +336,12 @@ class EmbeddedStore:
 
     # -- pipeline reads -----------------------------------------------------------------------
     def records_frame(self) -> pd.DataFrame:
-        return _records_frame(self.con)
+        frame = _records_frame(self.con)
+        # the read filled SQLite's page cache (up to cache_size, ~200 MB) with pages nobody reads
+        # again before the run is written: free them, and give the heap's pages back
+        self.con.execute("PRAGMA shrink_memory")
+        trim_heap()
+        return frame
 
     def sources(self) -> list[SourceInfo]:
         rows = self.con.execute("SELECT source, trust, mapping_json, compare_json FROM sources ORDER BY source")

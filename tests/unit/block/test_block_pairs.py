@@ -321,3 +321,20 @@ def test_repeated_pairs_keep_their_first_rule_on_the_packed_and_the_general_path
         first[k] = min(first.get(k, r), r)
     assert got_key.tolist() == sorted(first)
     assert got_rule.tolist() == [first[k] for k in sorted(first)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5)), max_size=60), st.integers(1, 7))
+def test_runs_of_packed_pairs_are_found_the_same_whatever_the_slice_size(raw, step):
+    from identity_graph.block.pairs import _first_of_each_packed
+
+    bits = 3
+    packed = np.array([(k << bits) | r for k, r in raw], dtype=np.int64)
+
+    got_key, got_rule = _first_of_each_packed(packed, bits, step=step)
+
+    first: dict[int, int] = {}
+    for k, r in raw:
+        first[k] = min(first.get(k, r), r)
+    assert got_key.tolist() == sorted(first)
+    assert got_rule.tolist() == [first[k] for k in sorted(first)]
