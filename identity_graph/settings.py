@@ -113,6 +113,12 @@ class Settings:
     #: possible-match edge to, when its mean match probability over every pair compared with
     #: that cluster is at least ``cluster_link_threshold`` (``cluster.singletons``; ADR 0014)
     attach_singletons: bool = True
+    #: clustering: in the average-linkage tests (chain-merge split, lone-record attach) a weak
+    #: pair, scored from this floor up to ``cluster_link_threshold`` (an uncommon name and
+    #: nothing else to compare), counts as neutral (the link threshold), not as two people; it
+    #: was not found different, only found too little (``cluster.components``; ADR 0017).
+    #: None: every pair counts as scored
+    cluster_weak_floor: float | None = 0.05
     #: Household members share an address, a phone and a surname: Fellegi-Sunter assumes
     #: independent fields, and these are not, so their agreement would outvote a person-level
     #: disagreement. After any of these "comparison:level" outcomes, the ``household``
