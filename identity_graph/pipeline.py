@@ -421,6 +421,7 @@ def run_pipeline(
             unique_sources=unique_sources,
             attach_singletons=settings.attach_singletons,
         ),
+        weak_floor=settings.cluster_weak_floor,
     )
     timings["cluster"] = time.perf_counter() - t
 

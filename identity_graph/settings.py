@@ -26,6 +26,7 @@ __all__ = [
 COMPARISON_KINDS = (
     "given_name",
     "family_name",
+    "middle_name",
     "dob",
     "postcode",
     "address",
@@ -112,6 +113,12 @@ class Settings:
     #: possible-match edge to, when its mean match probability over every pair compared with
     #: that cluster is at least ``cluster_link_threshold`` (``cluster.singletons``; ADR 0014)
     attach_singletons: bool = True
+    #: clustering: in the average-linkage tests (chain-merge split, lone-record attach) a weak
+    #: pair, scored from this floor up to ``cluster_link_threshold`` (an uncommon name and
+    #: nothing else to compare), counts as neutral (the link threshold), not as two people; it
+    #: was not found different, only found too little (``cluster.components``; ADR 0017).
+    #: None: every pair counts as scored
+    cluster_weak_floor: float | None = 0.05
     #: Household members share an address, a phone and a surname: Fellegi-Sunter assumes
     #: independent fields, and these are not, so their agreement would outvote a person-level
     #: disagreement. After any of these "comparison:level" outcomes, the ``household``
@@ -121,9 +128,13 @@ class Settings:
     #: Winkler ≥ 0.80 but more than one typing slip apart) are, at one address, mostly two
     #: members of the household (synth 100k: 42 % of such same-dwelling pairs are one person).
     #: Likewise two names only both listed as nicknames of a third ("ian" / "jack").
+    #: A middle-name disagreement ("albert" / "edward") is person-level too: a father and son
+    #: with one given name at one address (synth 100k B-cubed 0.98199 -> 0.98204,
+    #: precision 0.99319 -> 0.99332).
     vetoes: list[str] = field(
         default_factory=lambda: [
             "given_name:else", "given_name:jw>=0.80", "given_name:nickname via another name", "dob:else",
+            "middle_names:else",
         ]
     )
     household: list[str] = field(default_factory=lambda: ["address", "phone", "family_name", "uprn"])
@@ -238,6 +249,8 @@ def default_settings() -> Settings:
     comps = [
         ComparisonSpec("given_name", "given_name", "given_name", tf_adjust=True),
         ComparisonSpec("family_name", "family_name", "family_name", tf_adjust=True),
+        # where both records hold one: rarer than the given name, and it survives a move
+        ComparisonSpec("middle_names", "middle_name", "middle_names", tf_adjust=True),
         ComparisonSpec("dob", "dob", "dob", tf_adjust=True),
         ComparisonSpec("gender", "gender", "gender"),
         ComparisonSpec("address", "address", "address_key"),

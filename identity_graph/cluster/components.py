@@ -10,6 +10,15 @@ components that chained different people together.
    the mean match probability over *every* pair compared between them is at least
    ``link_threshold``, and no pair between them conflicts on a strong identifier.
 
+In both tests (and in the lone-record attach after them) a *weak* pair counts as neutral: one
+scored between ``weak_floor`` (0.05 by default) and ``link_threshold``, such as two records that
+agree on an uncommon name and hold nothing else to compare (a web account without a postcode
+against a council-tax record; an electoral-register entry at an old address). Such a pair was not
+found different; it was found too little. It counts as ``link_threshold``
+(``linkage_probability``), so it neither drags two groups' mean below the threshold nor makes a
+component suspicious. Pairs below the floor (a disagreement, or only a common name) count as
+scored.
+
 Cluster labels are the smallest record position in the cluster; positions are ranks of record
 ids, so labels never depend on input order.
 """
@@ -25,7 +34,9 @@ from scipy.sparse.csgraph import connected_components as _cc
 
 from .split import agglomerate
 
-__all__ = ["ClusterResult", "connected_components", "cluster_records", "split_components"]
+__all__ = [
+    "ClusterResult", "connected_components", "cluster_records", "linkage_probability", "split_components",
+]
 
 
 @dataclass
@@ -93,6 +104,20 @@ class ScoredPairs:
     conflict: np.ndarray
 
 
+def linkage_probability(prob: np.ndarray, weak_floor: float | None, link_threshold: float) -> np.ndarray:
+    """Per pair, the probability the average-linkage tests read: a weak pair (``weak_floor`` ≤
+    p < ``link_threshold``: some evidence for a match, too little to make one) counts as
+    ``link_threshold``; every other pair as scored. ``weak_floor`` None: every pair as scored.
+
+    >>> linkage_probability(np.array([0.99, 0.2, 0.01]), 0.05, 0.5).tolist()
+    [0.99, 0.5, 0.01]
+    """
+    if weak_floor is None:
+        return prob
+    weak = (prob >= weak_floor) & (prob < link_threshold)
+    return np.where(weak, np.asarray(link_threshold, dtype=prob.dtype), prob)
+
+
 def open_possible_edges(
     labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, match_threshold: float
 ) -> np.ndarray:
@@ -117,13 +142,16 @@ def cluster_records(
     possible_threshold: float,
     link_threshold: float,
     evidence: RecordEvidence | None = None,
+    weak_floor: float | None = None,
 ) -> ClusterResult:
-    """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i])."""
+    """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i]); pairs from
+    ``weak_floor`` up count as neutral in the linkage tests (``linkage_probability``)."""
     match = prob >= match_threshold
     comp = connected_components(n, a[match], b[match])
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
         match_threshold=match_threshold, link_threshold=link_threshold, evidence=evidence,
+        weak_floor=weak_floor,
     )
 
 
@@ -139,6 +167,7 @@ def split_components(
     possible_threshold: float,
     link_threshold: float,
     evidence: RecordEvidence | None = None,
+    weak_floor: float | None = None,
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
@@ -157,14 +186,17 @@ def split_components(
     comp32 = comp.astype(np.int32)
     internal = comp32[a] == comp32[b]
     del comp32
-    bad = internal & ((prob < possible_threshold) | conflict)
+    link = linkage_probability(prob[internal], weak_floor, link_threshold)
+    bad = np.zeros(len(a), dtype=bool)
+    bad[internal] = (link < possible_threshold) | conflict[internal]
     sus_comps = np.unique(comp[a[bad]])
     split = 0
     if len(sus_comps):
         is_sus = np.zeros(n, dtype=bool)
         is_sus[np.isin(comp, sus_comps)] = True
-        sel = internal & is_sus[a]
-        pa, pb, pp, pc = a[sel], b[sel], prob[sel], conflict[sel]
+        sel = is_sus[a[internal]]
+        inside = np.flatnonzero(internal)[sel]
+        pa, pb, pp, pc = a[inside], b[inside], link[sel], conflict[inside]
         pcomp = comp[pa]
         order = np.argsort(pcomp, kind="stable")
         pa, pb, pp, pc, pcomp = pa[order], pb[order], pp[order], pc[order], pcomp[order]
@@ -203,7 +235,8 @@ def split_components(
         from .singletons import attach_singletons
 
         labels, changed, support = attach_singletons(
-            labels, scored, possible_threshold=possible_threshold, link_threshold=link_threshold
+            labels, scored, possible_threshold=possible_threshold, link_threshold=link_threshold,
+            weak_floor=weak_floor,
         )
         review |= changed
         attached += int(changed.sum())

@@ -65,6 +65,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             unique_sources=one_record_per_person_sources(store),
             attach_singletons=settings.attach_singletons,
         ),
+        weak_floor=settings.cluster_weak_floor,
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
     run_id = store.next_run_id()

@@ -8,8 +8,9 @@ them. After clustering, a record left on its own joins another cluster when
 (a) a possible-match (or match) edge without a strong-identifier conflict joins it to that
     cluster,
 (b) the mean match probability over *every* pair compared between the record and that cluster's
-    members (the pairs below the possible threshold count too) is at least the cluster link
-    threshold: the same average-linkage test the chain-merge split uses, and
+    members (the pairs below the possible threshold count too; a weak pair, evidence for a match
+    too slight to make one, as neutral) is at least the cluster link threshold: the same
+    average-linkage test the chain-merge split uses, and
 (c) no pair between them conflicts on a strong identifier.
 
 Of several qualifying clusters, the one with the highest mean wins (ties: the smaller label).
@@ -23,15 +24,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import ScoredPairs, connected_components
+from .components import ScoredPairs, connected_components, linkage_probability
 
 __all__ = ["attach_singletons"]
 
 
 def attach_singletons(
-    labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, link_threshold: float
+    labels: np.ndarray,
+    pairs: ScoredPairs,
+    *,
+    possible_threshold: float,
+    link_threshold: float,
+    weak_floor: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Attach each singleton cluster to its best-supported cluster of two or more records.
+
+    Pairs from ``weak_floor`` up count as neutral in the mean of (b)
+    (``components.linkage_probability``); the candidate edge of (a) is the scored probability.
 
     Returns (new labels, bool per record: attached by this step, bool per pair: the pair was
     read as support, i.e. it joins a singleton to a cluster it had a candidate edge to). The
@@ -67,6 +76,7 @@ def attach_singletons(
     target = np.where(sa, lb, la)
     p, c = prob[idx].astype(np.float64), conflict[idx]
     edge = (p >= possible_threshold) & ~c
+    p = linkage_probability(p, weak_floor, link_threshold)
     # the (lone record, cluster) groups with a candidate edge: only their pairs are read
     groups = pd.DataFrame({"s": single, "t": target, "edge": edge})
     cand = groups.groupby(["s", "t"], sort=False)["edge"].transform("any").to_numpy()

@@ -250,6 +250,41 @@ class FamilyName(Comparison, _Names):
         return self._assign(len(ia), null, [exact, sim >= 0.92, part, sim >= 0.80])
 
 
+def _middle_features(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per middle-names value ("albert edward"): a code for its first name, the code point of
+    its first letter, and whether that first name is a single letter (an initial)."""
+    first = pd.Series(values, dtype=object).astype(str).str.split().str[0].fillna("")
+    codes, _ = pd.factorize(first)
+    letter = np.fromiter((ord(v[0]) if v else -1 for v in first), dtype=np.int32, count=len(first))
+    one = (first.str.len() == 1).to_numpy()
+    return codes.astype(np.int64), letter, one
+
+
+class MiddleName(Comparison):
+    """Middle names, where both records hold one (an electoral register's FORENAMES "JOHN
+    ALBERT", a council-tax "SMITH, John Albert"). Agreement is person-level evidence that
+    outlasts a move: a register entry at an old address without a dob shares with the person's
+    newer records only the name, and "john albert smith" is far rarer than "john smith".
+    Disagreement ("albert" / "edward") is evidence of two people with one given and family
+    name (a father and son, two namesakes). A middle name on one side only is no evidence:
+    most systems have no field for it."""
+
+    labels = ("missing", "exact", "same first middle name", "initial", "else")
+
+    def levels(self, ia, ib):
+        null, exact = self._exact(self.spec.column, ia, ib)
+        same_first = np.zeros(len(ia), dtype=bool)
+        initial = np.zeros(len(ia), dtype=bool)
+        t = np.flatnonzero(~null & ~exact)
+        if len(t):  # both hold a middle name: per-value features, read by code
+            c = self.ctx.col(self.spec.column)
+            first, letter, one = self.ctx.per_value(self.spec.column, "first", _middle_features)
+            ca, cb = c.codes[ia[t]], c.codes[ib[t]]
+            same_first[t] = (first[ca] == first[cb]) & ~one[ca] & ~one[cb]
+            initial[t] = (one[ca] | one[cb]) & (letter[ca] == letter[cb])
+        return self._assign(len(ia), null, [exact, same_first, initial])
+
+
 class Dob(Comparison):
     labels = ("missing", "exact", "day/month transposed", "one digit", "two digits", "else")
 
@@ -419,6 +454,7 @@ class Fuzzy(Comparison):
 KINDS: dict[str, type[Comparison]] = {
     "given_name": GivenName,
     "family_name": FamilyName,
+    "middle_name": MiddleName,
     "dob": Dob,
     "gender": Gender,
     "postcode": Postcode,

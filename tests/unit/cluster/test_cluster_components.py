@@ -79,6 +79,33 @@ def test_a_clean_component_is_not_reclustered():
     assert not res.review.any()
 
 
+def the_person_and_a_web_account():
+    """Records 0-2 are one person (a council-tax, a library and an electoral-register record);
+    3 is their web account, a match for 0 by its mobile number and, holding no address or dob,
+    only a name to compare with 1 and 2 (0.09); 4 is another resident, found different (0.001)."""
+    return [(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.99), (0, 3, 0.99), (1, 3, 0.09), (2, 3, 0.09),
+            (2, 4, 0.97), (0, 4, 0.001), (1, 4, 0.001), (3, 4, 0.001)]
+
+
+def test_weak_pairs_count_as_neutral_when_splitting_a_chain():
+    a, b, p, c = _pairs(the_person_and_a_web_account())
+    res = cluster_records(5, a, b, p, c, **THRESHOLDS, weak_floor=0.05)
+    assert res.labels.tolist() == [0, 0, 0, 0, 4]  # the web account stays, the other resident goes
+
+
+def test_without_a_weak_floor_a_name_only_pair_cuts_its_record_off():
+    a, b, p, c = _pairs(the_person_and_a_web_account())
+    res = cluster_records(5, a, b, p, c, **THRESHOLDS)
+    assert res.labels.tolist() == [0, 0, 0, 3, 4]
+
+
+def test_a_pair_below_the_weak_floor_still_counts_as_scored():
+    rows = [r if r[:2] not in ((1, 3), (2, 3)) else (r[0], r[1], 0.04) for r in the_person_and_a_web_account()]
+    a, b, p, c = _pairs(rows)
+    res = cluster_records(5, a, b, p, c, **THRESHOLDS, weak_floor=0.05)
+    assert res.labels.tolist() == [0, 0, 0, 3, 4]
+
+
 def test_a_chain_through_a_conflict_is_cut():
     a, b, p, c = _pairs([(0, 1, 0.99), (1, 2, 0.99), (0, 2, 0.0, True)])
     res = cluster_records(3, a, b, p, c, **THRESHOLDS)

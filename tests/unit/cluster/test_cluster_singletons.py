@@ -44,6 +44,28 @@ def test_the_mean_over_every_compared_pair_must_reach_the_link_threshold():
     assert not changed.any()
 
 
+def test_weak_pairs_count_as_neutral_in_the_mean():
+    # a possible match for 0; with 1 and 2 it shares only an uncommon name (0.2: weak, not found
+    # different): 0.5 each in the mean from the floor up, so (0.8 + 0.5 + 0.5) / 3 >= 0.5
+    edges = PERSON + [(0, 3, 0.8), (1, 3, 0.2), (2, 3, 0.2)]
+    a, b, p, c = arrays(edges)
+    labels = cluster_records(4, a, b, p, c, match_threshold=0.95, **T).labels
+    assert attach_singletons(labels, ScoredPairs(a, b, p, c), **T)[0].tolist() == [0, 0, 0, 3]
+    got, changed, _ = attach_singletons(labels, ScoredPairs(a, b, p, c), **T, weak_floor=0.05)
+    assert got.tolist() == [0, 0, 0, 0]
+    assert changed.tolist() == [False, False, False, True]
+
+
+def test_weak_pairs_alone_attach_nothing():
+    # neutral pairs dilute the mean but are no candidate edge: a possible edge is still needed
+    edges = PERSON + [(0, 3, 0.45), (1, 3, 0.45), (2, 3, 0.45)]
+    a, b, p, c = arrays(edges)
+    labels = cluster_records(4, a, b, p, c, match_threshold=0.95, **T).labels
+    got, _, used = attach_singletons(labels, ScoredPairs(a, b, p, c), **T, weak_floor=0.05)
+    assert got.tolist() == [0, 0, 0, 3]
+    assert not used.any()
+
+
 def test_without_a_possible_edge_pairs_below_the_threshold_are_not_read():
     labels, _, used = attach(4, PERSON + [(0, 3, 0.45), (1, 3, 0.45)])
     assert labels.tolist() == [0, 0, 0, 3]

@@ -15,6 +15,7 @@ COLUMNS = [
     "given_name",
     "given_canonical",
     "family_name",
+    "middle_names",
     "dob",
     "postcode",
     "postcode_sector",
@@ -116,6 +117,29 @@ def test_a_person_with_the_same_given_and_family_name_is_not_a_swap():
 )
 def test_family_name_levels(a, b, level):
     assert one("family_name", {"family_name": a}, {"family_name": b}) == level
+
+
+# -- middle names --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("albert", None, "missing"),  # most systems have no field for it: no evidence
+        ("albert", "albert", "exact"),
+        ("albert edward", "albert", "same first middle name"),
+        ("a", "albert", "initial"),
+        ("albert", "a e", "initial"),
+        ("albert", "edward", "else"),
+        ("b", "albert", "else"),
+        ("edward albert", "albert", "else"),
+    ],
+)
+def test_middle_name_levels(a, b, level):
+    assert one("middle_name", {"middle_names": a}, {"middle_names": b}, "middle_names") == level
+
+
+def test_middle_names_held_by_no_record_are_missing():
+    # explain and search compare a handful of records, often none with a middle name
+    assert one("middle_name", {"middle_names": None}, {"middle_names": None}, "middle_names") == "missing"
 
 
 # -- dates of birth ------------------------------------------------------------------------
