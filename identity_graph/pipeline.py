@@ -62,12 +62,15 @@ def _noop(stage: str, done: int, total: int) -> None:
 def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
     """An owner number per row, equal for rows equal on ``cols``; missing where all are.
     (Codes of a grouping, not joined strings: no new string per row.)"""
-    codes = pd.DataFrame(
-        {c: pd.factorize(frame[c].to_numpy(dtype=object), use_na_sentinel=True)[0] for c in cols}
-    )
-    key = codes.groupby(list(cols), sort=False).ngroup().to_numpy().astype(float)
-    key[(codes.to_numpy() < 0).all(axis=1)] = np.nan
-    return pd.Series(key, index=frame.index)
+    missing = np.ones(len(frame), dtype=bool)
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c in cols:  # numbered in order of first appearance, as a groupby's ngroup numbers them
+        code = pd.factorize(frame[c].to_numpy(dtype=object), use_na_sentinel=True)[0]
+        missing &= code < 0
+        key = pd.factorize(key * (int(code.max(initial=-1)) + 2) + (code + 1))[0]
+    out = key.astype(float)
+    out[missing] = np.nan
+    return pd.Series(out, index=frame.index)
 
 
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
@@ -88,8 +91,8 @@ def _names_from_email(frame: pd.DataFrame) -> None:
     # "rebeccahollcroft578": the one split into a given and a family name this index knows
     glued = parts[0].isna() & local.str.fullmatch(r"[a-z]{4,}[0-9]*")
     if glued.any():
-        givens = set(frame["given_name"].dropna().map(str).tolist())
-        families = set(frame["family_name"].dropna().map(str).tolist())
+        givens = {str(v) for v in pd.unique(frame["given_name"].dropna().to_numpy(dtype=object))}
+        families = {str(v) for v in pd.unique(frame["family_name"].dropna().to_numpy(dtype=object))}
 
         def split(text: str) -> tuple[str | None, str | None]:
             word = text.rstrip("0123456789")
@@ -119,13 +122,20 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
     frame = records.copy(deep=False) if records["record_id"].is_monotonic_increasing else (
         records.sort_values("record_id", ignore_index=True)
     )
-    extras = frame["extra"].map(lambda s: json.loads(s) if s else {})
+    # each distinct ``extra`` JSON parsed once (a few percent of the records hold one)
+    xcode, xtext = pd.factorize(frame["extra"].to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = [json.loads(t) if t else {} for t in xtext] + [{}]  # code -1: no extra
+
+    def extra_field(key: str) -> pd.Series:
+        per = np.array([d.get(key) for d in parsed], dtype=object)
+        return pd.Series(per[xcode], index=frame.index, dtype=object)
+
     for name in sorted(compare_methods):
-        vals = extras.map(lambda d, n=name: d.get(n))
+        vals = extra_field(name)
         frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
     _names_from_email(frame)
     # the dob as compared digit by digit: the real date, else a well-formed impossible one
-    unreal = extras.map(lambda d: d.get(DOB_UNPARSED))
+    unreal = extra_field(DOB_UNPARSED)
     dob = frame["dob"].astype(object)
     frame["dob_text"] = dob.where(dob.notna(), unreal).astype(object).where(lambda v: v.notna(), None)
     found: dict[str, list[str]] = {}
@@ -150,6 +160,7 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
                 frame[col] = s.map(strip)
             else:
                 frame[col] = s.where(~s.isin(ph), None)
+    trim_heap()  # the temporaries of the placeholder counts, freed, go back to the OS
     return frame, found
 
 

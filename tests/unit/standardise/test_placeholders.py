@@ -1,4 +1,6 @@
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from identity_graph.standardise.placeholders import KNOWN_PLACEHOLDERS, find_placeholders
 
@@ -62,3 +64,44 @@ def test_the_pipeline_drops_an_address_held_by_implausibly_many_people():
     assert found["address_key"] == ["|1|station road|LS6 1AA"]
     assert frame["address_key"].isna().sum() == 50
     assert frame["address_key"].notna().sum() == 10
+
+
+def _reference(values, owners, max_owners, relative, multi):
+    """The definition, one cell at a time: distinct owners per value, flagged above the bar."""
+    holders: dict[str, set[object]] = {}
+    for v, o in zip(values, owners, strict=True):
+        if v is None:
+            continue
+        for part in (str(v).split("|") if multi else [str(v)]):
+            if part != "" and o is not None:
+                holders.setdefault(part, set()).add(o)
+    if not holders:
+        return set()
+    counts = sorted(len(s) for s in holders.values())
+    mid = len(counts) // 2
+    median = counts[mid] if len(counts) % 2 else (counts[mid - 1] + counts[mid]) / 2
+    bar = max(float(max_owners), relative * median)
+    return {v for v, s in holders.items() if len(s) > bar}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "c", "a|b", "b||c", "", "|"])),
+            st.one_of(st.none(), st.integers(0, 6)),
+        ),
+        max_size=80,
+    ),
+    st.integers(0, 4),
+    st.sampled_from([0.5, 1.0, 20.0]),
+    st.booleans(),
+)
+def test_placeholders_are_the_values_more_owners_hold_than_the_bar(rows, max_owners, relative, multi):
+    values = [v for v, _ in rows]
+    owners = [o for _, o in rows]
+    got = find_placeholders(
+        pd.Series(values, dtype=object), pd.Series(owners, dtype=object),
+        max_owners=max_owners, relative=relative, multi=multi,
+    )
+    assert got == _reference(values, owners, max_owners, relative, multi)
