@@ -11,12 +11,14 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._memory import trim_heap
+from ._threads import chunk_threads, map_chunks
 from .block.pairs import Blocker
 from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
@@ -228,6 +230,15 @@ def household_signal(comps: list[Comparison], levels: np.ndarray) -> float:
     return float(((gn == g_else) & (db == d_else) & both).sum() / both.sum())
 
 
+def _compare_and_score(
+    comps: list[Comparison], model: Model, a: np.ndarray, b: np.ndarray, s: int, e: int
+) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """Levels and weights of candidate pairs ``s:e`` (one chunk of the score stage)."""
+    ia, ib = a[s:e], b[s:e]
+    lv = comparison_levels(comps, ia, ib)
+    return s, e, lv, model.score(lv, tf_adjustments(comps, model, ia, ib, lv))
+
+
 def train(
     comps: list[Comparison],
     n_records: int,
@@ -248,10 +259,10 @@ def train(
         sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
         if len(sa) == 0:
             continue
-        sessions.append((comparison_levels(comps, sa, sb), rule_comparisons(r.keys, names)))
+        sessions.append((comparison_levels(comps, sa, sb, threads=chunk_threads()), rule_comparisons(r.keys, names)))
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
     idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
-    sample = comparison_levels(comps, a[idx], b[idx])
+    sample = comparison_levels(comps, a[idx], b[idx], threads=chunk_threads())
     lam = estimate_prior(sample, m, u, n_candidates=len(a), n_records=n_records)
     signal = household_signal(comps, sample)
     vetoes = [v.split(":", 1) for v in settings.vetoes] if signal >= settings.household_signal_min else []
@@ -395,26 +406,25 @@ def run_pipeline(
     names = [c.name for c in comps]
     addr_k = names.index("address") if "address" in names else None
     phone_k = names.index("phone") if "phone" in names else None
-    step = settings.chunk_pairs
     p_floor = settings.possible_threshold
-    for s in range(0, len(a), step):
-        ia, ib = a[s : s + step], b[s : s + step]
-        lv = comparison_levels(comps, ia, ib)
-        w = model.score(lv, tf_adjustments(comps, model, ia, ib, lv))
-        weight[s : s + step] = w
-        conflict[s : s + step] = model.conflicts(lv)
+    # chunks on every core (threads: the work is numpy and rapidfuzz); as many pairs in flight
+    # as one chunk of ``chunk_pairs`` held before, so the stage's peak is unchanged
+    step = max(1, settings.chunk_pairs // chunk_threads())
+    for s, e, lv, w in map_chunks(partial(_compare_and_score, comps, model, a, b), len(a), step):
+        weight[s:e] = w
+        conflict[s:e] = model.conflicts(lv)
         p = probability(w)
-        rel = np.zeros(len(ia), dtype=bool)
+        rel = np.zeros(e - s, dtype=bool)
         if addr_k is not None:
             rel |= lv[:, addr_k] == 1
         if phone_k is not None:
             rel |= lv[:, phone_k] == 1
         rel &= p < p_floor
         keep = (p >= p_floor) | rel
-        related[s : s + step] = rel
-        keep_mask[s : s + step] = keep
+        related[s:e] = rel
+        keep_mask[s:e] = keep
         keep_levels.append(lv[keep])
-        progress("score", min(s + step, len(a)), len(a))
+        progress("score", e, len(a))
     timings["score"] = time.perf_counter() - t
 
     # cluster ----------------------------------------------------------------------------------
@@ -450,7 +460,7 @@ def run_pipeline(
     if cl.support is not None:  # what the singleton attach read: a lone record against a cluster
         distinct |= cl.support & ~keep_mask
     lv_keep = np.concatenate(keep_levels) if keep_levels else np.zeros((0, len(comps)), np.int8)
-    lv_distinct = comparison_levels(comps, a[distinct], b[distinct])
+    lv_distinct = comparison_levels(comps, a[distinct], b[distinct], threads=chunk_threads())
     sel = np.concatenate([np.flatnonzero(keep_mask), np.flatnonzero(distinct)])
     lv_all = np.concatenate([lv_keep, lv_distinct])
     order = np.argsort(sel, kind="stable")

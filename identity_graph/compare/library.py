@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
+from .._threads import map_chunks
 from ..settings import ComparisonSpec
 from ..standardise.nicknames import nickname_listed, nickname_match
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
@@ -479,9 +480,28 @@ def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[
     return out
 
 
-def comparison_levels(comps: list[Comparison], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """An (n_pairs, n_comparisons) int8 matrix of levels."""
+def comparison_levels(
+    comps: list[Comparison], ia: np.ndarray, ib: np.ndarray, *, threads: int = 1
+) -> np.ndarray:
+    """An (n_pairs, n_comparisons) int8 matrix of levels.
+
+    ``threads > 1`` compares parts of a large batch on that many threads (the same levels: each
+    pair's levels depend on that pair alone).
+    """
     out = np.empty((len(ia), len(comps)), dtype=np.int8)
-    for k, c in enumerate(comps):
-        out[:, k] = c.levels(ia, ib)
+
+    def fill(s: int, e: int) -> None:
+        for k, c in enumerate(comps):
+            out[s:e, k] = c.levels(ia[s:e], ib[s:e])
+
+    if threads <= 1 or len(ia) < 2 * _MIN_THREAD_PAIRS:
+        fill(0, len(ia))
+    else:
+        step = max(_MIN_THREAD_PAIRS, -(-len(ia) // threads))
+        for _ in map_chunks(fill, len(ia), step, threads=threads):
+            pass
     return out
+
+
+#: pairs below which a batch is not worth splitting over threads
+_MIN_THREAD_PAIRS = 100_000

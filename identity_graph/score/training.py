@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._threads import chunk_threads
 from ..compare.library import Comparison, comparison_levels
 from .model import TF_CLAMP, TF_MIN, ComparisonWeights, Model
 
@@ -42,7 +43,7 @@ def estimate_u(
         a = rng.integers(0, n_records, size=k, dtype=np.int64)
         b = rng.integers(0, n_records - 1, size=k, dtype=np.int64)
         b = np.where(b >= a, b + 1, b)  # distinct from a
-        lv = comparison_levels(comps, a.astype(np.int32), b.astype(np.int32))
+        lv = comparison_levels(comps, a.astype(np.int32), b.astype(np.int32), threads=chunk_threads())
         for j, c in enumerate(counts):
             c += np.bincount(lv[:, j], minlength=len(c))
         done += k

@@ -265,7 +265,8 @@ def drop_duplicate_ids(
         return chunk
     rejects = list(chunk.rejects)
     first_in_chunk = ~f["source_record_id"].duplicated()
-    prior = f["source_record_id"].map(seen_ids)
+    # a dict lookup per row: ``Series.map(dict)`` would copy the whole (growing) dict per chunk
+    prior = pd.Series([seen_ids.get(v) for v in f["source_record_id"].tolist()], index=f.index, dtype=object)
     dup = prior.notna() | ~first_in_chunk
     if dup.any():
         firsts = dict(zip(f.loc[first_in_chunk, "source_record_id"], f.loc[first_in_chunk, "__row__"], strict=True))
