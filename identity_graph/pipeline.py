@@ -444,6 +444,7 @@ def run_pipeline(
             attach_unique_names=settings.attach_unique_names,
             unique_sources=unique_sources,
             attach_singletons=settings.attach_singletons,
+            pair_lone_records=settings.pair_lone_records,
         ),
         weak_floor=settings.cluster_weak_floor,
     )

@@ -35,6 +35,7 @@ COMPARISON_KINDS = (
     "gender",
     "exact",  # strong or plain identifiers: nhs_number, ni_number, uprn, extra exact fields
     "fuzzy",  # extra fuzzy fields (e.g. vehicle_reg)
+    "source",  # the two records' source systems: one system or two (ADR 0020)
 )
 
 
@@ -104,8 +105,12 @@ class Settings:
         ]
     )
     #: clustering: mean match probability over the observed pairs between two groups
-    #: required to merge them when splitting a suspicious component
-    cluster_link_threshold: float = 0.5
+    #: required to merge them when splitting a suspicious component (and for the lone-record
+    #: attach). Below 0.5 so that one match and one non-match against a group of two, a tie
+    #: (0.99 and 0.001: mean 0.4955), keeps the record with the group; one match against two
+    #: non-matches (0.33) still does not (ADR 0020: synth 650k B-cubed +0.0008; every value
+    #: from 0.42 to 0.49 measured alike)
+    cluster_link_threshold: float = 0.45
     #: clustering: join the only two clusters holding a full name when a possible-match edge
     #: without conflicting evidence links them (``cluster.unique_names``; ADR 0009)
     attach_unique_names: bool = True
@@ -113,6 +118,10 @@ class Settings:
     #: possible-match edge to, when its mean match probability over every pair compared with
     #: that cluster is at least ``cluster_link_threshold`` (``cluster.singletons``; ADR 0014)
     attach_singletons: bool = True
+    #: clustering: after the attach steps, two records each still alone join when a
+    #: possible-match edge without a conflict joins them and neither has a possible match with
+    #: any other record (``cluster.lone_pairs``; ADR 0020)
+    pair_lone_records: bool = True
     #: clustering: in the average-linkage tests (chain-merge split, lone-record attach) a weak
     #: pair, scored from this floor up to ``cluster_link_threshold`` (an uncommon name and
     #: nothing else to compare), counts as neutral (the link threshold), not as two people; it
@@ -262,5 +271,8 @@ def default_settings() -> Settings:
         # a father and son who share a full name and an address: "jr" against "sr" is two people
         # (keep-apart evidence, so the chain-merge split separates them)
         ComparisonSpec("suffix", "exact", "suffix", keep_apart=True),
+        # a system mostly holds one record per person: two of its records that share a name and
+        # little else are mostly two people (ADR 0020); dropped when the data has one system
+        ComparisonSpec("source", "source", "source"),
     ]
     return Settings(blocking_rules=rules, comparisons=comps)

@@ -49,10 +49,17 @@ class RecordEvidence:
     unique_source: np.ndarray | None  # code of a one-record-per-person source, else -1
     #: attach lone records to the cluster they are on average a possible match for (ADR 0014)
     attach_singletons: bool = False
+    #: join two lone records that are each other's only possible match (ADR 0020)
+    pair_lone_records: bool = False
 
 
 def record_evidence(
-    frame: Any, *, attach_unique_names: bool, unique_sources: frozenset[str], attach_singletons: bool = False
+    frame: Any,
+    *,
+    attach_unique_names: bool,
+    unique_sources: frozenset[str],
+    attach_singletons: bool = False,
+    pair_lone_records: bool = False,
 ) -> RecordEvidence:
     """From the matcher's working frame (placeholder dobs removed), in its record order."""
     from .one_to_one import unique_source_codes
@@ -63,6 +70,7 @@ def record_evidence(
         dob=frame["dob"].to_numpy(dtype=object),
         unique_source=unique_source_codes(frame["source"].to_numpy(dtype=object), unique_sources),
         attach_singletons=attach_singletons,
+        pair_lone_records=pair_lone_records,
     )
 
 
@@ -172,7 +180,9 @@ def split_components(
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
     (``unique_names.attach_unique_names``), attach lone records to the cluster they are on
-    average a possible match for (``singletons.attach_singletons``, when switched on), and
+    average a possible match for (``singletons.attach_singletons``, when switched on), join two
+    lone records that are each other's only possible match (``lone_pairs.pair_lone_records``,
+    when switched on), and
     given the de-duplicated sources, complete
     one-to-one links between them (``one_to_one.complete_one_to_one``).
 
@@ -238,6 +248,12 @@ def split_components(
             labels, scored, possible_threshold=possible_threshold, link_threshold=link_threshold,
             weak_floor=weak_floor,
         )
+        review |= changed
+        attached += int(changed.sum())
+    if ev.pair_lone_records:
+        from .lone_pairs import pair_lone_records
+
+        labels, changed = pair_lone_records(labels, scored, possible_threshold=possible_threshold)
         review |= changed
         attached += int(changed.sum())
     if ev.unique_source is not None:

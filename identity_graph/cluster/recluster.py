@@ -64,6 +64,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             attach_unique_names=settings.attach_unique_names,
             unique_sources=one_record_per_person_sources(store),
             attach_singletons=settings.attach_singletons,
+            pair_lone_records=settings.pair_lone_records,
         ),
         weak_floor=settings.cluster_weak_floor,
     )

@@ -323,6 +323,23 @@ class Exact(Gender):
     """Plain identifiers: NHS/NI number, UPRN, exact extra fields."""
 
 
+class SourceSystem(Comparison):
+    """Whether the two records come from one source system. A system mostly holds one record
+    per person (it knows its own residents by its own account numbers), so two of its records
+    that share a name and little else are mostly two people, and a record from another system
+    is where a person's other records are found. Learned like any comparison: u from random
+    pairs (the share of pairs within one system), m by EM. Synth 100k: 2.8 % of true pairs lie
+    within one system against 23 % of random pairs (EM: -2.7 bits within, +0.3 across); of the
+    candidate pairs scored 0.5-0.95, 9.5 % within one system are one person against 75 %
+    across. Needs two systems or more (``build_comparisons`` drops it otherwise)."""
+
+    labels = ("missing", "same source", "other source")
+
+    def levels(self, ia, ib):
+        null, same = self._exact(self.spec.column, ia, ib)
+        return self._assign(len(ia), null, [same])
+
+
 class Postcode(Comparison):
     labels = ("missing", "exact", "same sector", "same district", "else")
 
@@ -464,6 +481,7 @@ KINDS: dict[str, type[Comparison]] = {
     "email": Email,
     "exact": Exact,
     "fuzzy": Fuzzy,
+    "source": SourceSystem,
 }
 
 #: the frame column whose presence makes a comparison worth running
@@ -475,7 +493,10 @@ def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[
     out = []
     for spec in specs:
         col = _DATA_COLUMN.get(spec.kind, spec.column)
-        if ctx.has_data(col) or (spec.kind == "address" and ctx.has_data("address_key")):
+        if spec.kind == "source":  # evidence only where records come from two systems or more
+            if ctx.has_data(col) and len(ctx.col(col).values) >= 2:
+                out.append(KINDS[spec.kind](spec, ctx))
+        elif ctx.has_data(col) or (spec.kind == "address" and ctx.has_data("address_key")):
             out.append(KINDS[spec.kind](spec, ctx))
     return out
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from identity_graph.cluster.components import cluster_records, connected_components
 from identity_graph.cluster.split import agglomerate
+from identity_graph.settings import default_settings
 
 THRESHOLDS = {"match_threshold": 0.95, "possible_threshold": 0.5, "link_threshold": 0.5}
 
@@ -161,3 +162,20 @@ def test_clusters_do_not_depend_on_the_order_of_the_pairs(case, rnd):
         second.suspicious,
         second.split,
     )
+
+
+def test_one_match_and_one_non_match_against_a_pair_is_a_tie_the_default_keeps_together():
+    # 2 matches 0 and was found different from 1: a tie (mean 0.4955), not a majority against
+    link = default_settings().cluster_link_threshold
+    a, b, p, c = _pairs([(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.001)])
+    kept = cluster_records(3, a, b, p, c, match_threshold=0.95, possible_threshold=0.5, link_threshold=link)
+    assert kept.labels.tolist() == [0, 0, 0]
+    at_half = cluster_records(3, a, b, p, c, match_threshold=0.95, possible_threshold=0.5, link_threshold=0.5)
+    assert at_half.labels.tolist() == [0, 0, 2]
+
+
+def test_one_match_against_two_non_matches_is_still_cut_at_the_default():
+    link = default_settings().cluster_link_threshold
+    a, b, p, c = _pairs([(0, 1, 0.99), (1, 2, 0.99), (0, 2, 0.99), (0, 3, 0.99), (1, 3, 0.001), (2, 3, 0.001)])
+    res = cluster_records(4, a, b, p, c, match_threshold=0.95, possible_threshold=0.5, link_threshold=link)
+    assert res.labels.tolist() == [0, 0, 0, 3]

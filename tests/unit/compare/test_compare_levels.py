@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from identity_graph.compare.library import KINDS, CompareContext
+from identity_graph.compare.library import KINDS, CompareContext, build_comparisons
 from identity_graph.settings import ComparisonSpec
 from identity_graph.standardise.nicknames import canonical_given
 
@@ -29,6 +29,7 @@ COLUMNS = [
     "x_vehicle_reg",
     "nhs_number",
     "gender",
+    "source",
 ]
 
 
@@ -314,6 +315,28 @@ def test_fuzzy_extra_field_levels(a, b, level):
 )
 def test_exact_identifier_levels(a, b, level):
     assert one("exact", {"nhs_number": a}, {"nhs_number": b}, "nhs_number") == level
+
+
+# -- source systems ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("council_tax", "council_tax", "same source"),
+        ("council_tax", "electoral_register", "other source"),
+        (None, "council_tax", "missing"),
+    ],
+)
+def test_source_system_levels(a, b, level):
+    assert one("source", {"source": a}, {"source": b}) == level
+
+
+def test_the_source_comparison_needs_two_systems():
+    # a dedupe of one system (FEBRL3, historical_50k): every pair is "same source", no evidence
+    spec = ComparisonSpec("source", "source", "source")
+    one_system = CompareContext(frame_of([{"source": "a"}, {"source": "a"}]), workers=1)
+    two_systems = CompareContext(frame_of([{"source": "a"}, {"source": "b"}]), workers=1)
+    assert build_comparisons([spec], one_system) == []
+    assert [c.name for c in build_comparisons([spec], two_systems)] == ["source"]
 
 
 def test_levels_of_a_batch_equal_levels_of_each_pair_alone():
