@@ -1,9 +1,8 @@
 """Whole-array work on chunks of pairs, spread over the machine's cores by threads.
 
-Comparing and scoring a chunk of pairs is numpy and rapidfuzz work that mostly runs with the GIL
-released, so two threads on two cores finish a stage in about 0.7 of the time one takes (ADR
-0021). Results come back in chunk order, so what a stage computes never depends on which
-thread finished first.
+Comparing and scoring a chunk of pairs is numpy and rapidfuzz work, much of it with the GIL
+released, so two threads on two cores share it (ADR 0021 has what that gained). Results come
+back in chunk order, so what a stage computes never depends on which thread finished first.
 """
 
 from __future__ import annotations
