@@ -519,5 +519,21 @@ def test_reclustering_in_the_store_reproduces_the_resolve_exactly(
         assert report["components_method"] == "gds.wcc"
 
 
+def test_reclustering_reproduces_a_resolve_that_used_every_clustering_step(
+    store: Store, council: SynthSummary, load_council: CouncilLoader, tmp_path: Path
+) -> None:
+    """On the 1,500-person council the resolve attaches lone records, joins the only two holders
+    of a full name and pairs lone records (``tests/integration/test_clustering_steps.py`` checks
+    that each step changes its people); recomputing from the store's edges repeats all of it."""
+    load_council(store, council, tmp_path)
+    api.resolve(store)
+    before = store.current_assignment()
+
+    report = api.recluster(store)
+
+    pd.testing.assert_frame_equal(store.current_assignment(), before)
+    assert report["events"] == {}
+
+
 def store_kind_of(store: Store) -> str:
     return "neo4j" if store.uri.startswith(("bolt://", "neo4j://")) else "embedded"
