@@ -1,5 +1,5 @@
 """The 1,500-person council exercises every clustering step after the split, so the contract
-test that reclusters it (``tests/store/test_contract.py``) covers each of them on both stores:
+test that reclusters it (``tests/store/test_contract.py``, its recluster test on this council) covers each of them on both stores:
 switching any one step off changes who is one person."""
 
 from __future__ import annotations

@@ -501,12 +501,16 @@ def test_person_ids_do_not_depend_on_the_order_of_rows_in_an_export(
     pd.testing.assert_series_equal(a, b)
 
 
+@pytest.mark.parametrize("which", ["small_council", "council"])
 def test_reclustering_in_the_store_reproduces_the_resolve_exactly(
-    store: Store, small_council: SynthSummary, load_council: CouncilLoader, tmp_path: Path
+    which: str, store: Store, load_council: CouncilLoader, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Components recomputed by the store itself (GDS WCC on Neo4j, scipy embedded), then split
-    and id'd by the same code, give the people the resolve gave: no id changes, no events."""
-    load_council(store, small_council, tmp_path)
+    and id'd by the same code, give the people the resolve gave: no id changes, no events. On the
+    1,500-person council the resolve also attaches lone records, joins the only two holders of a
+    full name and pairs lone records (``tests/integration/test_clustering_steps.py`` checks that
+    each step changes its people), so the recluster repeats every step."""
+    load_council(store, request.getfixturevalue(which), tmp_path)
     api.resolve(store)
     before = store.current_assignment()
 
@@ -517,22 +521,6 @@ def test_reclustering_in_the_store_reproduces_the_resolve_exactly(
     assert report["components_method"] in ("scipy", "gds.wcc", "networkx")
     if store_kind_of(store) == "neo4j" and store.gds_available():  # type: ignore[attr-defined]
         assert report["components_method"] == "gds.wcc"
-
-
-def test_reclustering_reproduces_a_resolve_that_used_every_clustering_step(
-    store: Store, council: SynthSummary, load_council: CouncilLoader, tmp_path: Path
-) -> None:
-    """On the 1,500-person council the resolve attaches lone records, joins the only two holders
-    of a full name and pairs lone records (``tests/integration/test_clustering_steps.py`` checks
-    that each step changes its people); recomputing from the store's edges repeats all of it."""
-    load_council(store, council, tmp_path)
-    api.resolve(store)
-    before = store.current_assignment()
-
-    report = api.recluster(store)
-
-    pd.testing.assert_frame_equal(store.current_assignment(), before)
-    assert report["events"] == {}
 
 
 def store_kind_of(store: Store) -> str:
