@@ -13,7 +13,15 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-__all__ = ["Store", "LoadWriter", "Resolution", "SourceInfo", "FileInfo"]
+__all__ = ["Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS"]
+
+#: columns of a run's person events, as computed (the store adds ``seq``, the durable cursor of
+#: the change feed, ``run_id`` and ``at``). ``event``: created, merged, split, dissolved,
+#: records_added, records_removed, details_changed. ``detail``: JSON (or None): for
+#: details_changed ``{"field": ..., "old": ..., "new": ...}``; for records_added / records_removed
+#: ``{"records": [record ids]}``. ``sources``: the sources holding records of the person (and, for
+#: a removal or a retirement, the sources that held them), sorted: a service filters on it.
+EVENT_COLUMNS = ["event", "person_id", "other_person_id", "records", "detail", "sources"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +66,55 @@ class Resolution:
     assignment: pd.DataFrame  # record_id, person_id
     persons: pd.DataFrame  # person_id, created_run(None = this run), size, review, golden (JSON)
     retired: pd.DataFrame  # person_id, merged_into (None when dissolved)
-    events: pd.DataFrame  # event, person_id, other_person_id, records
+    events: pd.DataFrame  # EVENT_COLUMNS (``detail`` and ``sources`` may be absent: None)
     edges: pd.DataFrame | None  # record_a, record_b, weight, probability, tier, levels; None: keep
     address_history: pd.DataFrame  # person_id, address_key, address, postcode, first_seen,
     #                                last_seen, sources, records, is_current
     term_frequencies: pd.DataFrame | None  # column, value, tf; None: keep the stored ones
+
+
+@dataclass
+class ResolutionDelta:
+    """What an incremental update (``api.update``) writes, in one transaction: only the records
+    and people it touched. Every other record, person, edge and address-history row is left
+    exactly as it is. The run itself (settings, model, report) is recorded like a resolve's.
+
+    Order of application inside the transaction:
+
+    1. ``retired_records`` (record_id, reason): deleted records. Each row's current values go to
+       the record's history (``record_history``, with the reason and the time), then the record,
+       its identifiers and its person link are removed. (Re-loading the record later brings it
+       back as a new record.)
+    2. every stored edge with an endpoint in ``edges_touching``, or with *both* endpoints in
+       ``region``, is deleted; then ``edges`` (record_a < record_b, weight, probability, tier,
+       levels) are inserted.
+    3. the person links of every record in ``region`` are replaced by ``assignment``
+       (record_id, person_id, row_hash: the record's row_hash the update clustered, which
+       ``dirty_records`` compares against). ``region`` lists record ids; records retired in
+       step 1 lose their link there.
+    4. ``persons`` (person_id, created_run (None = this run), size, review, golden JSON) are
+       upserted as active, as ``write_resolution`` upserts them (updated_run changes only when
+       golden, size or status changed); ``retired`` (person_id, merged_into or None) are retired.
+    5. the address history rows of every person in ``history_people`` are replaced by
+       ``address_history`` rows (same columns as ``Resolution.address_history``).
+    6. ``events`` (``EVENT_COLUMNS``) are appended to the change feed in frame order, each with
+       the next ``seq``, this ``run_id`` and the time.
+    Term frequencies are never touched (the stored model's are frozen).
+    """
+
+    settings_json: str
+    model_json: str
+    report: dict[str, Any]
+    retired_records: pd.DataFrame  # record_id, reason
+    region: list[str]
+    assignment: pd.DataFrame  # record_id, person_id, row_hash
+    persons: pd.DataFrame  # person_id, created_run, size, review, golden
+    retired: pd.DataFrame  # person_id, merged_into
+    events: pd.DataFrame  # EVENT_COLUMNS
+    edges_touching: list[str]
+    edges: pd.DataFrame  # record_a, record_b, weight, probability, tier, levels
+    history_people: list[str]
+    address_history: pd.DataFrame
 
 
 @runtime_checkable
@@ -93,7 +145,28 @@ class Store(Protocol):
 
     def next_run_id(self) -> int: ...
 
-    def write_resolution(self, run_id: int, resolution: Resolution) -> None: ...
+    def write_resolution(self, run_id: int, resolution: Resolution) -> None:
+        """Write a full run in one transaction. Every record's person link also records the
+        record's current ``row_hash`` (so ``dirty_records`` is empty right after), and the
+        events are appended to the change feed (``changes``) with new ``seq`` numbers."""
+
+    def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
+        """Write an incremental update in one transaction (see ``ResolutionDelta``); on any
+        error nothing is written."""
+
+    def dirty_records(self) -> tuple[list[str], list[str]]:
+        """(changed, gone): record ids whose stored row is not the one the latest run clustered
+        (new records, and records whose row_hash changed since), sorted; and record ids that
+        hold a person link but whose record no longer exists, sorted."""
+
+    def records_hashes(self, record_ids: list[str]) -> dict[str, str]:
+        """record_id -> current row_hash, for those of ``record_ids`` that exist."""
+
+    def changes(self, after: int = 0, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
+        """The change feed: events with ``seq`` > ``after`` in ``seq`` order, at most ``limit``;
+        with ``source``, only events whose ``sources`` include it. Columns: seq, run_id, at,
+        event, person_id, other_person_id, records, detail (JSON text or None), sources
+        (list of str)."""
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
