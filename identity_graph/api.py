@@ -302,23 +302,15 @@ def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list
 
 def one_record_per_person_sources(store: Store) -> frozenset[str]:
     """Sources whose mapping declares ``one_record_per_person = true``."""
-    out = set()
-    for s in store.sources():
-        try:
-            declared = bool(json.loads(s.mapping_json or "{}").get("one_record_per_person", False))
-        except ValueError:
-            declared = False
-        if declared:
-            out.add(s.source)
-    return frozenset(out)
+    from .recompute import unique_sources
+
+    return unique_sources(store)
 
 
 def _compare_methods(store: Store) -> dict[str, str]:
-    compare: dict[str, str] = {}
-    for s in store.sources():
-        for name, method in s.compare.items():
-            compare[name] = "fuzzy" if "fuzzy" in (method, compare.get(name)) else method
-    return compare
+    from .recompute import compare_methods
+
+    return compare_methods(store)
 
 
 def resolve(
@@ -349,6 +341,11 @@ def resolve(
         model = Model.from_json(latest[2])
     settings = settings or default_settings()
     compare = _compare_methods(store)
+    frozen_tf = None
+    if model is not None and model.context:  # a replay scores with the stored frequencies
+        from .recompute import frozen_term_frequencies
+
+        frozen_tf = frozen_term_frequencies(store, model, records)
     result = run_pipeline(
         records,
         settings=settings,
@@ -358,6 +355,7 @@ def resolve(
         progress=progress or (lambda *_: None),
         model=model,
         unique_sources=one_record_per_person_sources(store),
+        frozen_tf=frozen_tf,
     )
     run_id = store.next_run_id()
     store.write_resolution(run_id, result.resolution)

@@ -23,7 +23,13 @@ from .block.pairs import Blocker
 from .cluster.components import cluster_records, record_evidence
 from .cluster.stable_ids import assign_stable_ids
 from .compare.levels_text import levels_to_text
-from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
+from .compare.library import (
+    CompareContext,
+    Comparison,
+    FrozenTF,
+    build_comparisons,
+    comparison_levels,
+)
 from .people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS, golden_records
 from .people.history import address_history
 from .score.model import Model, probability
@@ -42,7 +48,7 @@ from .standardise.placeholders import find_placeholders
 from .store.contract import Resolution
 from .types import DOB_UNPARSED
 
-__all__ = ["prepare_frame", "run_pipeline", "PipelineResult", "Progress"]
+__all__ = ["prepare_frame", "run_pipeline", "PipelineResult", "Progress", "name_vocabulary", "training_context"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -78,7 +84,14 @@ def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
 
 
-def _names_from_email(frame: pd.DataFrame) -> None:
+def name_vocabulary(frame: pd.DataFrame) -> tuple[set[str], set[str]]:
+    """The given and family names a record frame holds: what a glued email is split by."""
+    givens = {str(v) for v in pd.unique(frame["given_name"].dropna().to_numpy(dtype=object))}
+    families = {str(v) for v in pd.unique(frame["family_name"].dropna().to_numpy(dtype=object))}
+    return givens, families
+
+
+def _names_from_email(frame: pd.DataFrame, vocab: tuple[set[str], set[str]] | None = None) -> None:
     """In place: a record with no name but an email "firstname.lastname@..." (or
     "firstnamelastname@...", split where both halves are names this index holds) compares, and is
     blocked, under that name. Working frame only; the stored record and its golden record never
@@ -93,8 +106,7 @@ def _names_from_email(frame: pd.DataFrame) -> None:
     # "rebeccahollcroft578": the one split into a given and a family name this index knows
     glued = parts[0].isna() & local.str.fullmatch(r"[a-z]{4,}[0-9]*")
     if glued.any():
-        givens = {str(v) for v in pd.unique(frame["given_name"].dropna().to_numpy(dtype=object))}
-        families = {str(v) for v in pd.unique(frame["family_name"].dropna().to_numpy(dtype=object))}
+        givens, families = vocab if vocab is not None else name_vocabulary(frame)
 
         def split(text: str) -> tuple[str | None, str | None]:
             word = text.rstrip("0123456789")
@@ -117,9 +129,20 @@ def _names_from_email(frame: pd.DataFrame) -> None:
     frame.loc[idx, "family_phonetic"] = phonetic_key(family).to_numpy(dtype=object)
 
 
-def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def prepare_frame(
+    records: pd.DataFrame,
+    compare_methods: dict[str, str],
+    *,
+    placeholders: dict[str, list[str]] | None = None,
+    vocab: tuple[set[str], set[str]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Working copy of the records: extra ``[compare]`` fields as ``x_`` columns, placeholder
-    values removed. Returns (frame, placeholders found per column)."""
+    values removed. Returns (frame, placeholders found per column).
+
+    ``placeholders``: a stored model's placeholder values, removed instead of detecting them in
+    these records (a replay, an update, a query: every record prepared on its own, as the
+    training run would have). ``vocab``: the (given, family) names glued emails are split by;
+    by default the names these records hold."""
     # a shallow copy (copy-on-write): columns added or replaced here never reach ``records``
     frame = records.copy(deep=False) if records["record_id"].is_monotonic_increasing else (
         records.sort_values("record_id", ignore_index=True)
@@ -135,7 +158,7 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
     for name in sorted(compare_methods):
         vals = extra_field(name)
         frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
-    _names_from_email(frame)
+    _names_from_email(frame, vocab)
     # the dob as compared digit by digit: the real date, else a well-formed impossible one
     unreal = extra_field(DOB_UNPARSED)
     dob = frame["dob"].astype(object)
@@ -144,11 +167,13 @@ def prepare_frame(records: pd.DataFrame, compare_methods: dict[str, str]) -> tup
     for col, owner_cols in PLACEHOLDER_COLUMNS.items():
         if col not in frame.columns or not frame[col].notna().any():
             continue
-        owners = _owner(frame, owner_cols)
-        ph = find_placeholders(
-            frame[col], owners, max_owners=PLACEHOLDER_LIMITS[col], kind=PLACEHOLDER_KINDS.get(col),
-            multi=col in ("phones", "emails"),
-        )
+        if placeholders is not None:
+            ph = set(placeholders.get(col, ()))
+        else:
+            ph = find_placeholders(
+                frame[col], _owner(frame, owner_cols), max_owners=PLACEHOLDER_LIMITS[col],
+                kind=PLACEHOLDER_KINDS.get(col), multi=col in ("phones", "emails"),
+            )
         if ph:
             found[col] = sorted(ph)
             s = frame[col].astype(object)
@@ -363,11 +388,18 @@ def run_pipeline(
     progress: Progress = _noop,
     model: Model | None = None,
     unique_sources: frozenset[str] = frozenset(),
+    frozen_tf: dict[str, FrozenTF] | None = None,
 ) -> PipelineResult:
+    """Block, compare, score and cluster ``records``; with ``model`` (a replay), score with it
+    and, when the model carries its training context (ADR 0026), with its placeholders and the
+    term frequencies ``frozen_tf`` instead of those of these records."""
     t0 = time.perf_counter()
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     timings: dict[str, float] = {}
-    frame, placeholders = prepare_frame(records, compare_methods)
+    frozen = model is not None and bool(model.context)
+    frame, placeholders = prepare_frame(
+        records, compare_methods, placeholders=model.context.get("placeholders", {}) if frozen else None
+    )
     settings = effective_settings(settings, compare_methods)
     n = len(frame)
     timings["prepare"] = time.perf_counter() - t0
@@ -386,10 +418,11 @@ def run_pipeline(
 
     # train ------------------------------------------------------------------------------------
     t = time.perf_counter()
-    ctx = CompareContext(frame)
+    ctx = CompareContext(frame, frozen_tf=frozen_tf if frozen else None)
     comps = build_comparisons(settings.comparisons, ctx)
     if model is None:
         model = train(comps, n, blocker, a, b, settings)
+        model.context = training_context(comps, placeholders)
     else:  # replaying a saved model: keep the comparisons it knows, in its order
         by_name = {c.name: c for c in comps}
         comps = [by_name[c.name] for c in model.comparisons if c.name in by_name]
@@ -480,11 +513,13 @@ def run_pipeline(
         }
     )
     tf_rows = []
-    for c in comps:
+    for c in comps if not frozen else []:  # a replay keeps the stored (frozen) frequencies
         col = c.tf_column()
         if col is not None:
             tf_rows.append(pd.DataFrame({"column": c.spec.column, "value": col.values, "tf": col.tf()}))
     tfs = pd.concat(tf_rows, ignore_index=True) if tf_rows else pd.DataFrame(columns=["column", "value", "tf"])
+    if frozen:
+        tfs = None
     counts = {
         "records": n,
         "candidate_pairs": int(len(a)),
@@ -538,3 +573,13 @@ def run_pipeline(
         term_frequencies=tfs,
     )
     return PipelineResult(res, report)
+
+
+def training_context(comps: list[Comparison], placeholders: dict[str, list[str]]) -> dict[str, dict]:
+    """What a training run learned from its records besides weights (``Model.context``)."""
+    floors = {}
+    for c in comps:
+        col = c.tf_column()
+        if col is not None:
+            floors[c.spec.column] = 1.0 / max(col.nonnull, 1)
+    return {"placeholders": {k: list(v) for k, v in placeholders.items()}, "tf_floor": floors}

@@ -24,13 +24,17 @@ class Coded:
     codes: np.ndarray
     values: np.ndarray
     counts: np.ndarray  # records per code, for term frequencies
+    #: frozen relative frequencies per code (a stored model's), used instead of ``counts``
+    frozen_tf: np.ndarray | None = None
 
     @property
     def nonnull(self) -> int:
         return int(self.counts.sum())
 
     def tf(self) -> np.ndarray:
-        """Relative frequency of each value among non-missing records."""
+        """Relative frequency of each value among non-missing records (or the frozen ones)."""
+        if self.frozen_tf is not None:
+            return self.frozen_tf
         total = max(self.nonnull, 1)
         return self.counts / total
 

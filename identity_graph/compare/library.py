@@ -20,7 +20,7 @@ from ..settings import ComparisonSpec
 from ..standardise.nicknames import nickname_listed, nickname_match
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
-__all__ = ["Comparison", "build_comparisons", "CompareContext"]
+__all__ = ["Comparison", "build_comparisons", "CompareContext", "FrozenTF"]
 
 
 def _split_multi(s: pd.Series, k: int) -> pd.Series:
@@ -50,12 +50,31 @@ def _transposed_codes(values: np.ndarray) -> tuple[np.ndarray]:
     return (codes,)
 
 
+@dataclass(frozen=True)
+class FrozenTF:
+    """A column's term frequencies as a stored model knew them: ``values`` -> ``tf``, and
+    ``floor`` for a value it never saw (the frequency of a value seen once)."""
+
+    values: pd.Index
+    tf: np.ndarray
+    floor: float
+
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        pos = self.values.get_indexer(pd.Index(values, dtype=object)) if len(values) else np.zeros(0, np.intp)
+        out = np.full(len(values), self.floor, dtype=np.float64)
+        out[pos >= 0] = self.tf[pos[pos >= 0]]
+        return out
+
+
 @dataclass
 class CompareContext:
     """Factorised columns of one record frame, built lazily and shared by the comparisons."""
 
     frame: pd.DataFrame
     workers: int = 2
+    #: column -> (value -> relative frequency, frequency of a value not listed): a stored
+    #: model's term frequencies, used instead of this frame's counts (``FrozenTF``)
+    frozen_tf: dict[str, FrozenTF] | None = None
     _cache: dict[str, Coded] = field(default_factory=dict)
     _extra: dict[str, np.ndarray] = field(default_factory=dict)
     _features: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
@@ -77,6 +96,10 @@ class CompareContext:
                 self._cache["email1"], self._cache["email2"] = e1, e2
             else:
                 self._cache[name] = factorise(self._series(name))
+            if self.frozen_tf:
+                for key, coded in self._cache.items():
+                    if key in self.frozen_tf and coded.frozen_tf is None:
+                        coded.frozen_tf = self.frozen_tf[key].lookup(coded.values)
         return self._cache[name]
 
     def _series(self, name: str) -> pd.Series:

@@ -63,6 +63,12 @@ class Model:
     #: every condition holds, the outcome's negative weight is dropped (a woman's birth name
     #: against her married name, at the same dwelling under the same given name)
     explained: list[list[list[str]]] = field(default_factory=list)
+    #: what the training run learned from the data besides weights, frozen with them so that a
+    #: replay and an incremental update score every pair as that run would have (ADR 0026):
+    #: ``placeholders`` (column -> values that stopped counting as evidence) and ``tf_floor``
+    #: (column -> the relative frequency of a value the training data held once, given to a value
+    #: it did not hold at all). Empty for a model trained before this existed.
+    context: dict[str, dict] = field(default_factory=dict)
 
     @property
     def prior_weight(self) -> float:
@@ -176,6 +182,7 @@ class Model:
             household_signal=float(d.get("household_signal", 0.0)),
             deterministic=[[list(c) for c in r] for r in d.get("deterministic", [])],
             explained=[[list(c) for c in r] for r in d.get("explained", [])],
+            context=dict(d.get("context", {})),
         )
 
     @classmethod
