@@ -87,6 +87,10 @@ class ClusterResult:
     #: per pair: read by the singleton attach (a lone record against a cluster it had a
     #: candidate edge to); these pairs are stored so that a recluster repeats the step
     support: np.ndarray | None = None
+    #: int64 per record: its cluster after the chain-merge split, before the attach steps (what
+    #: the unique-name attach counts holders over; an incremental update needs it outside the
+    #: records it re-clusters)
+    split_labels: np.ndarray | None = None
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -151,6 +155,7 @@ def cluster_records(
     link_threshold: float,
     evidence: RecordEvidence | None = None,
     weak_floor: float | None = None,
+    outside_holders: dict[str, int] | None = None,
 ) -> ClusterResult:
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i]); pairs from
     ``weak_floor`` up count as neutral in the linkage tests (``linkage_probability``)."""
@@ -159,7 +164,7 @@ def cluster_records(
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
         match_threshold=match_threshold, link_threshold=link_threshold, evidence=evidence,
-        weak_floor=weak_floor,
+        weak_floor=weak_floor, outside_holders=outside_holders,
     )
 
 
@@ -176,6 +181,7 @@ def split_components(
     link_threshold: float,
     evidence: RecordEvidence | None = None,
     weak_floor: float | None = None,
+    outside_holders: dict[str, int] | None = None,
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
@@ -187,7 +193,8 @@ def split_components(
     one-to-one links between them (``one_to_one.complete_one_to_one``).
 
     Separate from the component step so that a store can compute components itself (GDS WCC in
-    Neo4j) and the split is still the same code.
+    Neo4j) and the split is still the same code. ``outside_holders``: for a part of an index
+    (an incremental update), full name -> clusters outside these records that hold it.
     """
     n_comp = len(np.unique(comp)) if n else 0
     labels = comp.copy()
@@ -229,6 +236,7 @@ def split_components(
             if len(np.unique(local)) > 1:
                 split += 1
     attached = 0
+    split_labels = labels.copy()
     scored = ScoredPairs(a, b, prob, conflict)
     ev = evidence or RecordEvidence(None, np.full(n, None, dtype=object), None)
     if ev.name_key is not None:
@@ -237,6 +245,7 @@ def split_components(
         labels, changed = attach_unique_names(
             labels, ev.name_key, scored,
             possible_threshold=possible_threshold, match_threshold=match_threshold, dob=ev.dob,
+            outside_holders=outside_holders,
         )
         review |= changed
         attached = int(changed.sum())
@@ -265,4 +274,4 @@ def split_components(
         )
         review |= changed
         attached += int(changed.sum())
-    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached, support)
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached, support, split_labels)

@@ -42,12 +42,16 @@ def attach_unique_names(
     possible_threshold: float,
     match_threshold: float,
     dob: np.ndarray | None = None,
+    outside_holders: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge cluster pairs that are the only two holders of a full name and are joined by a
     non-conflicting possible-match edge with that name on both sides.
 
     ``dob`` (per record, None if missing): two clusters that both know dates of birth and share
     none are two people, whatever their names.
+
+    ``outside_holders``: name -> clusters holding it among records not given here (an
+    incremental update re-clusters part of the index; the rest still holds names).
 
     Returns (new labels, bool per record: its cluster was changed by this step).
     """
@@ -56,11 +60,13 @@ def attach_unique_names(
     a, b = pairs.a, pairs.b
     if n == 0 or len(a) == 0:
         return labels, changed
-    codes, _ = pd.factorize(pd.Series(name_key, dtype=object), use_na_sentinel=True)
+    codes, names = pd.factorize(pd.Series(name_key, dtype=object), use_na_sentinel=True)
     # clusters per name: distinct (name, cluster) pairs, counted per name
     has = codes >= 0
     name_clusters = pd.DataFrame({"name": codes[has], "cluster": labels[has]}).drop_duplicates()
     holders = np.bincount(name_clusters["name"].to_numpy(), minlength=int(codes.max()) + 1 if has.any() else 0)
+    if outside_holders:
+        holders = holders + np.array([outside_holders.get(str(v), 0) for v in names.tolist()], dtype=np.int64)
     idx = open_possible_edges(labels, pairs, possible_threshold=possible_threshold, match_threshold=match_threshold)
     ca, cb = codes[a[idx]], codes[b[idx]]
     same_name = (ca >= 0) & (ca == cb)

@@ -1,0 +1,723 @@
+"""The live index: the resolved people kept warm in memory, updated one change at a time.
+
+``LiveIndex(store)`` reads the store once (records, the latest run's model and its frozen
+context, the stored similarity graph) and then answers two things:
+
+* ``match(fields)``: who is this resident? The query is standardised and prepared as a record
+  would be, blocked against every record with the in-memory keys (``keys.KeyIndex``), scored with
+  the stored model and ranked by person;
+* ``apply(changed, retired)``: an incremental update (ADR 0026). New and changed records are
+  blocked against the whole index and scored with the frozen model; only the *region* they touch
+  is re-clustered — the connected parts of the graph of possible-or-better edges holding them,
+  closed over the people those parts held before, and over any name whose number of holders
+  crosses two (the unique-name attach counts holders index-wide). Every other person keeps its
+  id, its records and its edges untouched. The result is the same people a full
+  ``resolve --replay`` over the same records gives (tested as a property, both stores).
+
+Record positions only grow: a changed record gets a new position and its old one is marked dead,
+so the key index and the graph never need rewriting. Inside a region, records are ordered by
+record id, as a resolve orders them, so every tie breaks the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cluster.components import cluster_records, record_evidence
+from ..cluster.unique_names import full_name_key
+from ..compare.levels_text import levels_to_text, text_to_levels
+from ..compare.library import CompareContext, FrozenTF
+from ..errors import ModelError
+from ..explain.explain import model_comparisons
+from ..pipeline import build_people, effective_settings, prepare_frame
+from ..recompute import compare_methods, unique_sources
+from ..score.model import Model, probability
+from ..score.training import tf_adjustments
+from ..settings import Settings
+from ..store.contract import EVENT_COLUMNS, ResolutionDelta, Store
+from .keys import KeyIndex
+
+__all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
+
+
+@dataclass
+class UpdateResult:
+    run_id: int
+    records_changed: int
+    records_retired: int
+    region_records: int
+    people_touched: int
+    events: pd.DataFrame
+    assignment: pd.DataFrame  # record_id, person_id of every record re-clustered
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        ev = self.events["event"].value_counts().to_dict() if len(self.events) else {}
+        return {
+            "run_id": self.run_id,
+            "records_changed": self.records_changed,
+            "records_retired": self.records_retired,
+            "region_records": self.region_records,
+            "people_touched": self.people_touched,
+            "events": {k: int(v) for k, v in ev.items()},
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class MatchCandidate:
+    person_id: str | None
+    record_id: str
+    probability: float
+    tier: str
+    golden: dict[str, Any]
+    evidence: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "best_record": self.record_id,
+            "probability": round(self.probability, 6),
+            "tier": self.tier,
+            "golden": self.golden,
+            "evidence": self.evidence,
+        }
+
+
+class _RWLock:
+    """Many readers or one writer (writers wait for readers to leave, then block new ones)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class _Rows:
+    """Frames appended in chunks; rows by position."""
+
+    def __init__(self, first: pd.DataFrame):
+        self.chunks = [first.reset_index(drop=True)]
+        self.starts = [0]
+        self.n = len(first)
+
+    def append(self, frame: pd.DataFrame) -> None:
+        self.chunks.append(frame.reset_index(drop=True))
+        self.starts.append(self.n)
+        self.n += len(frame)
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        positions = np.asarray(positions, dtype=np.int64)
+        which = np.searchsorted(np.asarray(self.starts), positions, side="right") - 1
+        parts, order = [], []
+        for c in np.unique(which).tolist():
+            sel = np.flatnonzero(which == c)
+            parts.append(self.chunks[c].take(positions[sel] - self.starts[c]))
+            order.append(sel)
+        if not parts:
+            return self.chunks[0].iloc[0:0].reset_index(drop=True)
+        out = pd.concat(parts, ignore_index=True)
+        inv = np.empty(len(positions), dtype=np.int64)
+        inv[np.concatenate(order)] = np.arange(len(positions))
+        return out.take(inv).reset_index(drop=True)
+
+
+class LiveIndex:
+    """The resolved index in memory (see the module docstring). Thread-safe: many ``match``
+    calls at once; ``apply`` serialised, and readers never see half of one."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = _RWLock()
+        self._write = threading.Lock()
+        self._load()
+
+    # -- building -------------------------------------------------------------------------------
+    def _load(self) -> None:
+        store = self.store
+        latest = store.latest_model()
+        if latest is None:
+            raise ModelError("no resolve has run yet: run `idgraph resolve` first")
+        self.model = Model.from_json(latest[2])
+        if not self.model.context:
+            raise ModelError(
+                "the latest model predates frozen training context (ADR 0026): run `idgraph resolve` "
+                "once, then updates can use it"
+            )
+        self.settings_json, self.model_json = latest[1], latest[2]
+        self.compare = compare_methods(store)
+        self.settings = effective_settings(Settings.from_json(latest[1]), self.compare)
+        self.unique_sources = unique_sources(store)
+        self.placeholders = self.model.context.get("placeholders", {})
+        records = store.records_frame()
+        self.canon = _Rows(records)
+        self.given_count = records["given_name"].value_counts().to_dict()
+        self.family_count = records["family_name"].value_counts().to_dict()
+        prepared, _ = prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())
+        self.rows = _Rows(prepared)
+        n = len(records)
+        self.rid = records["record_id"].to_numpy(dtype=object).copy()
+        self.alive = np.ones(n, dtype=bool)
+        self.pos_of = {r: i for i, r in enumerate(self.rid.tolist())}
+        self.keys = KeyIndex(self.settings.blocking_rules)
+        self.keys.build(prepared)
+        self._tf_known: dict[str, dict[str, float]] = {}
+        self._tf_frozen: dict[str, FrozenTF] = {}
+        self._learn_tf(prepared)
+        # people now
+        assign = store.current_assignment()
+        self.pid = np.full(n, None, dtype=object)
+        pos = pd.Index(self.rid).get_indexer(assign["record_id"].to_numpy(dtype=object))
+        ok = pos >= 0
+        self.pid[pos[ok]] = assign["person_id"].to_numpy(dtype=object)[ok]
+        self.members: dict[str, set[int]] = {}
+        for p, person in enumerate(self.pid.tolist()):
+            if person is not None:
+                self.members.setdefault(person, set()).add(p)
+        self.meta = store.persons_meta()
+        # the stored graph: possible-or-better edges as adjacency, and the split clusters
+        self.adj: dict[int, set[int]] = {}
+        names = full_name_key(prepared) if self.settings.attach_unique_names else np.full(n, None, dtype=object)
+        self.name_key = names
+        self.name_pos: dict[str, set[int]] = {}
+        for p, nm in enumerate(names.tolist()):
+            if nm is not None:
+                self.name_pos.setdefault(nm, set()).add(p)
+        self.split_key = np.full(n, None, dtype=object)
+        self._cluster_all(prepared)
+
+    def _vocab(self) -> tuple[set[str], set[str]]:
+        return ({str(k) for k, v in self.given_count.items() if v > 0},
+                {str(k) for k, v in self.family_count.items() if v > 0})
+
+    def _learn_tf(self, frame: pd.DataFrame) -> None:
+        """Fetch the stored term frequencies of values not seen yet (tf-adjusted columns)."""
+        floors = self.model.context.get("tf_floor", {})
+        for c in self.model.comparisons:
+            if not c.tf_adjust or c.column not in floors:
+                continue
+            cols = ["given_name", "family_name"] if c.column in ("given_name", "family_name") else [c.column]
+            values = set()
+            for col in cols:
+                if col in frame.columns:
+                    values |= {str(v) for v in pd.unique(frame[col].dropna().to_numpy(dtype=object)) if v != ""}
+            known = self._tf_known.setdefault(c.column, {})
+            missing = sorted(values - set(known))
+            if not missing and c.column in self._tf_frozen:
+                continue
+            got = self.store.term_frequencies(c.column, missing) if missing else {}
+            for v in missing:
+                t = got.get(v)
+                known[v] = float(t) if t and t > 0 else float(floors[c.column])
+            self._tf_frozen[c.column] = FrozenTF(
+                pd.Index(list(known), dtype=object), np.fromiter(known.values(), dtype=np.float64, count=len(known)),
+                float(floors[c.column]),
+            )
+
+    def _cluster_all(self, prepared: pd.DataFrame) -> None:
+        """Split clusters of every record from the stored graph (as ``recluster`` computes them)."""
+        n = len(prepared)
+        edges = pd.concat(list(self.store.all_edges()), ignore_index=True) if n else pd.DataFrame()
+        if len(edges):
+            pos = pd.Index(self.rid)
+            a = pos.get_indexer(edges["record_a"].to_numpy(dtype=object))
+            b = pos.get_indexer(edges["record_b"].to_numpy(dtype=object))
+            keep = (a >= 0) & (b >= 0)
+            a, b = a[keep].astype(np.int64), b[keep].astype(np.int64)
+            prob = edges["probability"].to_numpy(dtype=np.float32)[keep]
+            levels = text_to_levels(edges["levels"].to_numpy(dtype=object)[keep], len(self.model.comparisons))
+            conflict = self.model.conflicts(levels)
+        else:
+            a = b = np.zeros(0, np.int64)
+            prob = np.zeros(0, np.float32)
+            conflict = np.zeros(0, bool)
+        link = prob >= self.settings.possible_threshold
+        for x, y in zip(a[link].tolist(), b[link].tolist(), strict=True):
+            self.adj.setdefault(x, set()).add(y)
+            self.adj.setdefault(y, set()).add(x)
+        cl = self._cluster(prepared, a, b, prob, conflict, None)
+        self.split_key[:] = _cluster_keys(cl.split_labels, self.rid)
+
+    def _cluster(self, frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prob: np.ndarray,
+                 conflict: np.ndarray, outside: dict[str, int] | None) -> Any:
+        s = self.settings
+        return cluster_records(
+            len(frame), a, b, prob, conflict,
+            match_threshold=s.match_threshold, possible_threshold=s.possible_threshold,
+            link_threshold=s.cluster_link_threshold,
+            evidence=record_evidence(
+                frame, attach_unique_names=s.attach_unique_names, unique_sources=self.unique_sources,
+                attach_singletons=s.attach_singletons, pair_lone_records=s.pair_lone_records,
+            ),
+            weak_floor=s.cluster_weak_floor, outside_holders=outside,
+        )
+
+    # -- scoring ----------------------------------------------------------------------------------
+    def _score(self, frame: pd.DataFrame, ia: np.ndarray, ib: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+        """(comparisons, levels, weights) of pairs of rows of ``frame``, with the frozen model."""
+        self._learn_tf(frame)
+        ctx = CompareContext(frame, workers=1, frozen_tf=self._tf_frozen)
+        comps = model_comparisons(self.model, ctx)
+        levels = np.empty((len(ia), len(comps)), dtype=np.int8)
+        for k, c in enumerate(comps):
+            levels[:, k] = c.levels(ia, ib)
+        w = self.model.score(levels, tf_adjustments(comps, self.model, ia, ib, levels))
+        return comps, levels, w
+
+    def _prepare(self, records: pd.DataFrame) -> pd.DataFrame:
+        return prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())[0]
+
+    # -- matching -------------------------------------------------------------------------------
+    def match(self, fields: dict[str, str], limit: int = 5, min_probability: float = 0.01) -> list[MatchCandidate]:
+        """People most likely to be the resident ``fields`` describe (canonical field names)."""
+        from ..investigate.search import _query_frame
+
+        q = _query_frame({k: v for k, v in fields.items() if v not in (None, "")})
+        q = q.assign(record_id="~query", source="~query", source_record_id="~query")
+        with self._lock.read():
+            qf = self._prepare(q)
+            entries = self.keys.entries(qf, np.array([-1]))
+            cands: set[int] = set()
+            for i, (_p, h) in enumerate(entries):
+                for key in np.unique(h).tolist():
+                    mem = self.keys.members(i, key, self.alive)
+                    if 1 <= len(mem) <= self.keys.rules[i].max_block:
+                        cands.update(mem.tolist())
+            if not cands:
+                return []
+            pos = np.array(sorted(cands), dtype=np.int64)
+            sub = pd.concat([qf, self.rows.take(pos)], ignore_index=True)
+            ia = np.zeros(len(pos), dtype=np.int64)
+            ib = np.arange(1, len(pos) + 1, dtype=np.int64)
+            comps, levels, w = self._score(sub, ia, ib)
+            p = probability(w)
+            persons = self.pid[pos]
+        best: dict[str, tuple[float, int]] = {}
+        for j in np.flatnonzero(p >= min_probability).tolist():
+            key = persons[j] or self.rid[pos[j]]
+            if key not in best or p[j] > best[key][0]:
+                best[key] = (float(p[j]), j)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        out = []
+        s = self.settings
+        for _key, (prob, j) in ranked:
+            person = persons[j]
+            golden = {}
+            if person:
+                found = self.store.person(person)
+                golden = found["golden"] if found else {}
+            tier = "match" if prob >= s.match_threshold else "possible" if prob >= s.possible_threshold else "unlikely"
+            evidence = [
+                {"comparison": c.name, "level": cw.labels[int(levels[j, k])],
+                 "weight": round(float(cw.weights()[int(levels[j, k])]), 3)}
+                for k, (c, cw) in enumerate(zip(comps, self.model.comparisons, strict=True))
+                if int(levels[j, k]) > 0
+            ]
+            out.append(MatchCandidate(person, str(self.rid[pos[j]]), prob, tier, golden, evidence))
+        return out
+
+    # -- updating ---------------------------------------------------------------------------------
+    def apply(self, changed: pd.DataFrame, retired: list[str], *, reason: str = "deleted",
+              write: bool = True) -> UpdateResult:
+        """Apply new or changed records (canonical rows with ``trust``, as ``Store.records``
+        returns them) and retire records, re-cluster the people they touch, write the change
+        to the store in one transaction and return what changed. ``write=False``: compute and
+        return it only (a preview); the index is then stale and must not be used again."""
+        with self._write:
+            return self._apply(changed, retired, reason, write)
+
+    def _apply(self, changed: pd.DataFrame, retired: list[str], reason: str, write: bool) -> UpdateResult:
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        retired = sorted(set(retired) - set(changed["record_id"]))
+        changed = changed.drop(columns=[c for c in ("raw", "row_hash") if c in changed.columns])
+        changed = changed.sort_values("record_id", ignore_index=True)
+        alive_before = self.alive.copy()
+        n0 = len(self.rid)
+        # records that go: changed ones (replaced by a new position) and retired ones
+        gone = [self.pos_of[r] for r in [*changed["record_id"].tolist(), *retired] if r in self.pos_of]
+        gone = np.array(sorted(gone), dtype=np.int64)
+        gone_frame = self.canon.take(gone)
+        given_count, family_count = dict(self.given_count), dict(self.family_count)
+        for col, counts, sign in (("given_name", given_count, -1), ("family_name", family_count, -1)):
+            for v in gone_frame[col].dropna().tolist():
+                counts[v] = counts.get(v, 0) + sign
+        for col, counts in (("given_name", given_count), ("family_name", family_count)):
+            for v in changed[col].dropna().tolist():
+                counts[v] = counts.get(v, 0) + 1
+        vocab_before = self._vocab()
+        # a name that appears in, or leaves, the index changes how glued emails split
+        extra_dirty = self._glued_changes(given_count, family_count, vocab_before, gone)
+        if len(extra_dirty):
+            more = self.canon.take(extra_dirty)
+            changed = pd.concat([changed, more], ignore_index=True).sort_values("record_id", ignore_index=True)
+            gone = np.union1d(gone, extra_dirty)
+        self.given_count, self.family_count = given_count, family_count
+        prepared = self._prepare(changed) if len(changed) else self.rows.chunks[0].iloc[0:0]
+        new_pos = np.arange(n0, n0 + len(changed), dtype=np.int64)
+        old_keys = self.keys.entries(self.rows.take(gone), gone) if len(gone) else None
+        # new state (arrays grow; nothing old is rewritten)
+        alive = np.concatenate([self.alive, np.ones(len(changed), dtype=bool)])
+        alive[gone] = False
+        new_entries = self.keys.entries(prepared, new_pos)
+        self.keys.add(new_entries)
+        self.rows.append(prepared)
+        self.canon.append(changed)
+        self.rid = np.concatenate([self.rid, changed["record_id"].to_numpy(dtype=object)])
+        for p in gone.tolist():
+            if self.pos_of.get(self.rid[p]) == p:
+                del self.pos_of[self.rid[p]]
+        for p in new_pos.tolist():
+            self.pos_of[self.rid[p]] = p
+        self.pid = np.concatenate([self.pid, np.full(len(changed), None, dtype=object)])
+        self.split_key = np.concatenate([self.split_key, np.full(len(changed), None, dtype=object)])
+        names = full_name_key(prepared) if self.settings.attach_unique_names else np.full(len(changed), None, dtype=object)
+        self.name_key = np.concatenate([self.name_key, names])
+        for p, nm in zip(new_pos.tolist(), names.tolist(), strict=True):
+            if nm is not None:
+                self.name_pos.setdefault(nm, set()).add(p)
+        alive_before_ext = np.concatenate([alive_before, np.zeros(len(changed), dtype=bool)])
+        # blocks whose size crossed a rule's limit: their members' pairs appear or vanish
+        crossing = np.zeros(0, np.int64)
+        for entries in (new_entries, old_keys):
+            if entries is not None:
+                crossing = np.union1d(crossing, self.keys.crossing(entries, alive_before_ext, alive))
+        crossing = crossing[alive[crossing]]
+        dirty = np.union1d(new_pos, crossing)
+        timings["prepare"] = time.perf_counter() - t0
+        # candidate pairs of the dirty records against the whole index, scored with the frozen model
+        t = time.perf_counter()
+        dirty_entries = self.keys.entries(self.rows.take(dirty), dirty)
+        da, db = self.keys.pairs(dirty_entries, alive)
+        probs = self._score_positions(da, db)[0] if len(da) else np.zeros(0)
+        link = probs >= self.settings.possible_threshold
+        timings["score"] = time.perf_counter() - t
+        # the graph: dirty records' old links go, their new ones come
+        t = time.perf_counter()
+        old_neighbours: set[int] = set()
+        for p in np.union1d(gone, crossing).tolist():
+            for q in self.adj.pop(p, set()):
+                self.adj.get(q, set()).discard(p)
+                old_neighbours.add(q)
+        for x, y in zip(da[link].tolist(), db[link].tolist(), strict=True):
+            self.adj.setdefault(x, set()).add(y)
+            self.adj.setdefault(y, set()).add(x)
+        self.alive = alive
+        seeds = set(dirty.tolist()) | old_neighbours
+        for p in gone.tolist():  # the people the gone records belonged to
+            seeds |= self.members.get(self.pid[p], set()) if self.pid[p] else set()
+        region = self._region(seeds)
+        # the unique-name attach counts holders index-wide: close over names whose count of
+        # holders moved to or from two
+        while True:
+            result = self._recluster(region)
+            extra = self._holder_changes(region, result["split_keys"], alive_before_ext)
+            if not extra:
+                break
+            region = self._region(set(region.tolist()) | extra)
+        timings["cluster"] = time.perf_counter() - t
+        t = time.perf_counter()
+        delta, res = self._delta(region, result, gone, dirty, da, db, retired, reason, write)
+        timings["people"] = time.perf_counter() - t
+        t = time.perf_counter()
+        run_id = self.store.next_run_id()
+        if not write:
+            return UpdateResult(
+                run_id=run_id, records_changed=len(changed), records_retired=len(retired),
+                region_records=len(region), people_touched=int(res["touched"]), events=delta.events,
+                assignment=res["assignment"], seconds=time.perf_counter() - t0, timings=timings,
+            )
+        self.store.write_update(run_id, delta)
+        timings["write"] = time.perf_counter() - t
+        # the store has it: readers now see the new people
+        with self._lock.write():
+            self._commit(region, result, gone, res, run_id)
+        return UpdateResult(
+            run_id=run_id, records_changed=len(changed), records_retired=len(retired),
+            region_records=len(region), people_touched=int(res["touched"]), events=delta.events,
+            assignment=res["assignment"], seconds=time.perf_counter() - t0,
+            timings={k: round(v, 4) for k, v in timings.items()},
+        )
+
+    def _score_positions(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probability, levels, weight) of pairs of positions."""
+        uniq, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        frame = self.rows.take(uniq)
+        ia, ib = inv[: len(a)], inv[len(a):]
+        _, levels, w = self._score(frame, ia, ib)
+        return probability(w), levels, w
+
+    def _glued_changes(self, given: dict, family: dict, vocab_before: tuple[set[str], set[str]],
+                       gone: np.ndarray) -> np.ndarray:
+        """Live nameless records with an email whose derived name changes with the vocabulary."""
+        after = ({str(k) for k, v in given.items() if v > 0}, {str(k) for k, v in family.items() if v > 0})
+        if after == vocab_before:
+            return np.zeros(0, np.int64)
+        nameless = np.flatnonzero(self.alive)
+        canon = self.canon.take(nameless)
+        mask = (canon["given_name"].isna() & canon["family_name"].isna() & canon["emails"].notna()).to_numpy()
+        if not mask.any():
+            return np.zeros(0, np.int64)
+        pos, canon = nameless[mask], canon[mask].reset_index(drop=True)
+        before = prepare_frame(canon, self.compare, placeholders=self.placeholders, vocab=vocab_before)[0]
+        now = prepare_frame(canon, self.compare, placeholders=self.placeholders, vocab=after)[0]
+        differs = ((before["given_name"].fillna("\x00") != now["given_name"].fillna("\x00"))
+                   | (before["family_name"].fillna("\x00") != now["family_name"].fillna("\x00"))).to_numpy()
+        out = pos[differs]
+        return np.setdiff1d(out, gone)
+
+    def _region(self, seeds: set[int]) -> np.ndarray:
+        """Live records connected to the seeds by possible-or-better edges, closed over the
+        people they belong to now; in record-id order."""
+        seen: set[int] = set()
+        todo = list(seeds)
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            todo.extend(q for q in self.adj.get(p, ()) if q not in seen)
+            person = self.pid[p]
+            if person is not None:
+                todo.extend(q for q in self.members.get(person, ()) if q not in seen)
+        live = np.array([p for p in seen if self.alive[p]], dtype=np.int64)
+        order = np.argsort(self.rid[live].astype(str), kind="stable") if len(live) else np.zeros(0, np.int64)
+        return live[order]
+
+    def _recluster(self, region: np.ndarray) -> dict[str, Any]:
+        """Every candidate pair inside the region, scored and clustered as a resolve would."""
+        within = np.zeros(len(self.alive), dtype=bool)
+        within[region] = True
+        frame = self.rows.take(region)
+        entries = self.keys.entries(frame, region)
+        pa, pb = self.keys.pairs(entries, self.alive, within=within)
+        local = pd.Series(np.arange(len(region)), index=region)
+        la = local[pa].to_numpy(dtype=np.int64) if len(pa) else np.zeros(0, np.int64)
+        lb = local[pb].to_numpy(dtype=np.int64) if len(pb) else np.zeros(0, np.int64)
+        a, b = np.minimum(la, lb), np.maximum(la, lb)
+        order = np.lexsort((b, a))
+        a, b = a[order], b[order]
+        comps, levels, w = self._score(frame, a, b) if len(a) else (None, np.zeros((0, len(self.model.comparisons)), np.int8), np.zeros(0, np.float32))
+        prob = probability(w).astype(np.float32)
+        conflict = self.model.conflicts(levels) if len(a) else np.zeros(0, bool)
+        outside = self._outside_holders(region, frame)
+        cl = self._cluster(frame, a, b, prob, conflict, outside)
+        rid = self.rid[region]
+        return {"frame": frame, "a": a, "b": b, "levels": levels, "w": w, "prob": prob, "cl": cl,
+                "split_keys": _cluster_keys(cl.split_labels, rid), "labels_keys": _cluster_keys(cl.labels, rid)}
+
+    def _outside_holders(self, region: np.ndarray, frame: pd.DataFrame) -> dict[str, int] | None:
+        if not self.settings.attach_unique_names:
+            return None
+        inside = set(region.tolist())
+        out: dict[str, int] = {}
+        for nm in set(full_name_key(frame).tolist()) - {None}:
+            keys = {self.split_key[p] for p in self.name_pos.get(nm, ()) if self.alive[p] and p not in inside}
+            if keys:
+                out[nm] = len(keys)
+        return out
+
+    def _holder_changes(self, region: np.ndarray, split_keys: np.ndarray, alive_before: np.ndarray) -> set[int]:
+        """Records outside the region holding a name whose number of holding clusters moved
+        to or from two (the unique-name attach's test)."""
+        if not self.settings.attach_unique_names:
+            return set()
+        inside = set(region.tolist())
+        new_key = dict(zip(region.tolist(), split_keys.tolist(), strict=True))
+        extra: set[int] = set()
+        for nm in {self.name_key[p] for p in region.tolist()} - {None}:
+            holders = self.name_pos.get(nm, set())
+            before = {self.split_key[p] for p in holders if p < len(alive_before) and alive_before[p]}
+            after = {new_key[p] if p in inside else self.split_key[p] for p in holders if self.alive[p]}
+            if len(before) != len(after) and 2 in (len(before), len(after)):
+                extra |= {p for p in holders if self.alive[p] and p not in inside}
+        return extra
+
+    def _delta(self, region: np.ndarray, r: dict[str, Any], gone: np.ndarray, dirty: np.ndarray,
+               da: np.ndarray, db: np.ndarray, retired: list[str], reason: str,
+               write: bool = True) -> tuple[ResolutionDelta, dict[str, Any]]:
+        s = self.settings
+        cl, a, b, prob, levels, w = r["cl"], r["a"], r["b"], r["prob"], r["levels"], r["w"]
+        rid = self.rid[region]
+        # edges inside the region, as a resolve keeps them
+        addr = [c.name for c in self.model.comparisons]
+        rel = np.zeros(len(a), dtype=bool)
+        for name in ("address", "phone"):
+            if name in addr:
+                rel |= levels[:, addr.index(name)] == 1
+        rel &= prob < s.possible_threshold
+        keep = (prob >= s.possible_threshold) | rel
+        distinct = (cl.comp[a] == cl.comp[b]) & ~keep
+        if cl.support is not None:
+            distinct |= cl.support & ~keep
+        sel = keep | distinct
+        tier = np.where(distinct, "distinct", np.where(rel, "related", np.where(prob >= s.match_threshold, "match", "possible")))
+        frames = [_edge_frame(rid[a[sel]], rid[b[sel]], w[sel], prob[sel], tier[sel], levels[sel])]
+        # the dirty records' household edges to records outside the region
+        inside = np.zeros(len(self.alive), dtype=bool)
+        inside[region] = True
+        out = ~(inside[da] & inside[db])
+        if out.any():
+            oa, ob = da[out], db[out]
+            p2, lv2, w2 = self._score_positions(oa, ob)
+            rel2 = np.zeros(len(oa), dtype=bool)
+            for name in ("address", "phone"):
+                if name in addr:
+                    rel2 |= lv2[:, addr.index(name)] == 1
+            rel2 &= p2 < s.possible_threshold
+            if rel2.any():
+                frames.append(_edge_frame(self.rid[oa[rel2]], self.rid[ob[rel2]], w2[rel2], p2[rel2],
+                                          np.full(int(rel2.sum()), "related", dtype=object), lv2[rel2]))
+        edges = pd.concat(frames, ignore_index=True)
+        # people, with the stable-id policy, over the region and the records that left it
+        before_pos = np.union1d(region, gone)
+        prev = pd.DataFrame({"record_id": self.rid[before_pos], "person_id": self.pid[before_pos]})
+        prev = prev[prev["person_id"].notna()].drop_duplicates("record_id").sort_values("record_id", ignore_index=True)
+        records = self.canon.take(region)
+        label_codes = pd.factorize(r["labels_keys"])[0].astype(np.int64)
+        ids, persons, hist = build_people(records, label_codes, cl.review, prev, self.meta)
+        assignment = ids.assignment.copy()
+        hashes = self.store.records_hashes(assignment["record_id"].tolist()) if write else {}
+        assignment["row_hash"] = assignment["record_id"].map(hashes)
+        events = self._events(ids.events, prev, assignment, persons, records)
+        old_people = set(prev["person_id"])
+        new_people = set(persons["person_id"])
+        delta = ResolutionDelta(
+            settings_json=self.settings_json,
+            model_json=self.model_json,
+            report={"started": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"), "update": True,
+                    "records": int(len(dirty)), "region": int(len(region)),
+                    "events": events["event"].value_counts().to_dict() if len(events) else {}},
+            retired_records=pd.DataFrame({"record_id": retired, "reason": [reason] * len(retired)}, dtype=object),
+            region=sorted(set(rid.tolist()) | set(self.rid[gone].tolist())),
+            assignment=assignment,
+            persons=persons[["person_id", "created_run", "size", "review", "golden"]],
+            retired=ids.retired,
+            events=events,
+            edges_touching=sorted(set(self.rid[dirty].tolist()) | set(self.rid[gone].tolist())),
+            edges=edges,
+            history_people=sorted(old_people | new_people),
+            address_history=hist,
+        )
+        return delta, {"assignment": ids.assignment, "ids": ids, "touched": len(old_people | new_people)}
+
+    def _events(self, base: pd.DataFrame, prev: pd.DataFrame, assignment: pd.DataFrame,
+                persons: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+        """Stable-id events plus records added/removed and details changed, each with the
+        sources of the person's records (before and after) so a service can follow its own."""
+        src_now = records.groupby(assignment["person_id"].to_numpy())["source"].agg(lambda s: sorted(set(s))).to_dict()
+        prev_src = prev.assign(source=prev["record_id"].str.split(":", n=1).str[0])
+        src_before = prev_src.groupby("person_id")["source"].agg(lambda s: sorted(set(s))).to_dict()
+
+        def sources(pid: str | None, other: str | None = None) -> list[str]:
+            out = set(src_now.get(pid, [])) | set(src_before.get(pid, []))
+            if other:
+                out |= set(src_before.get(other, []))
+            return sorted(out)
+
+        rows = []
+        for e in base.itertuples(index=False):
+            rows.append((e.event, e.person_id, e.other_person_id, e.records, None, sources(e.person_id, e.other_person_id)))
+        now = assignment.groupby("person_id")["record_id"].agg(set).to_dict()
+        before = prev.groupby("person_id")["record_id"].agg(set).to_dict()
+        for pid in sorted(set(now) & set(before)):
+            added, removed = sorted(now[pid] - before[pid]), sorted(before[pid] - now[pid])
+            if added:
+                rows.append(("records_added", pid, None, len(added), json.dumps({"records": added}), sources(pid)))
+            if removed:
+                rows.append(("records_removed", pid, None, len(removed), json.dumps({"records": removed}), sources(pid)))
+        golden_now = dict(zip(persons["person_id"], persons["golden"], strict=True))
+        for pid in sorted(set(golden_now) & set(before)):
+            old = self.store.person(pid)
+            if old is None or old.get("status") != "active":
+                continue
+            new = json.loads(golden_now[pid]) if isinstance(golden_now[pid], str) else golden_now[pid]
+            for f in sorted(set(old["golden"]) | set(new)):
+                o, nv = old["golden"].get(f), new.get(f)
+                if o != nv:
+                    rows.append(("details_changed", pid, None, None, json.dumps({"field": f, "old": o, "new": nv}, default=str), sources(pid)))
+        return pd.DataFrame(rows, columns=EVENT_COLUMNS, dtype=object)
+
+    def _commit(self, region: np.ndarray, r: dict[str, Any], gone: np.ndarray, res: dict[str, Any], run_id: int) -> None:
+        for p in np.union1d(region, gone).tolist():
+            person = self.pid[p]
+            if person is not None:
+                m = self.members.get(person)
+                if m is not None:
+                    m.discard(p)
+                    if not m:
+                        del self.members[person]
+            if not self.alive[p]:
+                self.pid[p] = None
+        person_of = dict(zip(res["assignment"]["record_id"].tolist(), res["assignment"]["person_id"].tolist(), strict=True))
+        for p in region.tolist():
+            person = person_of[self.rid[p]]
+            self.pid[p] = person
+            self.members.setdefault(person, set()).add(p)
+        self.split_key[region] = r["split_keys"]
+        ids = res["ids"]
+        new_meta = [(pid, run_id, "active") for pid, c in ids.created_run.items() if c is None]
+        retired = set(ids.retired["person_id"])
+        meta = self.meta[~self.meta["person_id"].isin(retired)] if retired else self.meta
+        rows = [meta]
+        if retired:
+            rows.append(self.meta[self.meta["person_id"].isin(retired)].assign(status="retired"))
+        if new_meta:
+            rows.append(pd.DataFrame(new_meta, columns=["person_id", "created_run", "status"]))
+        self.meta = pd.concat(rows, ignore_index=True)
+
+
+def _cluster_keys(labels: np.ndarray, rid: np.ndarray) -> np.ndarray:
+    """Per record, its cluster named by the smallest record id in it (labels are positions in
+    record-id order, so the label's own record)."""
+    return np.asarray(rid, dtype=object)[np.asarray(labels, dtype=np.int64)]
+
+
+def _edge_frame(ra: np.ndarray, rb: np.ndarray, w: np.ndarray, p: np.ndarray, tier: np.ndarray,
+                levels: np.ndarray) -> pd.DataFrame:
+    ra, rb = np.asarray(ra, dtype=object), np.asarray(rb, dtype=object)
+    swap = ra > rb
+    a = np.where(swap, rb, ra)
+    b = np.where(swap, ra, rb)
+    return pd.DataFrame({
+        "record_a": pd.Series(a, dtype=object), "record_b": pd.Series(b, dtype=object),
+        "weight": np.asarray(w, dtype=float), "probability": np.asarray(p, dtype=float),
+        "tier": pd.Series(np.asarray(tier, dtype=object), dtype=object),
+        "levels": pd.Series(levels_to_text(levels) if len(levels) else np.zeros(0, dtype=object), dtype=object),
+    })
