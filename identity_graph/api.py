@@ -48,6 +48,10 @@ __all__ = [
     "export_links",
     "blocking_diagnostics",
     "recluster",
+    "update",
+    "open_live",
+    "match",
+    "changes",
     "PersonView",
     "DEFAULT_STORE",
 ]
@@ -455,6 +459,54 @@ def export_links(store: Store, out: str | os.PathLike[str]) -> int:
         if header:
             fh.write("source,source_record_id,person_id\n")
     return n
+
+
+def open_live(store: Store) -> Any:
+    """The resolved index kept warm in memory (``live.LiveIndex``): what the match service and
+    repeated updates use. Reads the whole store once."""
+    from .live.index import LiveIndex
+
+    return LiveIndex(store)
+
+
+def update(
+    store: Store,
+    *,
+    retire: Sequence[str] = (),
+    reason: str = "deleted",
+    index: Any = None,
+    dry_run: bool = False,
+) -> Any:
+    """Incremental resolve with the stored (frozen) model: the records loaded or changed since
+    the last run, and the ``retire``d ones, re-cluster only the people they touch; every other
+    person keeps its id and records (ADR 0026). Returns a ``live.UpdateResult``.
+
+    ``index``: a warm ``open_live(store)`` to reuse (the service keeps one); by default one is
+    built for this call. ``dry_run``: compute and return the change, write nothing.
+    """
+    from .live.index import LiveIndex
+
+    live = index if index is not None else LiveIndex(store)
+    changed_ids, gone_ids = store.dirty_records()
+    retire = sorted(set(retire))
+    unknown = [r for r in retire if r not in live.pos_of]
+    if unknown:
+        raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")
+    changed = store.records(changed_ids) if changed_ids else store.records([])
+    return live.apply(changed, [*retire, *gone_ids], reason=reason, write=not dry_run)
+
+
+def match(index: Any, fields: dict[str, str], limit: int = 5) -> list[Any]:
+    """"Who is this resident?" against a warm index: candidates (person id, probability, tier,
+    golden record, evidence), best first. ``fields`` use canonical field names
+    (docs/MAPPING_SPEC.md)."""
+    return index.match(fields, limit=limit)  # type: ignore[no-any-return]
+
+
+def changes(store: Store, after: int = 0, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
+    """The change feed: person events after cursor ``after`` (optionally only those touching
+    ``source``'s records), in order; the last row's ``seq`` is the next cursor."""
+    return store.changes(after=after, source=source, limit=limit)
 
 
 def __getattr__(name: str) -> Any:

@@ -490,6 +490,10 @@ from .neo4j_cmd import neo4j as neo4j_group  # noqa: E402
 
 cli.add_command(neo4j_group)
 
+from .live_cmd import register as _register_live  # noqa: E402
+
+_register_live(cli, api, handle_errors)
+
 
 def main() -> None:
     cli(prog_name="idgraph")
