@@ -21,7 +21,6 @@ record id, as a resolve orders them, so every tie breaks the same way.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -38,12 +37,13 @@ from ..compare.levels_text import levels_to_text, text_to_levels
 from ..compare.library import CompareContext, FrozenTF
 from ..errors import ModelError
 from ..explain.explain import model_comparisons
+from ..people.changes import person_events
 from ..pipeline import build_people, effective_settings, prepare_frame
 from ..recompute import compare_methods, unique_sources
 from ..score.model import Model, probability
 from ..score.training import tf_adjustments
 from ..settings import Settings
-from ..store.contract import EVENT_COLUMNS, ResolutionDelta, Store
+from ..store.contract import ResolutionDelta, Store
 from .keys import KeyIndex
 
 __all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
@@ -615,7 +615,7 @@ class LiveIndex:
         assignment = ids.assignment.copy()
         hashes = self.store.records_hashes(assignment["record_id"].tolist()) if write else {}
         assignment["row_hash"] = assignment["record_id"].map(hashes)
-        events = self._events(ids.events, prev, assignment, persons, records)
+        events = self._events(ids.events, prev, assignment, persons)
         old_people = set(prev["person_id"])
         new_people = set(persons["person_id"])
         delta = ResolutionDelta(
@@ -638,41 +638,14 @@ class LiveIndex:
         return delta, {"assignment": ids.assignment, "ids": ids, "touched": len(old_people | new_people)}
 
     def _events(self, base: pd.DataFrame, prev: pd.DataFrame, assignment: pd.DataFrame,
-                persons: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
-        """Stable-id events plus records added/removed and details changed, each with the
-        sources of the person's records (before and after) so a service can follow its own."""
-        src_now = records.groupby(assignment["person_id"].to_numpy())["source"].agg(lambda s: sorted(set(s))).to_dict()
-        prev_src = prev.assign(source=prev["record_id"].str.split(":", n=1).str[0])
-        src_before = prev_src.groupby("person_id")["source"].agg(lambda s: sorted(set(s))).to_dict()
-
-        def sources(pid: str | None, other: str | None = None) -> list[str]:
-            out = set(src_now.get(pid, [])) | set(src_before.get(pid, []))
-            if other:
-                out |= set(src_before.get(other, []))
-            return sorted(out)
-
-        rows = []
-        for e in base.itertuples(index=False):
-            rows.append((e.event, e.person_id, e.other_person_id, e.records, None, sources(e.person_id, e.other_person_id)))
-        now = assignment.groupby("person_id")["record_id"].agg(set).to_dict()
-        before = prev.groupby("person_id")["record_id"].agg(set).to_dict()
-        for pid in sorted(set(now) & set(before)):
-            added, removed = sorted(now[pid] - before[pid]), sorted(before[pid] - now[pid])
-            if added:
-                rows.append(("records_added", pid, None, len(added), json.dumps({"records": added}), sources(pid)))
-            if removed:
-                rows.append(("records_removed", pid, None, len(removed), json.dumps({"records": removed}), sources(pid)))
-        golden_now = dict(zip(persons["person_id"], persons["golden"], strict=True))
-        for pid in sorted(set(golden_now) & set(before)):
-            old = self.store.person(pid)
-            if old is None or old.get("status") != "active":
-                continue
-            new = json.loads(golden_now[pid]) if isinstance(golden_now[pid], str) else golden_now[pid]
-            for f in sorted(set(old["golden"]) | set(new)):
-                o, nv = old["golden"].get(f), new.get(f)
-                if o != nv:
-                    rows.append(("details_changed", pid, None, None, json.dumps({"field": f, "old": o, "new": nv}, default=str), sources(pid)))
-        return pd.DataFrame(rows, columns=EVENT_COLUMNS, dtype=object)
+                persons: pd.DataFrame) -> pd.DataFrame:
+        golden = dict(zip(persons["person_id"], persons["golden"], strict=True))
+        old: dict[str, dict[str, Any]] = {}
+        for pid in sorted(set(golden) & set(prev["person_id"])):
+            found = self.store.person(pid)
+            if found is not None and found.get("status") == "active":
+                old[pid] = found["golden"]
+        return person_events(base, prev, assignment, golden, old)
 
     def _commit(self, region: np.ndarray, r: dict[str, Any], gone: np.ndarray, res: dict[str, Any], run_id: int) -> None:
         for p in np.union1d(region, gone).tolist():

@@ -1,0 +1,75 @@
+"""Incremental update benchmark (issue 11): N new records into a resolved index.
+
+Generates a synthetic council, loads it with the last ``--new`` rows of council_tax held back,
+resolves, opens the warm live index, then loads the held-back rows and times ``api.update`` on the
+warm index (and the cold open that a CLI ``idgraph update`` pays). Also times ``match`` queries on
+the warm index. Prints one JSON line.
+
+    .venv/bin/python benchmarks/update_bench.py --people 20000 --new 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from identity_graph import api
+from identity_graph.synth import generate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--people", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--new", type=int, default=1000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="idgraph-update-bench-"))
+    s = generate(args.people, args.seed, out / "council")
+    ct = pd.read_csv(s.files["council_tax"], dtype=str, keep_default_na=False)
+    head = out / "council_tax_head.csv"
+    ct.iloc[: len(ct) - args.new].to_csv(head, index=False)
+    store = api.open_store(out / "bench.idgraph.db")
+    api.load_many(store, [(head if src == "council_tax" else s.files[src], s.mappings[src]) for src in sorted(s.files)])
+    t = time.perf_counter()
+    rep = api.resolve(store)
+    resolve_s = time.perf_counter() - t
+    t = time.perf_counter()
+    index = api.open_live(store)
+    open_s = time.perf_counter() - t
+    api.load(store, s.files["council_tax"], s.mappings["council_tax"])
+    t = time.perf_counter()
+    res = api.update(store, index=index)
+    update_s = time.perf_counter() - t
+    # match latency on the warm index: queries built from records of the index
+    recs = store.records_frame().sample(min(args.queries, rep.records), random_state=1)
+    lat = []
+    for r in recs.itertuples(index=False):
+        fields = {k: getattr(r, k) for k in ("given_name", "family_name", "dob", "postcode") if getattr(r, k)}
+        if not fields:
+            continue
+        t = time.perf_counter()
+        api.match(index, fields, limit=5)
+        lat.append((time.perf_counter() - t) * 1000)
+    lat.sort()
+    print(json.dumps({
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "people": args.people, "records": rep.records, "resolve_s": round(resolve_s, 2),
+        "open_live_s": round(open_s, 2), "new_records": res.records_changed, "update_s": round(update_s, 3),
+        "update": res.to_dict(), "update_stages": res.timings,
+        "match_ms_p50": round(statistics.median(lat), 1) if lat else None,
+        "match_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
+    }))
+
+
+if __name__ == "__main__":
+    main()
