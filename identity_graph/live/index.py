@@ -35,7 +35,7 @@ from ..cluster.components import cluster_records, record_evidence
 from ..cluster.unique_names import full_name_key
 from ..compare.levels_text import levels_to_text, text_to_levels
 from ..compare.library import CompareContext, FrozenTF
-from ..errors import ModelError
+from ..errors import IdentityGraphError, ModelError
 from ..explain.explain import model_comparisons
 from ..people.changes import person_events
 from ..pipeline import build_people, effective_settings, prepare_frame
@@ -306,51 +306,70 @@ class LiveIndex:
     # -- matching -------------------------------------------------------------------------------
     def match(self, fields: dict[str, str], limit: int = 5, min_probability: float = 0.01) -> list[MatchCandidate]:
         """People most likely to be the resident ``fields`` describe (canonical field names)."""
-        from ..investigate.search import _query_frame
+        (out,) = self.match_many([fields], limit=limit, min_probability=min_probability)
+        if isinstance(out, Exception):
+            raise out
+        return out
 
-        q = _query_frame({k: v for k, v in fields.items() if v not in (None, "")})
-        q = q.assign(record_id="~query", source="~query", source_record_id="~query")
+    def match_many(
+        self, queries: list[dict[str, str]], limit: int = 5, min_probability: float = 0.01
+    ) -> list[list[MatchCandidate] | IdentityGraphError]:
+        """``match`` for several queries in one pass (the service batches concurrent requests:
+        every stage works on whole columns, so k queries cost little more than one). A query
+        that cannot be used answers with its error, in its place."""
+        results: list[list[MatchCandidate] | IdentityGraphError] = [[] for _ in queries]
+        q, ok = _query_frames(queries, results)
+        if q.empty:
+            return results
         with self._lock.read():
-            qf = self._prepare(q)
-            entries = self.keys.entries(qf, np.array([-1]))
-            cands: set[int] = set()
-            for i, (_p, h) in enumerate(entries):
+            qf = self._prepare(q).reset_index(drop=True)
+            qpos = -1 - np.arange(len(qf), dtype=np.int64)  # queries: negative positions
+            entries = self.keys.entries(qf, qpos)
+            pairs: set[tuple[int, int]] = set()
+            for i, (p, h) in enumerate(entries):
+                limit_i = self.keys.rules[i].max_block
                 for key in np.unique(h).tolist():
                     mem = self.keys.members(i, key, self.alive)
-                    if 1 <= len(mem) <= self.keys.rules[i].max_block:
-                        cands.update(mem.tolist())
-            if not cands:
-                return []
-            pos = np.array(sorted(cands), dtype=np.int64)
-            sub = pd.concat([qf, self.rows.take(pos)], ignore_index=True)
-            ia = np.zeros(len(pos), dtype=np.int64)
-            ib = np.arange(1, len(pos) + 1, dtype=np.int64)
-            comps, levels, w = self._score(sub, ia, ib)
-            p = probability(w)
-            persons = self.pid[pos]
-        best: dict[str, tuple[float, int]] = {}
-        for j in np.flatnonzero(p >= min_probability).tolist():
-            key = persons[j] or self.rid[pos[j]]
-            if key not in best or p[j] > best[key][0]:
-                best[key] = (float(p[j]), j)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
-        out = []
+                    if 1 <= len(mem) <= limit_i:
+                        for qp in p[h == key].tolist():
+                            pairs.update((-1 - qp, m) for m in mem.tolist())
+            if not pairs:
+                return results
+            qi = np.fromiter((x for x, _ in pairs), dtype=np.int64, count=len(pairs))
+            cp = np.fromiter((y for _, y in pairs), dtype=np.int64, count=len(pairs))
+            cand, inv = np.unique(cp, return_inverse=True)
+            sub = pd.concat([qf, self.rows.take(cand)], ignore_index=True)
+            comps, levels, w = self._score(sub, qi, len(qf) + inv)
+            prob = probability(w)
+            persons = self.pid[cp]
+            rids = self.rid[cp]
         s = self.settings
-        for _key, (prob, j) in ranked:
-            person = persons[j]
-            golden = {}
-            if person:
-                found = self.store.person(person)
-                golden = found["golden"] if found else {}
-            tier = "match" if prob >= s.match_threshold else "possible" if prob >= s.possible_threshold else "unlikely"
-            evidence = [
-                {"comparison": c.name, "level": cw.labels[int(levels[j, k])],
-                 "weight": round(float(cw.weights()[int(levels[j, k])]), 3)}
-                for k, (c, cw) in enumerate(zip(comps, self.model.comparisons, strict=True))
-                if int(levels[j, k]) > 0
-            ]
-            out.append(MatchCandidate(person, str(self.rid[pos[j]]), prob, tier, golden, evidence))
-        return out
+        weights = [cw.weights() for cw in self.model.comparisons]
+        golden_cache: dict[str, dict[str, Any]] = {}
+        for j, row in enumerate(ok):
+            mine = np.flatnonzero((qi == j) & (prob >= min_probability))
+            best: dict[str, int] = {}
+            for t in mine.tolist():
+                key = persons[t] or rids[t]
+                if key not in best or prob[t] > prob[best[key]]:
+                    best[key] = t
+            ranked = sorted(best.items(), key=lambda kv: (-prob[kv[1]], kv[0]))[:limit]
+            out = []
+            for _key, t in ranked:
+                person = persons[t]
+                if person and person not in golden_cache:
+                    found = self.store.person(person)
+                    golden_cache[person] = found["golden"] if found else {}
+                pr = float(prob[t])
+                tier = "match" if pr >= s.match_threshold else "possible" if pr >= s.possible_threshold else "unlikely"
+                evidence = [
+                    {"comparison": cw.name, "level": cw.labels[int(levels[t, k])],
+                     "weight": round(float(weights[k][int(levels[t, k])]), 3)}
+                    for k, cw in enumerate(self.model.comparisons) if int(levels[t, k]) > 0
+                ]
+                out.append(MatchCandidate(person, str(rids[t]), pr, tier, golden_cache.get(person, {}) if person else {}, evidence))
+            results[row] = out
+        return results
 
     # -- updating ---------------------------------------------------------------------------------
     def apply(self, changed: pd.DataFrame, retired: list[str], *, reason: str = "deleted",
@@ -674,6 +693,45 @@ class LiveIndex:
         if new_meta:
             rows.append(pd.DataFrame(new_meta, columns=["person_id", "created_run", "status"]))
         self.meta = pd.concat(rows, ignore_index=True)
+
+
+def _query_frames(
+    queries: list[dict[str, str]], results: list[Any]
+) -> tuple[pd.DataFrame, list[int]]:
+    """The usable queries standardised as records (one row each, in order) and their places in
+    ``queries``; an unusable query's place in ``results`` gets its error."""
+    from .._search_fields import SEARCH_FIELDS
+    from ..ingest.mapping import SourceMapping
+    from ..standardise.record import standardise_chunk
+
+    rows, places = [], []
+    for i, fields in enumerate(queries):
+        given = {k: str(v) for k, v in fields.items() if v not in (None, "")}
+        unknown = sorted(set(given) - set(SEARCH_FIELDS))
+        if unknown:
+            results[i] = IdentityGraphError(f"unknown field(s) {unknown}; use {list(SEARCH_FIELDS)}")
+        elif not given:
+            results[i] = IdentityGraphError("give at least one field, e.g. family_name and dob")
+        else:
+            rows.append(given | {"__id": f"q{i}", "__row__": i + 1})
+            places.append(i)
+    if not rows:
+        return pd.DataFrame(), []
+    cols = sorted({k for r in rows for k in r} - {"__id", "__row__"})
+    raw = pd.DataFrame(rows, columns=[*cols, "__id", "__row__"], dtype=object)
+    mapping = SourceMapping.from_dict({"source": "query", "id": "__id", "fields": {c: c for c in cols}}, "<match>")
+    std = standardise_chunk(raw, mapping, "<match>")
+    frame = std.frame
+    got = {int(r) - 1 for r in frame["__row__"]} if len(frame) else set()
+    for i in places:
+        if i not in got:
+            reasons = "; ".join(r.reason for r in std.rejects if r.row == i + 1) or "nothing usable"
+            results[i] = IdentityGraphError(f"the query has no usable identifying field ({reasons})")
+    frame = frame.sort_values("__row__", ignore_index=True)
+    keep = [int(r) - 1 for r in frame["__row__"]]
+    frame = frame.drop(columns=["row_hash", "raw", "__row__"]).assign(
+        trust=0, record_id=[f"~query{i:09d}" for i in keep], source="~query", source_record_id=[f"q{i}" for i in keep])
+    return frame, keep
 
 
 def _cluster_keys(labels: np.ndarray, rid: np.ndarray) -> np.ndarray:
