@@ -1,5 +1,6 @@
 // Point records at their person of this run: drop each record's old HAS_RECORD link(s), link the
-// new person (rows: only records whose person changed, or that had none).
+// new person (rows: only records whose person changed, or that had none). The link remembers the
+// row it clustered (the record's row_hash now).
 UNWIND $rows AS row
 MATCH (r:Record {record_id: row.record_id})
 CALL (r) {
@@ -8,4 +9,4 @@ CALL (r) {
 }
 WITH r, row
 MATCH (p:Person {person_id: row.person_id})
-CREATE (p)-[:HAS_RECORD]->(r)
+CREATE (p)-[:HAS_RECORD {row_hash: r.row_hash}]->(r)

@@ -21,7 +21,9 @@ import pandas as pd
 from .._memory import trim_heap
 from ..errors import StoreError
 from ..types import RECORD_COLUMNS
-from .contract import FileInfo, Resolution, SourceInfo
+from .contract import FileInfo, Resolution, ResolutionDelta, SourceInfo
+from .delta import check_delta, missing_people_error, missing_records_error
+from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
 
 #: SQLite's page cache (KiB) for loads and reads; and while a resolve writes its run
@@ -30,8 +32,15 @@ WRITE_CACHE_KIB = 32_000
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+#: v2 (issue 11): person links remember the row_hash they clustered; record history has a reason;
+#: person events have a durable ``seq`` (the change feed's cursor), a time, detail and sources
+SCHEMA_VERSION = 2
 _CANON = [c for c in RECORD_COLUMNS]
+
+#: AUTOINCREMENT: a seq is never issued twice, even if the latest events were deleted
+_EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS person_events(seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER, at TEXT, event TEXT, person_id TEXT, other_person_id TEXT, records INTEGER,
+    detail TEXT, sources TEXT)"""
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
@@ -49,7 +58,7 @@ _SCHEMA = [
     + ")",
     "CREATE INDEX IF NOT EXISTS records_source ON records(source, source_record_id)",
     """CREATE TABLE IF NOT EXISTS record_history(record_id TEXT, load_id INTEGER, replaced_at TEXT,
-        row_hash TEXT, raw TEXT, canonical TEXT)""",
+        row_hash TEXT, raw TEXT, canonical TEXT, reason TEXT)""",
     "CREATE INDEX IF NOT EXISTS record_history_id ON record_history(record_id)",
     """CREATE TABLE IF NOT EXISTS identifiers(kind TEXT, value TEXT, record_id TEXT,
         PRIMARY KEY(kind, value, record_id)) WITHOUT ROWID""",
@@ -58,10 +67,13 @@ _SCHEMA = [
         settings_json TEXT, model_json TEXT, report_json TEXT)""",
     """CREATE TABLE IF NOT EXISTS persons(person_id TEXT PRIMARY KEY, created_run INTEGER,
         updated_run INTEGER, status TEXT, merged_into TEXT, size INTEGER, review INTEGER, golden TEXT)""",
-    "CREATE TABLE IF NOT EXISTS person_records(record_id TEXT PRIMARY KEY, person_id TEXT)",
+    "CREATE TABLE IF NOT EXISTS person_records(record_id TEXT PRIMARY KEY, person_id TEXT, row_hash TEXT)",
     "CREATE INDEX IF NOT EXISTS person_records_person ON person_records(person_id)",
-    """CREATE TABLE IF NOT EXISTS person_events(run_id INTEGER, event TEXT, person_id TEXT,
-        other_person_id TEXT, records INTEGER)""",
+    _EVENTS_TABLE,
+    "CREATE INDEX IF NOT EXISTS person_events_run ON person_events(run_id)",
+    # the change feed's filter by source: (source, seq) pairs, read in seq order
+    """CREATE TABLE IF NOT EXISTS event_sources(source TEXT, seq INTEGER, PRIMARY KEY(source, seq))
+        WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS edges(record_a TEXT, record_b TEXT, weight REAL, probability REAL,
         tier TEXT, levels TEXT, PRIMARY KEY(record_a, record_b)) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS edges_b ON edges(record_b)",
@@ -171,7 +183,13 @@ def _in_key_order(frame: pd.DataFrame, key: list[str]) -> bool:
 
 
 def _replace_table(
-    con: sqlite3.Connection, table: str, frame: pd.DataFrame, cols: list[str], *, key: list[str] | None = None
+    con: sqlite3.Connection,
+    table: str,
+    frame: pd.DataFrame,
+    cols: list[str],
+    *,
+    key: list[str] | None = None,
+    insert: str | None = None,
 ) -> None:
     """Replace a table's rows with ``frame`` inside the caller's transaction.
 
@@ -187,11 +205,94 @@ def _replace_table(
     con.execute(f"DELETE FROM {table}")
     if key and not _in_key_order(frame, key):
         frame = frame.sort_values(key, kind="stable")
-    con.executemany(
-        f"INSERT INTO {table}({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", _rows(frame, cols)
-    )
+    sql = insert or f"INSERT INTO {table}({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+    con.executemany(sql, _rows(frame, cols))
     for sql in indexes:
         con.execute(sql)
+
+
+def _upsert_persons(con: sqlite3.Connection, run_id: int, persons: pd.DataFrame) -> None:
+    """Upsert people as active; ``updated_run`` moves only when golden, size or status changed."""
+    if not len(persons):
+        return
+    p = persons.copy()
+    p["created_run"] = p["created_run"].map(lambda v: run_id if v is None or pd.isna(v) else int(v))
+    p["updated_run"] = run_id
+    p["status"] = "active"
+    p["merged_into"] = None
+    p["review"] = p["review"].astype(bool).astype(int)
+    cols = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
+    con.executemany(
+        f"INSERT INTO persons({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
+        "ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
+        "AND persons.size = excluded.size AND persons.status = 'active' THEN persons.updated_run "
+        "ELSE excluded.updated_run END, status='active', merged_into=NULL, size=excluded.size, "
+        "review=excluded.review, golden=excluded.golden",
+        _rows(p.sort_values("person_id", kind="stable"), cols),  # key order: B-tree appends
+    )
+
+
+def _retire_persons(con: sqlite3.Connection, run_id: int, retired: pd.DataFrame) -> None:
+    if not len(retired):
+        return
+    con.executemany(
+        "UPDATE persons SET status='retired', merged_into=?, updated_run=?, size=0 WHERE person_id=?",
+        [(_py(m), run_id, pid) for pid, m in zip(retired["person_id"], retired["merged_into"], strict=True)],
+    )
+
+
+def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, now: str) -> None:
+    """Append a run's events to the change feed, each with the next seq (in frame order)."""
+    rows = event_rows(events)
+    if not rows:
+        return
+    # inside the write transaction no one else appends: number the rows here, after the highest
+    # seq ever issued (AUTOINCREMENT's counter; it outlives deleted rows)
+    issued = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'person_events'").fetchone()
+    top = con.execute("SELECT coalesce(max(seq), 0) FROM person_events").fetchone()[0]
+    base = max(int(issued[0]) if issued else 0, int(top))
+    con.executemany(
+        "INSERT INTO person_events(seq, run_id, at, event, person_id, other_person_id, records, detail, sources) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (base + i + 1, run_id, now, r["event"], r["person_id"], r["other_person_id"], r["records"],
+             r["detail"], json.dumps(r["sources"]))
+            for i, r in enumerate(rows)
+        ],
+    )
+    con.executemany(
+        "INSERT INTO event_sources(source, seq) VALUES (?, ?)",
+        [(src, base + i + 1) for i, r in enumerate(rows) for src in r["sources"]],
+    )
+
+
+def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
+    """Schema v1 -> v2, inside the caller's transaction.
+
+    - ``person_records.row_hash``: a link is taken to have clustered its record's current row
+      when the record was last written before the latest run started (the run read it after);
+      records written since (or in the same second) stay NULL, so ``dirty_records`` lists them.
+    - ``record_history.reason``: NULL for the replacements loads made.
+    - ``person_events`` gains ``seq`` (the stored events numbered in run order, then write order),
+      ``at`` (its run's finish time), ``detail`` (NULL) and ``sources`` (empty).
+    """
+    con.execute("ALTER TABLE person_records ADD COLUMN row_hash TEXT")
+    con.execute(
+        """UPDATE person_records SET row_hash = (
+               SELECT r.row_hash FROM records r WHERE r.record_id = person_records.record_id
+               AND r.updated_at < (SELECT started FROM runs ORDER BY run_id DESC LIMIT 1))"""
+    )
+    con.execute("ALTER TABLE record_history ADD COLUMN reason TEXT")
+    con.execute("DROP INDEX IF EXISTS person_events_run")
+    con.execute("ALTER TABLE person_events RENAME TO person_events_v1")
+    con.execute(_EVENTS_TABLE)
+    con.execute(
+        """INSERT INTO person_events(run_id, at, event, person_id, other_person_id, records, detail, sources)
+           SELECT e.run_id, (SELECT finished FROM runs WHERE runs.run_id = e.run_id), e.event,
+                  e.person_id, e.other_person_id, e.records, NULL, '[]'
+           FROM person_events_v1 e ORDER BY e.run_id, e.rowid"""
+    )
+    con.execute("DROP TABLE person_events_v1")
 
 
 class _Writer:
@@ -287,8 +388,7 @@ class EmbeddedStore:
     # -- lifecycle ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self._tx():
-            for stmt in _SCHEMA:
-                self.con.execute(stmt)
+            self.con.execute(_SCHEMA[0])  # meta
             row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
@@ -296,6 +396,10 @@ class EmbeddedStore:
                     f"store {self.path} has schema v{version}, newer than this identity-graph "
                     f"(v{SCHEMA_VERSION}); upgrade identity-graph"
                 )
+            if version == 1:
+                _migrate_v1_to_v2(self.con)
+            for stmt in _SCHEMA:
+                self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -386,33 +490,15 @@ class EmbeddedStore:
                 (run_id, r.report.get("started", now), now, r.settings_json, r.model_json,
                  json.dumps(r.report, default=str)),
             )
-            _replace_table(con, "person_records", r.assignment, ["record_id", "person_id"], key=["record_id"])
-            p = r.persons.copy()
-            p["created_run"] = p["created_run"].map(lambda v: run_id if v is None or pd.isna(v) else int(v))
-            p["updated_run"] = run_id
-            p["status"] = "active"
-            p["merged_into"] = None
-            p["review"] = p["review"].astype(int)
-            cols = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
-            con.executemany(
-                f"INSERT INTO persons({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
-                "ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
-                "AND persons.size = excluded.size AND persons.status = 'active' THEN persons.updated_run "
-                "ELSE excluded.updated_run END, status='active', merged_into=NULL, size=excluded.size, "
-                "review=excluded.review, golden=excluded.golden",
-                _rows(p.sort_values("person_id", kind="stable"), cols),  # key order: B-tree appends
+            # each link remembers the row its record holds now (dirty_records compares)
+            _replace_table(
+                con, "person_records", r.assignment, ["record_id", "person_id"], key=["record_id"],
+                insert="INSERT INTO person_records(record_id, person_id, row_hash) "
+                "VALUES (?1, ?2, (SELECT row_hash FROM records WHERE record_id = ?1))",
             )
-            if len(r.retired):
-                con.executemany(
-                    "UPDATE persons SET status='retired', merged_into=?, updated_run=?, size=0 WHERE person_id=?",
-                    [(_py(m), run_id, pid) for pid, m in zip(r.retired["person_id"], r.retired["merged_into"], strict=True)],
-                )
-            ev = r.events.copy()
-            ev["run_id"] = run_id
-            con.executemany(
-                "INSERT INTO person_events(run_id, event, person_id, other_person_id, records) VALUES (?,?,?,?,?)",
-                _rows(ev, ["run_id", "event", "person_id", "other_person_id", "records"]),
-            )
+            _upsert_persons(con, run_id, r.persons)
+            _retire_persons(con, run_id, r.retired)
+            _append_events(con, run_id, r.events, now)
             if r.edges is not None:
                 edge_cols = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
                 _replace_table(con, "edges", r.edges, edge_cols, key=["record_a", "record_b"])
@@ -425,6 +511,180 @@ class EmbeddedStore:
                 tf = r.term_frequencies.rename(columns={"column": "col"})
                 tf = tf.drop_duplicates(["col", "value"], keep="last")  # as INSERT OR REPLACE did
                 _replace_table(con, "term_frequencies", tf, ["col", "value", "tf"], key=["col", "value"])
+
+    def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
+        """Apply an incremental update in one ``BEGIN IMMEDIATE`` transaction, touching only the
+        rows it names (through the indexes: edges by record_a and record_b, links by record_id,
+        address history by person_id). Readers on other connections see the store as it was
+        until the commit (WAL)."""
+        check_delta(delta)
+        con = self.con
+        now = _now()
+        with self._tx():
+            con.execute(
+                "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
+                "VALUES (?,?,?,?,?,?)",
+                (run_id, delta.report.get("started", now), now, delta.settings_json, delta.model_json,
+                 json.dumps(delta.report, default=str)),
+            )
+            try:
+                self._apply_delta(run_id, delta, now)
+            finally:
+                for name in ("touching", "region", "people", "ids"):
+                    con.execute(f"DROP TABLE IF EXISTS temp.delta_{name}")
+
+    def _ids_table(self, name: str, ids: list[str]) -> str:
+        """A temporary one-column table of distinct ids (this connection only), for joins."""
+        table = f"temp.delta_{name}"
+        self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self.con.execute(f"CREATE TABLE {table}(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.con.executemany(f"INSERT OR IGNORE INTO {table}(id) VALUES (?)", [(str(i),) for i in ids])
+        return table
+
+    def _missing_records(self, ids: list[str]) -> list[str]:
+        table = self._ids_table("ids", ids)
+        rows = self.con.execute(
+            f"SELECT id FROM {table} WHERE id NOT IN (SELECT record_id FROM records) ORDER BY id"
+        )
+        return [r[0] for r in rows]
+
+    def _apply_delta(self, run_id: int, d: ResolutionDelta, now: str) -> None:
+        con = self.con
+        # 1. retired records: their current row to history, then the record and all it holds
+        retired = [str(x) for x in d.retired_records["record_id"]] if len(d.retired_records) else []
+        if retired:
+            gone = self._missing_records(retired)
+            if gone:
+                raise missing_records_error("retired_records", gone)
+            reasons = dict(zip(retired, d.retired_records["reason"].map(_py), strict=True))
+            table = self._ids_table("ids", retired)
+            old = pd.read_sql_query(
+                f"SELECT * FROM records WHERE record_id IN (SELECT id FROM {table}) ORDER BY record_id",
+                con,
+                dtype=object,
+            )
+            canon = old[_CANON].astype(object).where(old[_CANON].notna(), None)
+            canon["dob_ambiguous"] = canon["dob_ambiguous"].map(lambda v: None if v is None else int(v))
+            con.executemany(
+                "INSERT INTO record_history(record_id, load_id, replaced_at, row_hash, raw, canonical, reason) "
+                "VALUES (?,NULL,?,?,?,?,?)",
+                [
+                    (rid, now, h, raw, json.dumps(c, default=str), reasons[rid])
+                    for rid, h, raw, c in zip(
+                        old["record_id"], old["row_hash"], old["raw"], canon.to_dict(orient="records"), strict=True
+                    )
+                ],
+            )
+            for sql in (
+                "DELETE FROM identifiers WHERE record_id IN (SELECT id FROM {t})",
+                "DELETE FROM person_records WHERE record_id IN (SELECT id FROM {t})",
+                "DELETE FROM edges WHERE record_a IN (SELECT id FROM {t})",
+                "DELETE FROM edges WHERE record_b IN (SELECT id FROM {t})",
+                "DELETE FROM records WHERE record_id IN (SELECT id FROM {t})",
+            ):
+                con.execute(sql.format(t=table))
+
+        # every record the rest of the delta names must exist now
+        named = (
+            list(d.assignment["record_id"]) if len(d.assignment) else []
+        ) + (list(d.edges["record_a"]) + list(d.edges["record_b"]) if len(d.edges) else [])
+        gone = self._missing_records(named)
+        if gone:
+            raise missing_records_error("assignment or edges", gone)
+
+        # 2. edges: drop those touching the named records or inside the region, insert the new
+        touching = self._ids_table("touching", list(d.edges_touching))
+        region = self._ids_table("region", list(d.region))
+        con.execute(f"DELETE FROM edges WHERE record_a IN (SELECT id FROM {touching})")
+        con.execute(f"DELETE FROM edges WHERE record_b IN (SELECT id FROM {touching})")
+        con.execute(
+            f"DELETE FROM edges WHERE record_a IN (SELECT id FROM {region}) AND record_b IN (SELECT id FROM {region})"
+        )
+        if len(d.edges):
+            cols = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
+            con.executemany(
+                f"INSERT INTO edges({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
+                "ON CONFLICT(record_a, record_b) DO UPDATE SET weight=excluded.weight, "
+                "probability=excluded.probability, tier=excluded.tier, levels=excluded.levels",
+                _rows(d.edges, cols),
+            )
+
+        # 3. the region's person links (with the row each was clustered with; None: the current)
+        con.execute(f"DELETE FROM person_records WHERE record_id IN (SELECT id FROM {region})")
+        if len(d.assignment):
+            con.executemany(
+                "INSERT INTO person_records(record_id, person_id, row_hash) VALUES "
+                "(?1, ?2, coalesce(?3, (SELECT row_hash FROM records WHERE record_id = ?1)))",
+                _rows(d.assignment, ["record_id", "person_id", "row_hash"]),
+            )
+
+        # 4. people
+        _upsert_persons(con, run_id, d.persons)
+        _retire_persons(con, run_id, d.retired)
+        if len(d.assignment):
+            people = self._ids_table("people", list(d.assignment["person_id"]))
+            absent = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT id FROM {people} WHERE id NOT IN "
+                    "(SELECT person_id FROM persons WHERE status = 'active') ORDER BY id"
+                )
+            ]
+            if absent:
+                raise missing_people_error(absent)
+
+        # 5. address histories of the named people
+        people = self._ids_table("people", list(d.history_people))
+        con.execute(f"DELETE FROM address_history WHERE person_id IN (SELECT id FROM {people})")
+        if len(d.address_history):
+            ah_cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
+                       "sources", "records", "is_current"]
+            ah = d.address_history.copy()
+            ah["is_current"] = ah["is_current"].astype(bool).astype(int)
+            con.executemany(
+                f"INSERT INTO address_history({','.join(ah_cols)}) VALUES ({','.join('?' * len(ah_cols))})",
+                _rows(ah, ah_cols),
+            )
+
+        # 6. the change feed
+        _append_events(con, run_id, d.events, now)
+
+    def dirty_records(self) -> tuple[list[str], list[str]]:
+        changed = self.con.execute(
+            "SELECT r.record_id FROM records r LEFT JOIN person_records pr ON pr.record_id = r.record_id "
+            "WHERE pr.row_hash IS NULL OR pr.row_hash IS NOT r.row_hash ORDER BY r.record_id"
+        )
+        changed_ids = [row[0] for row in changed]
+        gone = self.con.execute(
+            "SELECT record_id FROM person_records WHERE record_id NOT IN (SELECT record_id FROM records) "
+            "ORDER BY record_id"
+        )
+        return changed_ids, [row[0] for row in gone]
+
+    def records_hashes(self, record_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = [str(i) for i in record_ids]
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            q = f"SELECT record_id, row_hash FROM records WHERE record_id IN ({','.join('?' * len(part))})"
+            out.update({r: h for r, h in self.con.execute(q, part)})
+        return out
+
+    def changes(self, after: int = 0, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
+        check_feed_window(after, limit)
+        cols = "e.seq, e.run_id, e.at, e.event, e.person_id, e.other_person_id, e.records, e.detail, e.sources"
+        if source is None:
+            cur = self.con.execute(
+                f"SELECT {cols} FROM person_events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?", (after, limit)
+            )
+        else:  # (source, seq) is event_sources' key: a range read in seq order
+            cur = self.con.execute(
+                f"SELECT {cols} FROM event_sources s JOIN person_events e ON e.seq = s.seq "
+                "WHERE s.source = ? AND s.seq > ? ORDER BY s.seq LIMIT ?",
+                (source, after, limit),
+            )
+        keys = ["seq", "run_id", "at", "event", "person_id", "other_person_id", "records", "detail", "sources"]
+        return changes_frame(dict(zip(keys, row, strict=True)) for row in cur)
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
@@ -489,8 +749,8 @@ class EmbeddedStore:
 
     def record_history(self, record_id: str) -> pd.DataFrame:
         return pd.read_sql_query(
-            "SELECT record_id, load_id, replaced_at, row_hash, raw, canonical FROM record_history "
-            "WHERE record_id=? ORDER BY replaced_at, load_id",
+            "SELECT record_id, load_id, replaced_at, row_hash, raw, canonical, reason FROM record_history "
+            "WHERE record_id=? ORDER BY replaced_at, rowid",
             self.con,
             params=(record_id,),
         )
@@ -563,8 +823,8 @@ class EmbeddedStore:
     def events(self, run_id: int | None = None) -> pd.DataFrame:
         q = "SELECT run_id, event, person_id, other_person_id, records FROM person_events"
         if run_id is not None:
-            return pd.read_sql_query(q + " WHERE run_id=? ORDER BY rowid", self.con, params=(run_id,))
-        return pd.read_sql_query(q + " ORDER BY run_id, rowid", self.con)
+            return pd.read_sql_query(q + " WHERE run_id=? ORDER BY seq", self.con, params=(run_id,))
+        return pd.read_sql_query(q + " ORDER BY seq", self.con)
 
     def loads(self) -> pd.DataFrame:
         return pd.read_sql_query(

@@ -29,13 +29,17 @@ import pandas as pd
 from ..._memory import share_repeated_strings
 from ...errors import StoreError
 from ...types import RECORD_COLUMNS
-from ..contract import FileInfo, Resolution, SourceInfo
+from ..contract import FileInfo, Resolution, ResolutionDelta, SourceInfo
+from ..delta import check_delta, missing_people_error, missing_records_error
+from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
 from .catalog import query, statements
 
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+#: v2 (issue 11): HAS_RECORD remembers the row_hash it clustered; PersonEvent has a unique,
+#: global ``seq`` (counter in ``(:Meta {key: 'event_seq'})``), ``at``, ``detail`` and ``sources``
+SCHEMA_VERSION = 2
 BATCH = 10_000
 #: load chunks written at once (on their own sessions): the server's work per transaction is
 #: single-threaded, so one writer leaves a core idle
@@ -55,6 +59,8 @@ _MERGE_BY_KIND = {
     "uprn": "load/identifiers_merge_strong",
 }
 _CANON = list(RECORD_COLUMNS)
+_EDGE_COLUMNS = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
+_HISTORY_COLUMNS = ["address_key", "address", "postcode", "first_seen", "last_seen", "sources", "records", "is_current"]
 
 
 def _now() -> str:
@@ -299,21 +305,49 @@ class Neo4jStore:
             self._run_write(name, rows=rows[i : i + batch], **params)
 
     def _delete_all(self, name: str, limit: int = 20_000) -> None:
+        self._until_none(name, "deleted", limit)
+
+    def _until_none(self, name: str, counted: str, limit: int = 20_000) -> None:
+        """Run a batch query (``LIMIT $limit``, returning a count) until a batch does nothing."""
         while True:
             res = self._run_write(name, limit=limit)
-            if not res or int(res[0]["deleted"]) == 0:
+            if not res or int(res[0][counted]) == 0:
                 return
+
+    def _schema(self, name: str) -> None:
+        with self._session() as s:
+            for stmt in statements(name):
+                s.run(stmt).consume()
 
     def _migrate(self) -> None:
         rows = self._read("schema/version_get")
         version = int(rows[0]["version"]) if rows else 0
         if version > SCHEMA_VERSION:
-            raise StoreError(f"Neo4j database has identity-graph schema v{version}, newer than v{SCHEMA_VERSION}")
+            raise StoreError(
+                f"Neo4j database has identity-graph schema v{version}, newer than v{SCHEMA_VERSION}; "
+                "upgrade identity-graph"
+            )
+        if version >= SCHEMA_VERSION:
+            return
         if version < 1:
-            with self._session() as s:
-                for stmt in statements("schema/001_constraints"):
-                    s.run(stmt).consume()
-            self._run_write("schema/version_set", version=SCHEMA_VERSION)
+            self._schema("schema/001_constraints")
+        if version == 1:
+            self._migrate_v1_to_v2()
+        self._schema("schema/002_change_feed")
+        self._run_write("schema/version_set", version=SCHEMA_VERSION)
+
+    def _migrate_v1_to_v2(self) -> None:
+        """Number the stored events globally (run order, then their order in the run) and start
+        the counter after them; give links the row_hash they clustered where it is known (records
+        last written before the latest run started). Each step is idempotent: a migration killed
+        half-way is finished by the next open."""
+        base = 0
+        for run in self._read("schema/migrate_v2_event_runs"):
+            self._run_write("schema/migrate_v2_event_renumber", run_id=run["run_id"], base=base,
+                            finished=run["finished"])
+            base += int(run["events"])
+        self._run_write("schema/migrate_v2_event_counter")
+        self._until_none("schema/migrate_v2_link_hashes", "updated")
 
     def close(self) -> None:
         self.driver.close()
@@ -429,10 +463,7 @@ class Neo4jStore:
         if len(r.retired):
             self._write_batches("cluster/persons_retire", _records(r.retired, ["person_id", "merged_into"]),
                                 run_id=run_id)
-        ev = r.events.copy()
-        ev["seq"] = np.arange(len(ev))
-        self._write_batches("cluster/events_create",
-                            _records(ev, ["seq", "event", "person_id", "other_person_id", "records"]), run_id=run_id)
+        self._write_batches("cluster/events_create", event_rows(r.events), run_id=run_id, now=now)
         # people who must hold no history: retired now, or active before and not in this run
         emptied = set(r.retired["person_id"]) | (
             set(stored.index[stored["status"] == "active"]) - set(p["person_id"])
@@ -447,6 +478,8 @@ class Neo4jStore:
             for job in jobs:
                 job.result()
         self._write_links(r.assignment)
+        # links whose person did not change but whose record did: remember its row now
+        self._until_none("cluster/links_refresh_hashes", "updated")
         if r.term_frequencies is not None:
             self._write_batches("cluster/tf_write", _records(r.term_frequencies, ["column", "value", "tf"]),
                                 batch=20_000)
@@ -472,9 +505,10 @@ class Neo4jStore:
         for i in range(0, len(gone), 20_000):
             self._run_write("cluster/assignment_unlink", ids=gone[i : i + 20_000])
 
-    def _write_histories(self, history: pd.DataFrame, stored: pd.Series, emptied: set[str]) -> None:
-        """LIVED_AT: rewrite the people whose address history's hash differs from the stored one."""
-        cols = ["address_key", "address", "postcode", "first_seen", "last_seen", "sources", "records", "is_current"]
+    @staticmethod
+    def _history_hashes(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """The address-history rows with their node keys, and each person's history hash."""
+        cols = _HISTORY_COLUMNS
         ah = history.copy()
         if len(ah):
             fallback = "~" + ah["address"].fillna("").astype(str) + "|" + ah["postcode"].fillna("").astype(str)
@@ -485,28 +519,153 @@ class Neo4jStore:
             target = row_hash.groupby(ah["person_id"].to_numpy()).sum().map(lambda h: f"{int(h):016x}")
         else:
             target = pd.Series(dtype=object)
+        return ah, target
+
+    @staticmethod
+    def _history_people(ah: pd.DataFrame, target: pd.Series, people: list[str]) -> list[dict[str, Any]]:
+        """``address_history_write`` rows replacing these people's histories."""
+        sub = ah[ah["person_id"].isin(set(people))] if len(ah) else ah
+        rows_of: dict[str, list[dict[str, Any]]] = {}
+        if len(sub):
+            for pid, row in zip(sub["person_id"], _records(sub, ["node_key", *_HISTORY_COLUMNS]), strict=True):
+                rows_of.setdefault(pid, []).append(row)
+        return [
+            {"person_id": pid, "history_hash": target[pid] if rows_of.get(pid) else None,
+             "rows": rows_of.get(pid, [])}
+            for pid in people
+        ]
+
+    def _write_histories(self, history: pd.DataFrame, stored: pd.Series, emptied: set[str]) -> None:
+        """LIVED_AT: rewrite the people whose address history's hash differs from the stored one."""
+        ah, target = self._history_hashes(history)
         people = set(target.index) | set(stored.index[stored.notna()]) | emptied
         want = target.astype(object).reindex(sorted(people))
         have = stored.astype(object).reindex(want.index)
         rewrite = want.index[(want.fillna("").to_numpy() != have.fillna("").to_numpy()) | want.index.isin(emptied)]
         if not len(rewrite):
             return
-        sub = ah[ah["person_id"].isin(set(rewrite))] if len(ah) else ah
-        rows_of: dict[str, list[dict[str, Any]]] = {}
-        if len(sub):
-            for pid, row in zip(sub["person_id"], _records(sub, ["node_key", *cols]), strict=True):
-                rows_of.setdefault(pid, []).append(row)
         batch: list[dict[str, Any]] = []
         n_rows = 0
-        for pid in rewrite:
-            rows = rows_of.get(pid, [])
-            batch.append({"person_id": pid, "history_hash": want[pid] if rows else None, "rows": rows})
-            n_rows += len(rows) + 1
+        for person in self._history_people(ah, target, list(rewrite)):
+            batch.append(person)
+            n_rows += len(person["rows"]) + 1
             if n_rows >= BATCH:
                 self._run_write("cluster/address_history_write", people=batch)
                 batch, n_rows = [], 0
         if batch:
             self._run_write("cluster/address_history_write", people=batch)
+
+    def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
+        """Apply an incremental update in one explicit (managed) write transaction: every step
+        below runs in it, reads included, so a failure at any point (or a retry by the driver)
+        leaves the graph as it was, and readers see all of the update or none of it. People are
+        upserted before the region's records are relinked (a HAS_RECORD needs its person node);
+        the state it leaves is the one the delta's order describes."""
+        import neo4j
+
+        check_delta(delta)
+        d = delta
+        now = _now()
+        retired = [str(x) for x in d.retired_records["record_id"]] if len(d.retired_records) else []
+        reasons = dict(zip(retired, d.retired_records["reason"].map(_clean), strict=True)) if retired else {}
+        named = (list(d.assignment["record_id"]) if len(d.assignment) else []) + (
+            list(d.edges["record_a"]) + list(d.edges["record_b"]) if len(d.edges) else []
+        )
+        named = sorted({str(x) for x in named})
+        edge_rows = _records(d.edges, _EDGE_COLUMNS) if len(d.edges) else []
+        persons = self._person_rows(d.persons) if len(d.persons) else []
+        retire_rows = _records(d.retired, ["person_id", "merged_into"]) if len(d.retired) else []
+        link_rows = _records(d.assignment, ["record_id", "person_id", "row_hash"]) if len(d.assignment) else []
+        ah, target = self._history_hashes(d.address_history if len(d.address_history) else
+                                          pd.DataFrame(columns=["person_id", *_HISTORY_COLUMNS]))
+        histories = self._history_people(ah, target, sorted({str(x) for x in d.history_people}))
+        events = event_rows(d.events)
+        region = sorted({str(x) for x in d.region})
+
+        def work(tx: Any) -> None:
+            def run(name: str, **params: Any) -> list[dict[str, Any]]:
+                return [dict(r.items()) for r in tx.run(query(name), params)]
+
+            run("cluster/run_create", run_id=run_id, started=d.report.get("started", now), now=now,
+                settings_json=d.settings_json, model_json=d.model_json,
+                report_json=json.dumps(d.report, default=str))
+            # 1. retired records: their values to a version, then the record and all it holds
+            if retired:
+                gone = run("cluster/update_records_missing", ids=retired)[0]["missing"]
+                if gone:
+                    raise missing_records_error("retired_records", gone)
+                versions = [
+                    {
+                        "record_id": o["props"]["record_id"],
+                        "row_hash": o["props"].get("row_hash"),
+                        "raw": o["props"].get("raw"),
+                        "canonical": json.dumps({c: o["props"].get(c) for c in _CANON}, default=str),
+                        "reason": reasons[o["props"]["record_id"]],
+                    }
+                    for o in run("read/records_get", ids=retired)
+                ]
+                run("cluster/update_versions_retire", rows=versions, now=now)
+                keys = run("cluster/update_records_delete", ids=retired)
+                run("cluster/update_identifiers_prune", keys=keys[0]["keys"] if keys else [])
+            if named:
+                gone = run("cluster/update_records_missing", ids=named)[0]["missing"]
+                if gone:
+                    raise missing_records_error("assignment or edges", gone)
+            # 2. edges touching the named records or inside the region, then the new ones
+            run("cluster/update_edges_delete_touching", ids=sorted({str(x) for x in d.edges_touching}))
+            run("cluster/update_edges_delete_region", ids=region)
+            for i in range(0, len(edge_rows), BATCH):
+                run("cluster/update_edges_merge", rows=edge_rows[i : i + BATCH])
+            # 4. people (before 3: a link needs its person node)
+            if persons:
+                run("cluster/persons_upsert", rows=persons, run_id=run_id)
+            if retire_rows:
+                run("cluster/persons_retire", rows=retire_rows, run_id=run_id)
+            if link_rows:
+                people = sorted({r["person_id"] for r in link_rows})
+                absent = run("cluster/update_people_missing", ids=people)[0]["missing"]
+                if absent:
+                    raise missing_people_error(absent)
+            # 3. the region's person links
+            run("cluster/assignment_unlink", ids=region)
+            for i in range(0, len(link_rows), BATCH):
+                run("cluster/update_links_create", rows=link_rows[i : i + BATCH])
+            # 5. address histories of the named people
+            if histories:
+                run("cluster/address_history_write", people=histories)
+            # 6. the change feed
+            if events:
+                run("cluster/events_create", rows=events, run_id=run_id, now=now)
+            run("cluster/run_finish", run_id=run_id, now=now)
+
+        with self._session() as s:
+            s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta("write_update"))(work))
+
+    @staticmethod
+    def _person_rows(persons: pd.DataFrame) -> list[dict[str, Any]]:
+        p = persons.copy()
+        p["review"] = p["review"].astype(bool)
+        p["created_run"] = p["created_run"].map(lambda v: None if v is None or pd.isna(v) else int(v))
+        p["state_hash"] = _hashes(p, ["size", "review", "golden"])
+        return _records(p, ["person_id", "created_run", "size", "review", "golden", "state_hash"])
+
+    def dirty_records(self) -> tuple[list[str], list[str]]:
+        """(changed, gone). A HAS_RECORD cannot outlive its record in the graph (records leave
+        with DETACH DELETE), so ``gone`` is always empty here."""
+        cols = self._read_columns("read/dirty_records")
+        return [str(x) for x in cols.get("changed", [])], []
+
+    def records_hashes(self, record_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = [str(i) for i in record_ids]
+        for i in range(0, len(ids), 20_000):
+            for rec in self._read("load/existing_hashes", ids=ids[i : i + 20_000]):
+                out[rec["record_id"]] = rec["row_hash"]
+        return out
+
+    def changes(self, after: int = 0, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
+        check_feed_window(after, limit)
+        return changes_frame(self._read("read/changes", after=int(after), source=source, limit=int(limit)))
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
@@ -539,7 +698,7 @@ class Neo4jStore:
         return df.sort_values("record_id", ignore_index=True)
 
     def record_history(self, record_id: str) -> pd.DataFrame:
-        cols = ["record_id", "load_id", "replaced_at", "row_hash", "raw", "canonical"]
+        cols = ["record_id", "load_id", "replaced_at", "row_hash", "raw", "canonical", "reason"]
         return pd.DataFrame(self._read("read/record_history", record_id=record_id), columns=cols)
 
     def find_records(self, kind: str, values: list[str]) -> pd.DataFrame:
