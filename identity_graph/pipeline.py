@@ -20,7 +20,8 @@ import pandas as pd
 from ._memory import trim_heap
 from ._threads import chunk_threads, map_chunks
 from .block.pairs import Blocker
-from .cluster.components import cluster_records, record_evidence
+from .cluster.components import cluster_records, record_evidence, review_reasons
+from .cluster.decisions import decisions_from_frame, describe_constraints
 from .cluster.stable_ids import assign_stable_ids
 from .compare.levels_text import levels_to_text
 from .compare.library import CompareContext, Comparison, build_comparisons, comparison_levels
@@ -363,7 +364,10 @@ def run_pipeline(
     progress: Progress = _noop,
     model: Model | None = None,
     unique_sources: frozenset[str] = frozenset(),
+    decisions: pd.DataFrame | None = None,
 ) -> PipelineResult:
+    """``decisions``: reviewers' current decisions (``Store.decisions()``), honoured by the
+    clustering (ADR 0024)."""
     t0 = time.perf_counter()
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     timings: dict[str, float] = {}
@@ -430,6 +434,7 @@ def run_pipeline(
     # cluster ----------------------------------------------------------------------------------
     t = time.perf_counter()
     prob = probability(weight).astype(np.float32)
+    decided, same_ids, apart_ids = decisions_from_frame(decisions, frame["record_id"].to_numpy(dtype=object))
     cl = cluster_records(
         n,
         a,
@@ -447,6 +452,7 @@ def run_pipeline(
             pair_lone_records=settings.pair_lone_records,
         ),
         weak_floor=settings.cluster_weak_floor,
+        decisions=decided,
     )
     timings["cluster"] = time.perf_counter() - t
 
@@ -514,6 +520,9 @@ def run_pipeline(
         "attached_unique_names": cl.attached,
         "flagged_for_review": int(persons["review"].sum()),
         "events": ids.events["event"].value_counts().to_dict(),
+        "decisions": describe_constraints(cl.constraints, decisions, same_ids, apart_ids),
+        "review_reasons": review_reasons(ids.assignment["person_id"].to_numpy(dtype=object), cl.reasons)
+        if cl.reasons is not None else {},
     }
     report = {
         "started": started,

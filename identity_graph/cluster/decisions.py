@@ -26,8 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "SAME_PERSON",
@@ -38,6 +40,9 @@ __all__ = [
     "resolve_constraints",
     "ApartGuard",
     "guarded_union",
+    "decisions_from_frame",
+    "describe_constraints",
+    "contradictions",
 ]
 
 SAME_PERSON = "same-person"
@@ -257,3 +262,71 @@ def guarded_union(
         made = np.array([guard.join(x, y) for x, y in zip(ja.tolist(), jb.tolist(), strict=True)], dtype=bool)
     merged = connected_components(n, ja[made], jb[made])
     return merged[labels], made
+
+
+def decisions_from_frame(
+    frame: pd.DataFrame | None, record_ids: Sequence[str] | np.ndarray
+) -> tuple[Decisions, np.ndarray, np.ndarray]:
+    """A store's current decisions (``Store.decisions()``: kind, record_a, record_b,
+    decision_id, oldest first) as positions in ``record_ids``; decisions on a record not there
+    are left out. Returns (decisions, decision_id per same-person entry, per keep-apart entry)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if frame is None or frame.empty:
+        return Decisions(), empty, empty
+    index = pd.Index(np.asarray(record_ids, dtype=object))
+    f = frame.sort_values("decision_id", kind="stable")
+    pa = index.get_indexer(f["record_a"].to_numpy(dtype=object))
+    pb = index.get_indexer(f["record_b"].to_numpy(dtype=object))
+    kind = f["kind"].to_numpy(dtype=object)
+    unknown = sorted(set(kind.tolist()) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown decision kind(s) {unknown}; expected one of {KINDS}")
+    ok = (pa >= 0) & (pb >= 0) & (pa != pb)
+    ids = f["decision_id"].to_numpy(dtype=np.int64)
+    same = ok & (kind == SAME_PERSON)
+    apart = ok & (kind == KEEP_APART)
+    d = Decisions(pa[same].astype(np.int64), pb[same].astype(np.int64), pa[apart].astype(np.int64),
+                  pb[apart].astype(np.int64))
+    return d, ids[same], ids[apart]
+
+
+def describe_constraints(
+    constraints: Constraints | None,
+    frame: pd.DataFrame | None,
+    same_ids: np.ndarray,
+    apart_ids: np.ndarray,
+) -> dict[str, Any]:
+    """For a run report: how many decisions were applied, and every contradiction (a
+    same-person decision refused, with the keep-apart decision that refused it)."""
+    if constraints is None or frame is None or frame.empty:
+        return {"same_person": 0, "keep_apart": 0, "contradictions": []}
+    by_id = frame.set_index("decision_id")
+    out = []
+    for i in constraints.contradicted.tolist():
+        j = int(constraints.blocked_by[i])
+        row = by_id.loc[int(same_ids[i])]
+        item: dict[str, Any] = {
+            "decision_id": int(same_ids[i]), "record_a": row["record_a"], "record_b": row["record_b"],
+        }
+        if j >= 0:
+            k = by_id.loc[int(apart_ids[j])]
+            item["kept_apart_by"] = {
+                "decision_id": int(apart_ids[j]), "record_a": k["record_a"], "record_b": k["record_b"],
+            }
+        out.append(item)
+    return {
+        "same_person": int(constraints.honoured.sum()),
+        "keep_apart": len(apart_ids),
+        "contradictions": out,
+    }
+
+
+def contradictions(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The contradictions among a store's current decisions alone (no clustering needed): what a
+    reviewer is told the moment a decision is recorded."""
+    if frame.empty:
+        return []
+    ids = np.unique(np.concatenate([frame["record_a"].to_numpy(dtype=object), frame["record_b"].to_numpy(dtype=object)]))
+    d, same_ids, apart_ids = decisions_from_frame(frame, ids)
+    cons = resolve_constraints(len(ids), d)
+    return list(describe_constraints(cons, frame, same_ids, apart_ids)["contradictions"])
