@@ -724,7 +724,7 @@ class EmbeddedStore:
         df = pd.read_sql_query(q + " ORDER BY decision_id", self.con, dtype=object)
         df = df.astype(object).where(df.notna(), None)
         for c in ("decision_id", "superseded_by"):
-            df[c] = df[c].map(lambda v: None if v is None else int(v))
+            df[c] = pd.Series([None if v is None else int(v) for v in df[c].tolist()], index=df.index, dtype=object)
         return df
 
     def flagged_persons(self) -> pd.DataFrame:

@@ -707,7 +707,7 @@ class Neo4jStore:
         df = pd.DataFrame(self._read("decisions/list", history=history), columns=DECISION_COLUMNS, dtype=object)
         df = df.astype(object).where(df.notna(), None)
         for c in ("decision_id", "superseded_by"):
-            df[c] = df[c].map(lambda v: None if v is None else int(v))
+            df[c] = pd.Series([None if v is None else int(v) for v in df[c].tolist()], index=df.index, dtype=object)
         return df
 
     def flagged_persons(self) -> pd.DataFrame:
