@@ -52,6 +52,11 @@ __all__ = [
     "open_live",
     "match",
     "changes",
+    "decide",
+    "review_queue",
+    "review_item",
+    "review_accept",
+    "review_reject",
     "PersonView",
     "DEFAULT_STORE",
 ]
@@ -287,6 +292,65 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     return _recluster(store, settings)
 
 
+# -- human decisions and the review queue (ADR 0024) ---------------------------------------------
+if TYPE_CHECKING:
+    from .review.decide import DecisionReport
+    from .review.queue import ReviewItem
+
+
+def decide(
+    store: Store, kind: str, record_a: str, record_b: str, *, reason: str, actor: str, apply: bool = False
+) -> DecisionReport:
+    """Record a reviewer's decision about two records: ``kind`` is ``same-person`` or
+    ``keep-apart``; ``reason`` is required; ``actor`` names who decided (``cli:<os user>``, an
+    API key's name). A later decision on the same pair replaces this one (both are kept).
+
+    Recorded at once; the people change at the next resolve, recluster or update, or now with
+    ``apply`` (a recluster). The report lists every contradiction among the current decisions.
+    """
+    from .review.decide import record
+
+    rep = record(store, [(kind, record_a, record_b)], reason=reason, actor=actor)
+    return _applied(store, rep, apply)
+
+
+def review_queue(store: Store, limit: int | None = 50, kinds: Sequence[str] = ("person", "pair")) -> list[ReviewItem]:
+    """Flagged people and possible matches between two people, worst first (nearest the match
+    threshold), each with its evidence and why it is listed. See ``identity_graph.review.queue``."""
+    from .review.queue import review_queue as _queue
+
+    return _queue(store, limit, tuple(kinds))
+
+
+def review_item(store: Store, item: str) -> ReviewItem:
+    """One review-queue item by its id: a person id, or ``RECORD_A~RECORD_B``."""
+    from .review.queue import review_item as _item
+
+    return _item(store, item)
+
+
+def review_accept(store: Store, item: str, *, reason: str, actor: str, apply: bool = False) -> DecisionReport:
+    """The item's grouping is right: record the decisions that keep it (same-person along it;
+    for a person split from a chain, keep-apart from the people it was cut from)."""
+    from .review.actions import accept
+
+    return _applied(store, accept(store, item, reason=reason, actor=actor), apply)
+
+
+def review_reject(store: Store, item: str, *, reason: str, actor: str, apply: bool = False) -> DecisionReport:
+    """The item's grouping is wrong: keep-apart (a pair's two records; a person's weakest link)."""
+    from .review.actions import reject
+
+    return _applied(store, reject(store, item, reason=reason, actor=actor), apply)
+
+
+def _applied(store: Store, rep: DecisionReport, apply: bool) -> DecisionReport:
+    if apply:
+        rep.applied = recluster(store)
+        rep.note = f"recorded and applied (run {rep.applied['run_id']})"
+    return rep
+
+
 def blocking_diagnostics(store: Store, settings: Settings | None = None) -> list[dict[str, Any]]:
     """Candidate pairs each blocking rule would generate on the store's records, without
     comparing anything: records with a key, blocks, largest block, pairs, skipped oversized blocks."""
@@ -323,10 +387,13 @@ def resolve(
     *,
     progress: Progress | None = None,
     replay_model: bool = False,
+    dry_run: bool = False,
 ) -> ResolveReport:
     """Recompute people from every record in the store and persist them in one transaction.
 
-    ``replay_model`` reuses the latest run's trained model instead of retraining.
+    ``replay_model`` reuses the latest run's trained model instead of retraining. Reviewers'
+    decisions are honoured (ADR 0024). ``dry_run`` runs the whole pipeline and writes nothing:
+    the report's ``changes`` lists the merges, splits and moved records a resolve would make.
     """
     from .pipeline import run_pipeline
     from .score.model import Model
@@ -350,19 +417,27 @@ def resolve(
         from .recompute import frozen_term_frequencies
 
         frozen_tf = frozen_term_frequencies(store, model, records)
+    previous = store.current_assignment()
     result = run_pipeline(
         records,
         settings=settings,
         compare_methods=compare,
-        previous=store.current_assignment(),
+        previous=previous,
         persons_meta=store.persons_meta(),
         progress=progress or (lambda *_: None),
         model=model,
         unique_sources=one_record_per_person_sources(store),
         frozen_tf=frozen_tf,
+        decisions=store.decisions(),
     )
     run_id = store.next_run_id()
-    store.write_resolution(run_id, result.resolution)
+    changes = None
+    if dry_run:
+        from .cluster.run_diff import run_diff
+
+        changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
+    else:
+        store.write_resolution(run_id, result.resolution)
     rep = result.report
     ev = rep["events"]
     return ResolveReport(
@@ -380,6 +455,9 @@ def resolve(
         flagged_for_review=rep["flagged_for_review"],
         seconds=time.perf_counter() - t0,
         pairs_per_rule={d["rule"]: d["pairs_new"] for d in rep["blocking"]},
+        decisions=rep.get("decisions", {}),
+        dry_run=dry_run,
+        changes=changes,
     )
 
 

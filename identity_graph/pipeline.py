@@ -20,7 +20,8 @@ import pandas as pd
 from ._memory import trim_heap
 from ._threads import chunk_threads, map_chunks
 from .block.pairs import Blocker
-from .cluster.components import cluster_records, record_evidence
+from .cluster.components import cluster_records, record_evidence, review_reasons
+from .cluster.decisions import decisions_from_frame, describe_constraints
 from .cluster.stable_ids import assign_stable_ids
 from .compare.levels_text import levels_to_text
 from .compare.library import (
@@ -389,10 +390,12 @@ def run_pipeline(
     model: Model | None = None,
     unique_sources: frozenset[str] = frozenset(),
     frozen_tf: dict[str, FrozenTF] | None = None,
+    decisions: pd.DataFrame | None = None,
 ) -> PipelineResult:
     """Block, compare, score and cluster ``records``; with ``model`` (a replay), score with it
     and, when the model carries its training context (ADR 0026), with its placeholders and the
-    term frequencies ``frozen_tf`` instead of those of these records."""
+    term frequencies ``frozen_tf`` instead of those of these records. ``decisions``: reviewers'
+    current decisions (``Store.decisions()``), honoured by the clustering (ADR 0024)."""
     t0 = time.perf_counter()
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     timings: dict[str, float] = {}
@@ -463,6 +466,7 @@ def run_pipeline(
     # cluster ----------------------------------------------------------------------------------
     t = time.perf_counter()
     prob = probability(weight).astype(np.float32)
+    decided, same_ids, apart_ids = decisions_from_frame(decisions, frame["record_id"].to_numpy(dtype=object))
     cl = cluster_records(
         n,
         a,
@@ -480,6 +484,7 @@ def run_pipeline(
             pair_lone_records=settings.pair_lone_records,
         ),
         weak_floor=settings.cluster_weak_floor,
+        decisions=decided,
     )
     timings["cluster"] = time.perf_counter() - t
 
@@ -549,6 +554,9 @@ def run_pipeline(
         "attached_unique_names": cl.attached,
         "flagged_for_review": int(persons["review"].sum()),
         "events": ids.events["event"].value_counts().to_dict(),
+        "decisions": describe_constraints(cl.constraints, decisions, same_ids, apart_ids),
+        "review_reasons": review_reasons(ids.assignment["person_id"].to_numpy(dtype=object), cl.reasons)
+        if cl.reasons is not None else {},
     }
     report = {
         "started": started,

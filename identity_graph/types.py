@@ -9,7 +9,7 @@ are stored as a ``|``-joined string of normalised values, sorted and de-duplicat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -138,6 +138,12 @@ class ResolveReport:
     flagged_for_review: int = 0
     seconds: float = 0.0
     pairs_per_rule: dict[str, int] = field(default_factory=dict)
+    #: reviewers' decisions applied: counts, and contradictions (same-person refused by a keep-apart)
+    decisions: dict[str, Any] = field(default_factory=dict)
+    #: ``resolve(dry_run=True)``: nothing was written; ``changes`` is what a resolve would change
+    #: (``cluster.run_diff``) and ``run_id`` the id the run would have had
+    dry_run: bool = False
+    changes: dict[str, Any] | None = None
 
 #: key in a record's ``extra`` JSON: its dob when well-formed but impossible ("1853-15-20"), in
 #: ISO field order. Not a date anywhere else; the dob comparison reads it (one digit away is

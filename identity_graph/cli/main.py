@@ -192,25 +192,36 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
               help="Settings JSON (see --print-settings).")
 @click.option("--replay", is_flag=True, help="Reuse the latest run's settings and trained model.")
 @click.option("--print-settings", is_flag=True, help="Print the default settings JSON and exit.")
+@click.option("--dry-run", is_flag=True, help="Run everything, write nothing: print the merges, splits "
+              "and moved records a resolve would make.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @handle_errors
-def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: bool, as_json: bool) -> None:
+def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: bool, dry_run: bool,
+            as_json: bool) -> None:
     """Recompute people from every record: block, compare, score, cluster.
 
-    Person ids are stable across runs (see docs/adr/0003-stable-person-ids.md).
+    Person ids are stable across runs (see docs/adr/0003-stable-person-ids.md). Reviewers'
+    decisions (`idgraph decide`) are honoured.
 
     Example: idgraph resolve
+
+    Example: idgraph resolve --dry-run --json
     """
     if print_settings:
         click.echo(default_settings().to_json())
         return
     settings = Settings.from_file(settings_file) if settings_file else None
     bar = obj.progress("resolve")
-    rep = api.resolve(obj.store, settings, progress=bar.callback, replay_model=replay)
+    rep = api.resolve(obj.store, settings, progress=bar.callback, replay_model=replay, dry_run=dry_run)
     bar.close()
     if as_json:
         print_json(rep.__dict__)
+        return
+    if dry_run:
+        from .render import print_dry_run
+
+        print_dry_run(rep)
         return
     click.echo(
         f"run {rep.run_id}: {rep.records:,} records -> {rep.people:,} people "
@@ -218,6 +229,9 @@ def resolve(obj: Ctx, settings_file: Path | None, replay: bool, print_settings: 
         f"{rep.new_people:,} new ids, {rep.merges:,} merges, {rep.splits:,} splits, "
         f"{rep.flagged_for_review:,} flagged for review) [{rep.seconds:.1f}s]"
     )
+    for c in rep.decisions.get("contradictions", []):
+        click.echo(f"warning: same-person decision {c['decision_id']} ({c['record_a']} / {c['record_b']}) "
+                   "not applied: a keep-apart decision contradicts it (see `idgraph review`)", err=True)
 
 
 @cli.command()
@@ -493,6 +507,12 @@ cli.add_command(neo4j_group)
 from .live_cmd import register as _register_live  # noqa: E402
 
 _register_live(cli, api, handle_errors)
+
+
+from .review_cmd import decide, review  # noqa: E402
+
+cli.add_command(review)
+cli.add_command(decide)
 
 
 def main() -> None:

@@ -19,6 +19,10 @@ found different; it was found too little. It counts as ``link_threshold``
 component suspicious. Pairs below the floor (a disagreement, or only a common name) count as
 scored.
 
+Reviewers' decisions (``decisions.Decisions``, ADR 0024) enter here: same-person decisions join
+components, a component holding a keep-apart pair is suspicious and its split never joins the
+pair, and every attach step refuses a join that would put a keep-apart pair into one person.
+
 Cluster labels are the smallest record position in the cluster; positions are ranks of record
 ids, so labels never depend on input order.
 """
@@ -32,11 +36,22 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as _cc
 
+from .decisions import Constraints, Decisions, resolve_constraints
 from .split import agglomerate
 
 __all__ = [
     "ClusterResult", "connected_components", "cluster_records", "linkage_probability", "split_components",
+    "REVIEW_REASONS", "review_reasons",
 ]
+
+#: why a record's person is flagged for review: bit i of ``ClusterResult.reasons`` is reason i
+REVIEW_REASONS = (
+    "split",  # its component chained people together and was split (average linkage)
+    "unique-name",  # joined the only other holder of its full name (ADR 0009)
+    "lone-record",  # a lone record attached to the person it is on average a possible match for (ADR 0014)
+    "lone-pair",  # two lone records that are each other's only possible match (ADR 0020)
+    "one-to-one",  # a one-to-one link between de-duplicated sources (ADR 0010)
+)
 
 
 @dataclass
@@ -91,6 +106,27 @@ class ClusterResult:
     #: the unique-name attach counts holders over; an incremental update needs it outside the
     #: records it re-clusters)
     split_labels: np.ndarray | None = None
+    #: uint8 per record: bit i set when step ``REVIEW_REASONS[i]`` flagged it (0: not flagged)
+    reasons: np.ndarray | None = None
+    #: the reviewers' decisions as applied (None: there were none)
+    constraints: Constraints | None = None
+
+
+def review_reasons(person_ids: np.ndarray, reasons: np.ndarray) -> dict[str, list[str]]:
+    """Per flagged person, the names of the steps that flagged its records, sorted by id.
+
+    >>> review_reasons(np.array(["P1", "P1", "P2"], dtype=object), np.array([1, 4, 0], np.uint8))
+    {'P1': ['split', 'lone-record']}
+    """
+    flagged = np.flatnonzero(reasons)
+    if not len(flagged):
+        return {}
+    bits: dict[str, int] = {}
+    for pid, r in zip(person_ids[flagged].tolist(), reasons[flagged].tolist(), strict=True):
+        bits[str(pid)] = bits.get(str(pid), 0) | int(r)
+    return {
+        pid: [name for i, name in enumerate(REVIEW_REASONS) if bits[pid] >> i & 1] for pid in sorted(bits)
+    }
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -156,15 +192,17 @@ def cluster_records(
     evidence: RecordEvidence | None = None,
     weak_floor: float | None = None,
     outside_holders: dict[str, int] | None = None,
+    decisions: Decisions | None = None,
 ) -> ClusterResult:
     """Cluster ``n`` records given every scored candidate pair (a[i], b[i], prob[i]); pairs from
-    ``weak_floor`` up count as neutral in the linkage tests (``linkage_probability``)."""
+    ``weak_floor`` up count as neutral in the linkage tests (``linkage_probability``);
+    ``decisions`` (local positions) are honoured as ``split_components`` describes."""
     match = prob >= match_threshold
     comp = connected_components(n, a[match], b[match])
     return split_components(
         n, comp, a, b, prob, conflict, possible_threshold=possible_threshold,
         match_threshold=match_threshold, link_threshold=link_threshold, evidence=evidence,
-        weak_floor=weak_floor, outside_holders=outside_holders,
+        weak_floor=weak_floor, outside_holders=outside_holders, decisions=decisions,
     )
 
 
@@ -182,6 +220,7 @@ def split_components(
     evidence: RecordEvidence | None = None,
     weak_floor: float | None = None,
     outside_holders: dict[str, int] | None = None,
+    decisions: Decisions | None = None,
 ) -> ClusterResult:
     """Re-cluster the suspicious components of ``comp`` (labels per record) by average linkage;
     then, given each record's full-name key, attach the only two holders of a name to each other
@@ -195,10 +234,24 @@ def split_components(
     Separate from the component step so that a store can compute components itself (GDS WCC in
     Neo4j) and the split is still the same code. ``outside_holders``: for a part of an index
     (an incremental update), full name -> clusters outside these records that hold it.
+
+    ``decisions`` (reviewers' decisions as local positions, ADR 0024): honoured same-person
+    decisions join their components and start the split as one group; a component holding a
+    keep-apart pair is split, with the pair as a cannot-link; every attach step refuses a join
+    that would put a keep-apart pair together. People holding a decided record are not flagged.
     """
+    cons: Constraints | None = None
+    if decisions is not None and decisions.empty:
+        decisions = None
+    if decisions is not None:
+        cons = resolve_constraints(n, decisions)
+        h = cons.honoured
+        if h.any():  # components joined by same-person decisions: one component
+            comp = connected_components(n, comp[decisions.same_a[h]], comp[decisions.same_b[h]])[comp]
     n_comp = len(np.unique(comp)) if n else 0
     labels = comp.copy()
     review = np.zeros(n, dtype=bool)
+    reasons = np.zeros(n, dtype=np.uint8)
     # int32 lookups: half the memory of int64 for the two pair-sized temporaries
     comp32 = comp.astype(np.int32)
     internal = comp32[a] == comp32[b]
@@ -207,6 +260,9 @@ def split_components(
     bad = np.zeros(len(a), dtype=bool)
     bad[internal] = (link < possible_threshold) | conflict[internal]
     sus_comps = np.unique(comp[a[bad]])
+    if decisions is not None and decisions.has_apart:  # a keep-apart pair inside: split it
+        ca, cb = comp[decisions.apart_a], comp[decisions.apart_b]
+        sus_comps = np.union1d(sus_comps, ca[ca == cb])
     split = 0
     if len(sus_comps):
         is_sus = np.zeros(n, dtype=bool)
@@ -218,10 +274,14 @@ def split_components(
         order = np.argsort(pcomp, kind="stable")
         pa, pb, pp, pc, pcomp = pa[order], pb[order], pp[order], pc[order], pcomp[order]
         bounds = np.flatnonzero(np.diff(pcomp)) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [len(pcomp)]])
-        for s, e in zip(starts, ends, strict=True):
-            nodes = np.unique(np.concatenate([pa[s:e], pb[s:e]]))
+        starts = np.concatenate([[0], bounds]) if len(pcomp) else np.zeros(0, dtype=np.int64)
+        ends = np.concatenate([bounds, [len(pcomp)]]) if len(pcomp) else np.zeros(0, dtype=np.int64)
+        span = {int(pcomp[s]): (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
+        extra, cannot = _decisions_by_component(comp, is_sus, decisions)
+        for c in sus_comps.tolist():
+            s, e = span.get(int(c), (0, 0))
+            nodes = np.unique(np.concatenate([pa[s:e], pb[s:e], extra.get(c, _NONE)]))
+            ka, kb = cannot.get(c, (None, None))
             local = agglomerate(
                 nodes,
                 pa[s:e],
@@ -230,11 +290,15 @@ def split_components(
                 pc[s:e],
                 match_threshold=match_threshold,
                 link_threshold=link_threshold,
+                must=None if cons is None else cons.must[nodes],
+                cannot_a=ka,
+                cannot_b=kb,
             )
             labels[nodes] = local
             review[nodes] = True
             if len(np.unique(local)) > 1:
                 split += 1
+    reasons[review] |= 1
     attached = 0
     split_labels = labels.copy()
     scored = ScoredPairs(a, b, prob, conflict)
@@ -246,8 +310,10 @@ def split_components(
             labels, ev.name_key, scored,
             possible_threshold=possible_threshold, match_threshold=match_threshold, dob=ev.dob,
             outside_holders=outside_holders,
+            decisions=decisions,
         )
         review |= changed
+        reasons[changed] |= 2
         attached = int(changed.sum())
     support = np.zeros(len(a), dtype=bool)
     if ev.attach_singletons:
@@ -255,23 +321,56 @@ def split_components(
 
         labels, changed, support = attach_singletons(
             labels, scored, possible_threshold=possible_threshold, link_threshold=link_threshold,
-            weak_floor=weak_floor,
+            weak_floor=weak_floor, decisions=decisions,
         )
         review |= changed
+        reasons[changed] |= 4
         attached += int(changed.sum())
     if ev.pair_lone_records:
         from .lone_pairs import pair_lone_records
 
-        labels, changed = pair_lone_records(labels, scored, possible_threshold=possible_threshold)
+        labels, changed = pair_lone_records(
+            labels, scored, possible_threshold=possible_threshold, decisions=decisions
+        )
         review |= changed
+        reasons[changed] |= 8
         attached += int(changed.sum())
     if ev.unique_source is not None:
         from .one_to_one import complete_one_to_one
 
         labels, changed = complete_one_to_one(
             labels, ev.unique_source, scored,
-            possible_threshold=possible_threshold, match_threshold=match_threshold,
+            possible_threshold=possible_threshold, match_threshold=match_threshold, decisions=decisions,
         )
         review |= changed
+        reasons[changed] |= 16
         attached += int(changed.sum())
-    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached, support, split_labels)
+    if decisions is not None:  # a reviewer has seen the people holding a decided record
+        settled = np.isin(labels, np.unique(labels[decisions.touched(n)]))
+        review &= ~settled
+        reasons[settled] = 0
+    return ClusterResult(labels, n_comp, len(sus_comps), split, review, comp, attached, support, split_labels,
+                         reasons, cons)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _decisions_by_component(
+    comp: np.ndarray, is_sus: np.ndarray, decisions: Decisions | None
+) -> tuple[dict[int, np.ndarray], dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Per suspicious component: the decided records in it (a record joined by a same-person
+    decision alone has no pair to bring it into the split), and its keep-apart pairs."""
+    if decisions is None:
+        return {}, {}
+    touched = np.flatnonzero(decisions.touched(len(comp)) & is_sus)
+    extra: dict[int, np.ndarray] = {}
+    for c in np.unique(comp[touched]).tolist():
+        extra[c] = touched[comp[touched] == c]
+    ka, kb = decisions.apart_a, decisions.apart_b
+    inside = (comp[ka] == comp[kb]) & is_sus[ka]
+    cannot: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for c in np.unique(comp[ka[inside]]).tolist():
+        m = inside & (comp[ka] == c)
+        cannot[c] = (ka[m], kb[m])
+    return extra, cannot

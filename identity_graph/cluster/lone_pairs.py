@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import ScoredPairs, connected_components
+from .components import ScoredPairs
+from .decisions import Decisions, guarded_union
 
 __all__ = ["pair_lone_records"]
 
 
 def pair_lone_records(
-    labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float
+    labels: np.ndarray, pairs: ScoredPairs, *, possible_threshold: float, decisions: Decisions | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Join lone records whose only possible-match edge is with each other.
+    """Join lone records whose only possible-match edge is with each other (never a keep-apart
+    pair of ``decisions``).
 
     Returns (new labels, bool per record: joined by this step). Labels stay the smallest record
     position of each cluster.
@@ -51,7 +53,7 @@ def pair_lone_records(
     ea, eb = ea[sole], eb[sole]
     if not len(ea):
         return labels, changed
-    merged = connected_components(n, labels[ea], labels[eb])
-    changed[ea] = True
-    changed[eb] = True
-    return merged[labels], changed
+    new, made = guarded_union(labels, labels[ea], labels[eb], decisions)
+    changed[ea[made]] = True
+    changed[eb[made]] = True
+    return new, changed

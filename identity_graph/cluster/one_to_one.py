@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .components import ScoredPairs, open_possible_edges
+from .decisions import ApartGuard, Decisions
 
 __all__ = ["complete_one_to_one"]
 
@@ -28,9 +29,11 @@ def complete_one_to_one(
     *,
     possible_threshold: float,
     match_threshold: float,
+    decisions: Decisions | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``unique_source``: per record, a code for its source if declared one-record-per-person,
-    else -1. Returns (new labels, bool per record: its cluster changed)."""
+    else -1. Returns (new labels, bool per record: its cluster changed). ``decisions``: a link
+    that would put a keep-apart pair into one person is skipped."""
     n = len(labels)
     us = unique_source
     a, b, prob = pairs.a, pairs.b, pairs.prob
@@ -51,6 +54,7 @@ def complete_one_to_one(
             dup.add(lab)  # already two records of one de-duplicated source: leave it alone
         s.add(src)
     parent: dict[int, int] = {}
+    guard = ApartGuard(labels, decisions) if decisions is not None and decisions.has_apart else None
 
     def root(x: int) -> int:
         while parent.get(x, x) != x:
@@ -60,6 +64,8 @@ def complete_one_to_one(
     for i in order.tolist():
         x, y = root(int(lo[i])), root(int(hi[i]))
         if x == y or x in dup or y in dup or held[x] & held[y]:
+            continue
+        if guard is not None and not guard.join(x, y):
             continue
         keep, gone = min(x, y), max(x, y)
         parent[gone] = keep

@@ -21,7 +21,8 @@ from ..errors import ModelError
 from ..score.model import Model
 from ..settings import Settings
 from ..store.contract import Resolution, Store
-from .components import record_evidence, split_components
+from .components import record_evidence, review_reasons, split_components
+from .decisions import decisions_from_frame, describe_constraints
 
 __all__ = ["recluster"]
 
@@ -54,6 +55,8 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     comp = np.arange(n, dtype=np.int64)
     if len(comps):
         comp[pos[comps["record_id"]].to_numpy()] = pos[comps["component"]].to_numpy()
+    decisions = store.decisions()
+    decided, same_ids, apart_ids = decisions_from_frame(decisions, records["record_id"].to_numpy(dtype=object))
     cl = split_components(
         n, comp, a, b, prob, conflict,
         match_threshold=settings.match_threshold,
@@ -67,6 +70,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             pair_lone_records=settings.pair_lone_records,
         ),
         weak_floor=settings.cluster_weak_floor,
+        decisions=decided,
     )
     ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
     run_id = store.next_run_id()
@@ -80,6 +84,9 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "split_components": cl.split,
         "attached_unique_names": cl.attached,
         "events": ids.events["event"].value_counts().to_dict(),
+        "decisions": describe_constraints(cl.constraints, decisions, same_ids, apart_ids),
+        "review_reasons": review_reasons(ids.assignment["person_id"].to_numpy(dtype=object), cl.reasons)
+        if cl.reasons is not None else {},
     }
     store.write_resolution(
         run_id,

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import ScoredPairs, connected_components, linkage_probability
+from .components import ScoredPairs, linkage_probability
+from .decisions import Decisions, guarded_union
 
 __all__ = ["attach_singletons"]
 
@@ -36,8 +37,12 @@ def attach_singletons(
     possible_threshold: float,
     link_threshold: float,
     weak_floor: float | None = None,
+    decisions: Decisions | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Attach each singleton cluster to its best-supported cluster of two or more records.
+
+    ``decisions``: an attach that would put a keep-apart pair into one person is refused
+    (attaches taken by descending mean, then record position); the record stays alone.
 
     Pairs from ``weak_floor`` up count as neutral in the mean of (b)
     (``components.linkage_probability``); the candidate edge of (a) is the scored probability.
@@ -89,7 +94,8 @@ def attach_singletons(
     best = g.sort_values(["s", "mean", "t"], ascending=[True, False, True], kind="stable").drop_duplicates("s")
     # union each singleton with its target over cluster labels (record positions): the merged
     # label is the smallest label joined, so again the smallest record position of the cluster
-    merged = connected_components(n, best["s"].to_numpy(dtype=np.int64), best["t"].to_numpy(dtype=np.int64))
-    new = merged[labels]
-    changed[best["s"].to_numpy(dtype=np.int64)] = True
+    best = best.sort_values(["mean", "s"], ascending=[False, True], kind="stable")
+    single_s, target_t = best["s"].to_numpy(dtype=np.int64), best["t"].to_numpy(dtype=np.int64)
+    new, made = guarded_union(labels, single_s, target_t, decisions)
+    changed[single_s[made]] = True
     return new, changed, used

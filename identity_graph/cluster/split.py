@@ -22,21 +22,36 @@ def agglomerate(
     *,
     match_threshold: float,
     link_threshold: float,
+    must: np.ndarray | None = None,
+    cannot_a: np.ndarray | None = None,
+    cannot_b: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return a label per node (in the order of ``nodes``): the smallest node of its group.
 
     Two groups may merge when at least one pair between them is a match (prob ≥
     ``match_threshold``), no pair between them conflicts, and the mean probability over all
     compared pairs between them is ≥ ``link_threshold``. The best-linked groups merge first.
+
+    Reviewers' decisions (ADR 0024): ``must`` (a group key per node, in the order of ``nodes``)
+    makes the starting groups: nodes with one key start as one group, whatever their pairs say.
+    ``cannot_a[i]``, ``cannot_b[i]`` (nodes) are cannot-links: two groups with one between them
+    never merge, as if a pair between them conflicted.
     """
     pos = {int(v): i for i, v in enumerate(nodes)}
     k = len(nodes)
-    members: dict[int, list[int]] = {i: [i] for i in range(k)}
-    minnode: dict[int, int] = {i: int(nodes[i]) for i in range(k)}
+    if must is None:
+        group = list(range(k))
+    else:  # each node's starting group: the first node of its must-link key
+        first: dict[int, int] = {}
+        group = [first.setdefault(int(m), i) for i, m in enumerate(np.asarray(must).tolist())]
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(group):
+        members.setdefault(g, []).append(i)
+    minnode: dict[int, int] = {g: int(min(nodes[mem])) for g, mem in members.items()}
     # neighbour stats: nb[g][h] = [sum_prob, count, n_match, n_conflict]
-    nb: dict[int, dict[int, list[float]]] = {i: {} for i in range(k)}
+    nb: dict[int, dict[int, list[float]]] = {g: {} for g in members}
     for x, y, p, c in zip(a.tolist(), b.tolist(), prob.tolist(), conflict.tolist(), strict=True):
-        i, j = pos[x], pos[y]
+        i, j = group[pos[x]], group[pos[y]]
         if i == j:
             continue
         s = nb[i].setdefault(j, [0.0, 0, 0, 0])
@@ -45,6 +60,14 @@ def agglomerate(
         s[2] += p >= match_threshold
         s[3] += bool(c)
         nb[j][i] = s  # shared list: symmetric
+    if cannot_a is not None and cannot_b is not None:
+        for x, y in zip(np.asarray(cannot_a).tolist(), np.asarray(cannot_b).tolist(), strict=True):
+            i, j = group[pos[x]], group[pos[y]]
+            if i == j:
+                continue  # the caller resolved contradictions: never a must-link group
+            s = nb[i].setdefault(j, [0.0, 0, 0, 0])
+            s[3] += 1  # blocks the merge for good: merged stats only ever add
+            nb[j][i] = s
     heap: list[tuple[float, int, int, int, int]] = []
 
     def push(g: int, h: int) -> None:
@@ -55,7 +78,7 @@ def agglomerate(
                 lo, hi = sorted((minnode[g], minnode[h]))
                 heapq.heappush(heap, (-avg, lo, hi, g, h))
 
-    for g in range(k):
+    for g in list(nb):
         for h in nb[g]:
             if g < h:
                 push(g, h)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .components import ScoredPairs, connected_components, open_possible_edges
+from .components import ScoredPairs, open_possible_edges
+from .decisions import Decisions, guarded_union
 
 __all__ = ["attach_unique_names", "full_name_key"]
 
@@ -43,12 +44,14 @@ def attach_unique_names(
     match_threshold: float,
     dob: np.ndarray | None = None,
     outside_holders: dict[str, int] | None = None,
+    decisions: Decisions | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge cluster pairs that are the only two holders of a full name and are joined by a
     non-conflicting possible-match edge with that name on both sides.
 
     ``dob`` (per record, None if missing): two clusters that both know dates of birth and share
-    none are two people, whatever their names.
+    none are two people, whatever their names. ``decisions``: a join that would put a
+    keep-apart pair into one person is refused (edges taken by descending probability).
 
     ``outside_holders``: name -> clusters holding it among records not given here (an
     incremental update re-clusters part of the index; the rest still holds names).
@@ -79,8 +82,8 @@ def attach_unique_names(
     # union the two clusters of every qualifying edge; labels are the smallest record position
     # of each cluster, so the merged label (the smallest label joined) is again the smallest
     # record position of the merged cluster
-    merged = connected_components(n, labels[a[idx]], labels[b[idx]])
-    new = merged[labels]
+    idx = idx[np.argsort(-pairs.prob[idx], kind="stable")]
+    new, _ = guarded_union(labels, labels[a[idx]], labels[b[idx]], decisions)
     return new, new != labels
 
 

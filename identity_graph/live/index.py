@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..cluster.components import cluster_records, record_evidence
+from ..cluster.decisions import decisions_from_frame
 from ..cluster.unique_names import full_name_key
 from ..compare.levels_text import levels_to_text, text_to_levels
 from ..compare.library import CompareContext, FrozenTF
@@ -220,7 +221,17 @@ class LiveIndex:
             if nm is not None:
                 self.name_pos.setdefault(nm, set()).add(p)
         self.split_key = np.full(n, None, dtype=object)
+        self.decisions = store.decisions()
+        self._link_decisions(self.decisions)
         self._cluster_all(prepared)
+
+    def _link_decisions(self, decisions: pd.DataFrame) -> None:
+        """A reviewer's decision ties its two records' regions together, as an edge would."""
+        for x, y in zip(decisions["record_a"].tolist(), decisions["record_b"].tolist(), strict=True):
+            px, py = self.pos_of.get(x), self.pos_of.get(y)
+            if px is not None and py is not None:
+                self.adj.setdefault(px, set()).add(py)
+                self.adj.setdefault(py, set()).add(px)
 
     def _vocab(self) -> tuple[set[str], set[str]]:
         return ({str(k) for k, v in self.given_count.items() if v > 0},
@@ -277,6 +288,7 @@ class LiveIndex:
     def _cluster(self, frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prob: np.ndarray,
                  conflict: np.ndarray, outside: dict[str, int] | None) -> Any:
         s = self.settings
+        decided = decisions_from_frame(self.decisions, frame["record_id"].to_numpy(dtype=object))[0]
         return cluster_records(
             len(frame), a, b, prob, conflict,
             match_threshold=s.match_threshold, possible_threshold=s.possible_threshold,
@@ -285,7 +297,7 @@ class LiveIndex:
                 frame, attach_unique_names=s.attach_unique_names, unique_sources=self.unique_sources,
                 attach_singletons=s.attach_singletons, pair_lone_records=s.pair_lone_records,
             ),
-            weak_floor=s.cluster_weak_floor, outside_holders=outside,
+            weak_floor=s.cluster_weak_floor, outside_holders=outside, decisions=decided,
         )
 
     # -- scoring ----------------------------------------------------------------------------------
@@ -459,6 +471,15 @@ class LiveIndex:
             self.adj.setdefault(y, set()).add(x)
         self.alive = alive
         seeds = set(dirty.tolist()) | old_neighbours
+        # decisions recorded since: their records' people are recomputed with them
+        decisions = self.store.decisions()
+        known = set(self.decisions["decision_id"].tolist()) if len(self.decisions) else set()
+        fresh = decisions[~decisions["decision_id"].isin(known)] if len(decisions) else decisions
+        for r in [*fresh["record_a"].tolist(), *fresh["record_b"].tolist()]:
+            if r in self.pos_of and self.alive[self.pos_of[r]]:
+                seeds.add(self.pos_of[r])
+        self.decisions = decisions
+        self._link_decisions(fresh)
         for p in gone.tolist():  # the people the gone records belonged to
             seeds |= self.members.get(self.pid[p], set()) if self.pid[p] else set()
         region = self._region(seeds)

@@ -13,7 +13,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-__all__ = ["Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS"]
+__all__ = [
+    "Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS",
+    "Decision", "DECISION_COLUMNS", "REVIEW_EDGE_COLUMNS",
+]
 
 #: columns of a run's person events, as computed (the store adds ``seq``, the durable cursor of
 #: the change feed, ``run_id`` and ``at``). ``event``: created, merged, split, dissolved,
@@ -115,6 +118,28 @@ class ResolutionDelta:
     edges: pd.DataFrame  # record_a, record_b, weight, probability, tier, levels
     history_people: list[str]
     address_history: pd.DataFrame
+
+
+# -- human decisions (ADR 0024) -------------------------------------------------------------------
+#: columns of ``Store.decisions``: ``superseded_by`` is the decision_id of the later decision on
+#: the same pair that replaced this one (None: this is the pair's current decision)
+DECISION_COLUMNS = ["decision_id", "kind", "record_a", "record_b", "actor", "decided_at", "reason", "superseded_by"]
+#: columns of ``Store.person_edges`` and ``Store.cross_person_edges``
+REVIEW_EDGE_COLUMNS = ["record_a", "record_b", "weight", "probability", "tier", "levels", "person_a", "person_b"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision about two records: ``kind`` is ``same-person`` or ``keep-apart``;
+    ``record_a`` < ``record_b`` (the caller normalises the order); ``actor`` names who decided
+    (``cli:<os user>``, an API key's name); ``decided_at`` is ISO 8601 UTC; ``reason`` is required."""
+
+    kind: str
+    record_a: str
+    record_b: str
+    actor: str
+    decided_at: str
+    reason: str
 
 
 @runtime_checkable
@@ -225,3 +250,28 @@ class Store(Protocol):
 
     def match_components(self) -> tuple[pd.DataFrame, str]:
         """(record_id, component) over match edges, computed in the store, and the method used."""
+
+    # -- human decisions and the review queue (ADR 0024) ---------------------------------------
+    # Kept in their own section: decisions are written by reviewers at any time, independent of
+    # runs; clustering reads them (``decisions``) on every resolve, recluster and update.
+    def record_decision(self, decision: Decision) -> int:
+        """Append a decision in one transaction and return its ``decision_id`` (increasing).
+        The pair's current decision, if any, is superseded by it (kept, with ``superseded_by``).
+        Raises ``NotFoundError`` when either record does not exist. Values travel as parameters
+        only (reasons are free text written by people)."""
+
+    def decisions(self, history: bool = False) -> pd.DataFrame:
+        """``DECISION_COLUMNS`` in ``decision_id`` order: the current decision of every pair, or
+        with ``history`` every decision ever recorded."""
+
+    def flagged_persons(self) -> pd.DataFrame:
+        """person_id, size, golden (JSON text), updated_run of the active people flagged for
+        review, in person_id order."""
+
+    def person_edges(self, person_ids: list[str]) -> pd.DataFrame:
+        """``REVIEW_EDGE_COLUMNS``: every stored edge with a record of one of these people at
+        either end, with the person of each end (None: no person), in (record_a, record_b) order."""
+
+    def cross_person_edges(self, tier: str) -> pd.DataFrame:
+        """``REVIEW_EDGE_COLUMNS``: the stored edges of one tier whose two records belong to two
+        different people, in (record_a, record_b) order."""

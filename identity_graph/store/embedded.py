@@ -19,9 +19,17 @@ import numpy as np
 import pandas as pd
 
 from .._memory import trim_heap
-from ..errors import StoreError
+from ..errors import NotFoundError, StoreError
 from ..types import RECORD_COLUMNS
-from .contract import FileInfo, Resolution, ResolutionDelta, SourceInfo
+from .contract import (
+    DECISION_COLUMNS,
+    REVIEW_EDGE_COLUMNS,
+    Decision,
+    FileInfo,
+    Resolution,
+    ResolutionDelta,
+    SourceInfo,
+)
 from .delta import check_delta, missing_people_error, missing_records_error
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
@@ -83,6 +91,16 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS address_history_person ON address_history(person_id)",
     """CREATE TABLE IF NOT EXISTS term_frequencies(col TEXT, value TEXT, tf REAL,
         PRIMARY KEY(col, value)) WITHOUT ROWID""",
+]
+
+
+#: human decisions (ADR 0024): one row per decision ever made; the current one of a pair has
+#: ``superseded_by`` NULL. Created on open of any store (``IF NOT EXISTS``), old ones included.
+_DECISIONS_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS decisions(decision_id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+        record_a TEXT NOT NULL, record_b TEXT NOT NULL, actor TEXT NOT NULL, decided_at TEXT NOT NULL,
+        reason TEXT NOT NULL, superseded_by INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS decisions_pair ON decisions(record_a, record_b)",
 ]
 
 
@@ -398,7 +416,7 @@ class EmbeddedStore:
                 )
             if version == 1:
                 _migrate_v1_to_v2(self.con)
-            for stmt in _SCHEMA:
+            for stmt in _SCHEMA + _DECISIONS_SCHEMA:
                 self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
@@ -936,3 +954,76 @@ class EmbeddedStore:
             "loads": int(q("SELECT count(*) FROM loads").fetchone()[0]),
             "last_run": {"run_id": run[0], "finished": run[1]} if run else None,
         }
+
+    # -- human decisions and the review queue (ADR 0024) -----------------------------------------
+    def record_decision(self, decision: Decision) -> int:
+        d = decision
+        if not d.record_a < d.record_b:
+            raise StoreError(f"decision pair not in order: {d.record_a!r} must sort before {d.record_b!r}")
+        with self._tx():
+            found = {r for (r,) in self.con.execute(
+                "SELECT record_id FROM records WHERE record_id IN (?, ?)", (d.record_a, d.record_b))}
+            missing = sorted({d.record_a, d.record_b} - found)
+            if missing:
+                raise NotFoundError(f"no record {missing}; record ids look like council_tax:CT000123")
+            cur = self.con.execute(
+                "INSERT INTO decisions(kind, record_a, record_b, actor, decided_at, reason) VALUES (?,?,?,?,?,?)",
+                (d.kind, d.record_a, d.record_b, d.actor, d.decided_at, d.reason),
+            )
+            new_id = int(cur.lastrowid or 0)
+            self.con.execute(
+                "UPDATE decisions SET superseded_by=? WHERE record_a=? AND record_b=? AND superseded_by IS NULL "
+                "AND decision_id<>?",
+                (new_id, d.record_a, d.record_b, new_id),
+            )
+        return new_id
+
+    def decisions(self, history: bool = False) -> pd.DataFrame:
+        q = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
+        if not history:
+            q += " WHERE superseded_by IS NULL"
+        df = pd.read_sql_query(q + " ORDER BY decision_id", self.con, dtype=object)
+        df = df.astype(object).where(df.notna(), None)
+        for c in ("decision_id", "superseded_by"):
+            df[c] = pd.Series([None if v is None else int(v) for v in df[c].tolist()], index=df.index, dtype=object)
+        return df
+
+    def flagged_persons(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT person_id, size, golden, updated_run FROM persons WHERE status='active' AND review=1 "
+            "ORDER BY person_id",
+            self.con,
+        )
+
+    _REVIEW_EDGE_SELECT = (
+        "SELECT e.record_a, e.record_b, e.weight, e.probability, e.tier, e.levels, "
+        "(SELECT person_id FROM person_records WHERE record_id = e.record_a) AS person_a, "
+        "(SELECT person_id FROM person_records WHERE record_id = e.record_b) AS person_b FROM edges e "
+    )
+
+    def person_edges(self, person_ids: list[str]) -> pd.DataFrame:
+        parts = []
+        for i in range(0, len(person_ids), 450):
+            part = list(person_ids[i : i + 450])
+            marks = ",".join("?" * len(part))
+            held = f"(SELECT record_id FROM person_records WHERE person_id IN ({marks}))"
+            parts.append(pd.read_sql_query(
+                f"{self._REVIEW_EDGE_SELECT} WHERE e.record_a IN {held} UNION "
+                f"{self._REVIEW_EDGE_SELECT} WHERE e.record_b IN {held}",
+                self.con,
+                params=part + part,
+            ))
+        if not parts:
+            return pd.DataFrame(columns=REVIEW_EDGE_COLUMNS)
+        df = pd.concat(parts, ignore_index=True).drop_duplicates(["record_a", "record_b"])
+        return df.sort_values(["record_a", "record_b"], ignore_index=True)[REVIEW_EDGE_COLUMNS]
+
+    def cross_person_edges(self, tier: str) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT e.record_a, e.record_b, e.weight, e.probability, e.tier, e.levels, pa.person_id AS person_a, "
+            "pb.person_id AS person_b FROM edges e JOIN person_records pa ON pa.record_id = e.record_a "
+            "JOIN person_records pb ON pb.record_id = e.record_b WHERE e.tier = ? AND pa.person_id <> pb.person_id "
+            "ORDER BY e.record_a, e.record_b",
+            self.con,
+            params=(tier,),
+        )

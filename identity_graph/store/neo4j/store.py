@@ -27,9 +27,17 @@ import numpy as np
 import pandas as pd
 
 from ..._memory import share_repeated_strings
-from ...errors import StoreError
+from ...errors import NotFoundError, StoreError
 from ...types import RECORD_COLUMNS
-from ..contract import FileInfo, Resolution, ResolutionDelta, SourceInfo
+from ..contract import (
+    DECISION_COLUMNS,
+    REVIEW_EDGE_COLUMNS,
+    Decision,
+    FileInfo,
+    Resolution,
+    ResolutionDelta,
+    SourceInfo,
+)
 from ..delta import check_delta, missing_people_error, missing_records_error
 from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
@@ -825,3 +833,53 @@ class Neo4jStore:
             "loads": int(s["loads"]),
             "last_run": {"run_id": run[0]["run_id"], "finished": run[0]["finished"]} if run else None,
         }
+
+    # -- human decisions and the review queue (ADR 0024) -----------------------------------------
+    # (:Decision {decision_id, kind, record_a, record_b, actor, decided_at, reason, superseded_by})
+    #     -[:ABOUT]->(:Record) x2
+    _decision_schema_ready = False
+
+    def _decision_schema(self) -> None:
+        """The decisions' constraints, created on first use (``IF NOT EXISTS``)."""
+        if self._decision_schema_ready:
+            return
+        with self._session() as s:
+            for stmt in statements("decisions/schema"):
+                s.run(stmt).consume()
+        self._decision_schema_ready = True
+
+    def record_decision(self, decision: Decision) -> int:
+        d = decision
+        if not d.record_a < d.record_b:
+            raise StoreError(f"decision pair not in order: {d.record_a!r} must sort before {d.record_b!r}")
+        self._decision_schema()
+        rows = self._run_write(
+            "decisions/record", kind=d.kind, record_a=d.record_a, record_b=d.record_b, actor=d.actor,
+            decided_at=d.decided_at, reason=d.reason,
+        )
+        if not rows:
+            found = set(self.records([d.record_a, d.record_b])["record_id"])
+            missing = sorted({d.record_a, d.record_b} - found)
+            raise NotFoundError(f"no record {missing}; record ids look like council_tax:CT000123")
+        return int(rows[0]["decision_id"])
+
+    def decisions(self, history: bool = False) -> pd.DataFrame:
+        df = pd.DataFrame(self._read("decisions/list", history=history), columns=DECISION_COLUMNS, dtype=object)
+        df = df.astype(object).where(df.notna(), None)
+        for c in ("decision_id", "superseded_by"):
+            df[c] = pd.Series([None if v is None else int(v) for v in df[c].tolist()], index=df.index, dtype=object)
+        return df
+
+    def flagged_persons(self) -> pd.DataFrame:
+        cols = ["person_id", "size", "golden", "updated_run"]
+        return pd.DataFrame(self._read("decisions/flagged_persons"), columns=cols)
+
+    def person_edges(self, person_ids: list[str]) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(person_ids), 5_000):
+            rows.extend(self._read("decisions/person_edges", ids=list(person_ids[i : i + 5_000])))
+        df = pd.DataFrame(rows, columns=REVIEW_EDGE_COLUMNS).drop_duplicates(["record_a", "record_b"])
+        return df.sort_values(["record_a", "record_b"], ignore_index=True)
+
+    def cross_person_edges(self, tier: str) -> pd.DataFrame:
+        return pd.DataFrame(self._read("decisions/cross_person_edges", tier=tier), columns=REVIEW_EDGE_COLUMNS)
