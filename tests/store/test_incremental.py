@@ -1,7 +1,7 @@
 """Incremental updates (``api.update``) give the people a full replay gives, on every store.
 
 A random sequence of operations — load a held-back export, change some records, retire some
-records — each followed by an update, must end in exactly the people that one
+records, a reviewer's keep-apart or same-person decision — each followed by an update, must end in exactly the people that one
 ``resolve --replay`` over the same records computes (same records per person), and an update
 must leave every person it did not touch as it was (same id, same records).
 """
@@ -39,6 +39,7 @@ def _replay_people(store: Store) -> set[frozenset[str]]:
         recs, settings=Settings.from_json(settings_json), compare_methods=compare_methods(store),
         previous=store.current_assignment(), persons_meta=store.persons_meta(), model=model,
         unique_sources=unique_sources(store), frozen_tf=frozen_term_frequencies(store, model, recs),
+        decisions=store.decisions(),
     )
     return _people(res.resolution.assignment)
 
@@ -81,7 +82,7 @@ def test_a_sequence_of_updates_ends_in_the_people_of_one_replay(
     api.resolve(store)
     assert store.dirty_records() == ([], [])
     index = api.open_live(store)
-    ops = ["load:" + s for s in HELD_BACK] + ["change", "retire"]
+    ops = ["load:" + s for s in HELD_BACK] + ["change", "retire", "keep-apart", "same-person"]
     rng.shuffle(ops)
     for op in ops:
         before = store.current_assignment()
@@ -93,14 +94,27 @@ def test_a_sequence_of_updates_ends_in_the_people_of_one_replay(
             api.load(store, _changed_export(small_council, tmp_path, rng), small_council.mappings["council_tax"],
                      rejects_path=tmp_path / "r.csv")
             retire = []
-        else:
+        elif op == "retire":
             retire = rng.sample(sorted(before["record_id"]), 5)
+        else:  # a reviewer splits a person, or joins two people
+            retire = []
+            sizes = before.groupby("person_id")["record_id"].agg(sorted)
+            if op == "keep-apart":
+                a, b = sizes[sizes.map(len) >= 2].iloc[rng.randrange(int((sizes.map(len) >= 2).sum()))][:2]
+            else:
+                p, q = rng.sample(sorted(sizes.index), 2)
+                a, b = sizes[p][0], sizes[q][0]
+            api.decide(store, op, a, b, reason="reviewed", actor="test")
         dirty, _ = store.dirty_records()
         res = api.update(store, retire=retire, index=index)
         after = store.current_assignment()
         assert store.dirty_records() == ([], [])
         assert not set(retire) & set(after["record_id"])
         assert set(dirty) <= set(after["record_id"])
+        if op == "keep-apart":
+            assert store.person_of(a) != store.person_of(b)
+        elif op == "same-person":
+            assert store.person_of(a) == store.person_of(b)
         # the people the update did not touch keep their ids and records
         touched = set(res.assignment["record_id"]) | set(retire) | set(dirty)
         _untouched_kept(before, after, touched)
