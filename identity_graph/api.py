@@ -437,7 +437,9 @@ def resolve(
 
         changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
     else:
-        store.write_resolution(run_id, result.resolution)
+        from .recompute import with_feed_events
+
+        store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
     rep = result.report
     ev = rep["events"]
     return ResolveReport(

@@ -19,9 +19,9 @@ import pandas as pd
 
 from .compare.library import FrozenTF
 from .score.model import Model
-from .store.contract import Store
+from .store.contract import Resolution, Store
 
-__all__ = ["compare_methods", "unique_sources", "frozen_term_frequencies"]
+__all__ = ["compare_methods", "unique_sources", "frozen_term_frequencies", "with_feed_events"]
 
 
 def unique_sources(store: Store) -> frozenset[str]:
@@ -74,3 +74,16 @@ def _distinct(frame: pd.DataFrame, column: str) -> list[str]:
         return []
     v = frame[column].dropna().to_numpy(dtype=object)
     return sorted({str(x) for x in pd.unique(v) if x != ""})
+
+
+def with_feed_events(store: Store, previous: pd.DataFrame, resolution: Resolution) -> Resolution:
+    """The run's stable-id events completed for the change feed (records added and removed,
+    details changed, the sources each event touches), against the people the store holds now."""
+    from .people.changes import old_goldens, person_events
+
+    golden = dict(zip(resolution.persons["person_id"], resolution.persons["golden"], strict=True))
+    continuing = sorted(set(golden) & set(previous["person_id"]))
+    resolution.events = person_events(
+        resolution.events, previous, resolution.assignment, golden, old_goldens(store, continuing, golden)
+    )
+    return resolution

@@ -72,7 +72,8 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         weak_floor=settings.cluster_weak_floor,
         decisions=decided,
     )
-    ids, persons, hist = build_people(records, cl.labels, cl.review, store.current_assignment(), store.persons_meta())
+    previous = store.current_assignment()
+    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, store.persons_meta())
     run_id = store.next_run_id()
     report = {
         "started": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
@@ -88,9 +89,11 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         "review_reasons": review_reasons(ids.assignment["person_id"].to_numpy(dtype=object), cl.reasons)
         if cl.reasons is not None else {},
     }
+    from ..recompute import with_feed_events
+
     store.write_resolution(
         run_id,
-        Resolution(
+        with_feed_events(store, previous, Resolution(
             settings_json=settings.to_json(),
             model_json=latest[2],
             report=report,
@@ -101,7 +104,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             edges=None,
             address_history=hist,
             term_frequencies=None,
-        ),
+        )),
     )
     report["run_id"] = run_id
     report["seconds"] = round(time.perf_counter() - t0, 3)

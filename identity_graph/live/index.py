@@ -38,7 +38,7 @@ from ..compare.levels_text import levels_to_text, text_to_levels
 from ..compare.library import CompareContext, FrozenTF
 from ..errors import IdentityGraphError, ModelError
 from ..explain.explain import model_comparisons
-from ..people.changes import person_events
+from ..people.changes import old_goldens, person_events
 from ..pipeline import build_people, effective_settings, prepare_frame
 from ..recompute import compare_methods, unique_sources
 from ..score.model import Model, probability
@@ -680,12 +680,8 @@ class LiveIndex:
     def _events(self, base: pd.DataFrame, prev: pd.DataFrame, assignment: pd.DataFrame,
                 persons: pd.DataFrame) -> pd.DataFrame:
         golden = dict(zip(persons["person_id"], persons["golden"], strict=True))
-        old: dict[str, dict[str, Any]] = {}
-        for pid in sorted(set(golden) & set(prev["person_id"])):
-            found = self.store.person(pid)
-            if found is not None and found.get("status") == "active":
-                old[pid] = found["golden"]
-        return person_events(base, prev, assignment, golden, old)
+        return person_events(base, prev, assignment, golden,
+                             old_goldens(self.store, sorted(set(golden) & set(prev["person_id"])), golden))
 
     def _commit(self, region: np.ndarray, r: dict[str, Any], gone: np.ndarray, res: dict[str, Any], run_id: int) -> None:
         for p in np.union1d(region, gone).tolist():

@@ -13,7 +13,7 @@ import pandas as pd
 from ..store.contract import EVENT_COLUMNS
 from .golden import GOLDEN_FIELDS
 
-__all__ = ["DETAIL_FIELDS", "person_events"]
+__all__ = ["DETAIL_FIELDS", "person_events", "old_goldens"]
 
 #: golden-record fields whose change is a ``details_changed`` event
 DETAIL_FIELDS = (*GOLDEN_FIELDS, "address", "postcode")
@@ -70,3 +70,10 @@ def person_events(
                 rows.append(("details_changed", pid, None, None,
                              json.dumps({"field": f, "old": o, "new": nv}, default=str), sources(pid)))
     return pd.DataFrame(rows, columns=EVENT_COLUMNS, dtype=object)
+
+
+def old_goldens(store: Any, person_ids: list[str], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The stored golden records of these people, parsed only where the text changed (an
+    unchanged golden record has no details_changed event)."""
+    stored = store.goldens(person_ids)
+    return {pid: json.loads(text) for pid, text in stored.items() if text != new.get(pid)}

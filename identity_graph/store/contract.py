@@ -197,6 +197,9 @@ class Store(Protocol):
     def person(self, person_id: str) -> dict[str, Any] | None:
         """person_id, status, merged_into, size, review, golden (dict), created_run, updated_run."""
 
+    def goldens(self, person_ids: list[str]) -> dict[str, str]:
+        """person_id -> golden record (JSON text) of those of ``person_ids`` that are active."""
+
     def person_records(self, person_id: str) -> pd.DataFrame: ...
 
     def person_address_history(self, person_id: str) -> pd.DataFrame: ...

@@ -719,6 +719,15 @@ class EmbeddedStore:
         d["review"] = bool(d["review"])
         return d
 
+    def goldens(self, person_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(person_ids), 900):
+            part = list(person_ids[i : i + 900])
+            q = (f"SELECT person_id, golden FROM persons WHERE status='active' AND person_id IN "
+                 f"({','.join('?' * len(part))})")
+            out.update({p: g for p, g in self.con.execute(q, part) if g})
+        return out
+
     def person_records(self, person_id: str) -> pd.DataFrame:
         cols = ", ".join(f"r.{c}" for c in _CANON + ["trust", "raw"])
         df = pd.read_sql_query(

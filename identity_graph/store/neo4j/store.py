@@ -685,6 +685,13 @@ class Neo4jStore:
         d["review"] = bool(d["review"])
         return d
 
+    def goldens(self, person_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(person_ids), 10_000):
+            rows = self._read("read/goldens", person_ids=list(person_ids[i : i + 10_000]))
+            out.update({r["person_id"]: r["golden"] for r in rows if r["golden"]})
+        return out
+
     def person_records(self, person_id: str) -> pd.DataFrame:
         return self._frame([r["props"] for r in self._read("read/person_records", person_id=person_id)])
 
