@@ -188,6 +188,7 @@ class LiveIndex:
         self.placeholders = self.model.context.get("placeholders", {})
         records = store.records_frame()
         self.canon = _Rows(records)
+        self.nameless = set(np.flatnonzero(_nameless(records)).tolist())
         self.given_count = records["given_name"].value_counts().to_dict()
         self.family_count = records["family_name"].value_counts().to_dict()
         prepared, _ = prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())
@@ -430,6 +431,7 @@ class LiveIndex:
         self.keys.add(new_entries)
         self.rows.append(prepared)
         self.canon.append(changed)
+        self.nameless |= set((new_pos[_nameless(changed)]).tolist())
         self.rid = np.concatenate([self.rid, changed["record_id"].to_numpy(dtype=object)])
         for p in gone.tolist():
             if self.pos_of.get(self.rid[p]) == p:
@@ -529,12 +531,10 @@ class LiveIndex:
         after = ({str(k) for k, v in given.items() if v > 0}, {str(k) for k, v in family.items() if v > 0})
         if after == vocab_before:
             return np.zeros(0, np.int64)
-        nameless = np.flatnonzero(self.alive)
-        canon = self.canon.take(nameless)
-        mask = (canon["given_name"].isna() & canon["family_name"].isna() & canon["emails"].notna()).to_numpy()
-        if not mask.any():
+        pos = np.array(sorted(p for p in self.nameless if self.alive[p]), dtype=np.int64)
+        if not len(pos):
             return np.zeros(0, np.int64)
-        pos, canon = nameless[mask], canon[mask].reset_index(drop=True)
+        canon = self.canon.take(pos)
         before = prepare_frame(canon, self.compare, placeholders=self.placeholders, vocab=vocab_before)[0]
         now = prepare_frame(canon, self.compare, placeholders=self.placeholders, vocab=after)[0]
         differs = ((before["given_name"].fillna("\x00") != now["given_name"].fillna("\x00"))
@@ -710,6 +710,12 @@ class LiveIndex:
         if new_meta:
             rows.append(pd.DataFrame(new_meta, columns=["person_id", "created_run", "status"]))
         self.meta = pd.concat(rows, ignore_index=True)
+
+
+def _nameless(records: pd.DataFrame) -> np.ndarray:
+    """Records with no name but an email: the name a glued email spells depends on the names
+    the index holds (``pipeline._names_from_email``)."""
+    return (records["given_name"].isna() & records["family_name"].isna() & records["emails"].notna()).to_numpy()
 
 
 def _query_frames(
