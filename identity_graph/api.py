@@ -49,6 +49,7 @@ __all__ = [
     "blocking_diagnostics",
     "recluster",
     "update",
+    "load_records",
     "open_live",
     "match",
     "changes",
@@ -246,18 +247,7 @@ def _load_one(
         for chunk, std in batch.chunks(k):
             rejects.extend(chunk.rejects)
             report.rows += len(chunk.frame) + len(chunk.rejects)
-            std = drop_duplicate_ids(std, seen, str(path), m.id_column)
-            rejects.extend(std.rejects)
-            f = std.frame
-            if len(f):
-                old = w.existing_hashes(f["source_record_id"].tolist())
-                prev = f["record_id"].map(old)
-                new = prev.isna()
-                changed = ~new & (prev != f["row_hash"])
-                w.upsert(f[new | changed].drop(columns="__row__"), updated=set(f.loc[changed, "record_id"]))
-                report.inserted += int(new.sum())
-                report.updated += int(changed.sum())
-                report.unchanged += int((~new & ~changed).sum())
+            _write_chunk(w, std, m, str(path), seen, rejects, report)
             if progress:
                 progress(stage, report.rows, -1)  # total unknown while streaming: rows/s shown
             fault.chunks += 1
@@ -281,6 +271,65 @@ def _load_one(
         report.rejects_file = str(out)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _write_chunk(
+    w: Any, std: Any, m: SourceMapping, file: str, seen: dict[str, int], rejects: list[Reject], report: LoadReport
+) -> list[str]:
+    """One standardised chunk into a load: duplicates of earlier ids rejected, new rows
+    inserted, changed rows updated, unchanged rows left alone. Returns the ids written."""
+    std = drop_duplicate_ids(std, seen, file, m.id_column)
+    rejects.extend(std.rejects)
+    f = std.frame
+    if not len(f):
+        return []
+    old = w.existing_hashes(f["source_record_id"].tolist())
+    prev = f["record_id"].map(old)
+    new = prev.isna()
+    changed = ~new & (prev != f["row_hash"])
+    w.upsert(f[new | changed].drop(columns="__row__"), updated=set(f.loc[changed, "record_id"]))
+    report.inserted += int(new.sum())
+    report.updated += int(changed.sum())
+    report.unchanged += int((~new & ~changed).sum())
+    return f["record_id"].tolist()
+
+
+def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> tuple[LoadReport, list[Reject], list[str]]:
+    """Load records given as rows in ``source``'s own columns (a service posting a change),
+    standardised by the source's stored mapping exactly as ``load`` would standardise its export:
+    one transaction, idempotent. Returns (report, rejects, record ids of the accepted rows, in
+    row order). Rejected rows are not loaded; the caller reports them."""
+    from .standardise.record import standardise_chunk
+
+    info = {s.source: s for s in store.sources()}.get(source)
+    if info is None:
+        raise NotFoundError(f"no source {source!r} in this index; load one export of it with its mapping first")
+    m = SourceMapping.from_dict(json.loads(info.mapping_json), f"<{source} mapping>")
+    if not rows:
+        raise IdentityGraphError("no records given")
+    cols = sorted({k for r in rows for k in r})
+    raw = pd.DataFrame(
+        [{c: (None if r.get(c) is None else str(r[c])) for c in cols} for r in rows], columns=cols, dtype=object
+    )
+    raw["__row__"] = range(1, len(raw) + 1)
+    if m.id_column not in raw.columns:
+        raise IdentityGraphError(f"records of {source!r} need their id column {m.id_column!r}")
+    file = f"<{source} api>"
+    std = standardise_chunk(raw, m, file)
+    report = LoadReport(source=source, file=file, rows=len(raw))
+    rejects: list[Reject] = list(std.rejects)
+    src = SourceInfo(source=m.source, trust=m.trust, mapping_json=info.mapping_json, compare=info.compare)
+    payload = json.dumps(rows, sort_keys=True, default=str).encode("utf-8")
+    import hashlib
+
+    with store.load(src, FileInfo(file, hashlib.sha256(payload).hexdigest())) as w:
+        ids = _write_chunk(w, std, m, file, {}, rejects, report)
+        report.rejected = sum(1 for r in rejects if r.action == "row rejected")
+        report.values_dropped = len(rejects) - report.rejected
+        w.finish({"rows": report.rows, "inserted": report.inserted, "updated": report.updated,
+                  "unchanged": report.unchanged, "rejected": report.rejected,
+                  "values_dropped": report.values_dropped})
+    return report, rejects, ids
 
 
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
