@@ -72,7 +72,9 @@ def test_a_v1_store_migrates_keeping_its_events_in_order_and_knowing_which_rows_
         finished = store.runs().set_index("run_id")["finished"]
     _as_v1(path)
     later = ids[3]
-    con = sqlite3.connect(path, isolation_level=None)  # a record rewritten after the last run
+    con = sqlite3.connect(path, isolation_level=None)
+    # records written well before the last run, but one rewritten after it
+    con.execute("UPDATE records SET updated_at = '2000-01-01T00:00:00+00:00'")
     con.execute("UPDATE records SET updated_at = '2999-01-01T00:00:00+00:00' WHERE record_id = ?", (later,))
     con.close()
 
