@@ -1,9 +1,9 @@
-// Schema v1 -> v2: number one run's events after the runs before it ($base events), in their
+// Schema v1 -> v2, one batch: number a run's events after the runs before it ($base), keeping their
 // order within the run (v1's seq); their time is the run's finish, their sources unknown (empty).
-// Idempotent: renumbering keeps the order, so a rerun gives the same numbers.
+// feed_v2 marks the events done, so a migration killed half-way renumbers each event once.
 MATCH (e:PersonEvent {run_id: $run_id})
-WITH e ORDER BY e.seq
-WITH collect(e) AS events
-UNWIND range(0, size(events) - 1) AS i
-WITH events[i] AS e, i
-SET e.seq = $base + i + 1, e.at = coalesce(e.at, $finished), e.sources = coalesce(e.sources, [])
+WHERE e.feed_v2 IS NULL
+WITH e LIMIT $limit
+SET e.seq = $base + e.seq + 1, e.feed_v2 = true, e.at = coalesce(e.at, $finished),
+    e.sources = coalesce(e.sources, [])
+RETURN count(*) AS updated

@@ -103,6 +103,26 @@ class ResolutionDelta:
     6. ``events`` (``EVENT_COLUMNS``) are appended to the change feed in frame order, each with
        the next ``seq``, this ``run_id`` and the time.
     Term frequencies are never touched (the stored model's are frozen).
+
+    Decided with the stores (ADR 0025):
+
+    - Refused before anything is written, every problem named in one ``StoreError``: a frame
+      without its columns (an empty frame may have none), ``assignment`` rows outside ``region``
+      or naming a record twice, a record both retired and assigned, a person both upserted and
+      retired, an edge not written ``record_a < record_b``, ``address_history`` rows of people
+      not in ``history_people``.
+    - Refused inside the transaction, which rolls back (``StoreError``): a retired record that
+      is not in the store; an edge or assignment naming a record not in the store once step 1
+      is done; an assignment to a person who is not active once step 4 is done. The delta was
+      computed against another state of the store: compute it again.
+    - Step 1 also removes every edge of a retired record (named in ``edges_touching`` or not).
+      Its history row has ``load_id`` None, ``replaced_at`` the update's time and ``reason``;
+      Neo4j also removes identifier nodes that nothing holds any more.
+    - Step 2 inserts an edge whose pair is still stored by replacing it (an upsert).
+    - Step 3: an ``assignment`` row whose ``row_hash`` is None remembers the record's current
+      row_hash (read in the same transaction).
+    - Neo4j upserts the people (step 4) before relinking the region (step 3): a link needs its
+      person node. The state written is the one this order describes.
     """
 
     settings_json: str
@@ -171,9 +191,10 @@ class Store(Protocol):
     def next_run_id(self) -> int: ...
 
     def write_resolution(self, run_id: int, resolution: Resolution) -> None:
-        """Write a full run in one transaction. Every record's person link also records the
-        record's current ``row_hash`` (so ``dirty_records`` is empty right after), and the
-        events are appended to the change feed (``changes``) with new ``seq`` numbers."""
+        """Write a full run in one transaction (Neo4j: in idempotent batches, ADR 0011). Every
+        record's person link also records the record's current ``row_hash`` (so
+        ``dirty_records`` is empty right after), and the events are appended to the change feed
+        (``changes``) with new ``seq`` numbers."""
 
     def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
         """Write an incremental update in one transaction (see ``ResolutionDelta``); on any
@@ -182,16 +203,23 @@ class Store(Protocol):
     def dirty_records(self) -> tuple[list[str], list[str]]:
         """(changed, gone): record ids whose stored row is not the one the latest run clustered
         (new records, and records whose row_hash changed since), sorted; and record ids that
-        hold a person link but whose record no longer exists, sorted."""
+        hold a person link but whose record no longer exists, sorted. (Records only leave
+        through ``write_update``, which drops their link too, so ``gone`` is empty unless a
+        store was edited by hand; on Neo4j a link cannot outlive its record: always empty.)
+        A store migrated from schema v1 takes a link as clustered with its record's current row
+        when the record was last written before the latest run started; others are changed."""
 
     def records_hashes(self, record_ids: list[str]) -> dict[str, str]:
         """record_id -> current row_hash, for those of ``record_ids`` that exist."""
 
     def changes(self, after: int = 0, source: str | None = None, limit: int = 1000) -> pd.DataFrame:
         """The change feed: events with ``seq`` > ``after`` in ``seq`` order, at most ``limit``;
-        with ``source``, only events whose ``sources`` include it. Columns: seq, run_id, at,
-        event, person_id, other_person_id, records, detail (JSON text or None), sources
-        (list of str)."""
+        with ``source``, only events whose ``sources`` include it. Columns: seq (int, > 0,
+        never reissued), run_id, at (UTC ISO, seconds), event, person_id, other_person_id,
+        records (int or None), detail (JSON text or None; a dict given in the events frame is
+        stored as its JSON), sources (sorted list of distinct str; [] when none were given).
+        A negative ``after`` or ``limit`` raises StoreError. Events stored before schema v2
+        are numbered in run order, with their run's finish time and no sources."""
 
     # -- queries ------------------------------------------------------------------------------
     def person(self, person_id: str) -> dict[str, Any] | None:
@@ -209,7 +237,9 @@ class Store(Protocol):
     def records(self, record_ids: list[str]) -> pd.DataFrame:
         """Canonical rows (plus trust, raw) for these record ids, in record_id order."""
 
-    def record_history(self, record_id: str) -> pd.DataFrame: ...
+    def record_history(self, record_id: str) -> pd.DataFrame:
+        """record_id, load_id, replaced_at, row_hash, raw, canonical (JSON), reason: one row per
+        replaced value (a load: load_id, reason None) or retirement (load_id None, reason)."""
 
     def find_records(self, kind: str, values: list[str]) -> pd.DataFrame:
         """record_id, kind, value of records holding any of these identifier values."""

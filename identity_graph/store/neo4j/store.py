@@ -315,10 +315,10 @@ class Neo4jStore:
     def _delete_all(self, name: str, limit: int = 20_000) -> None:
         self._until_none(name, "deleted", limit)
 
-    def _until_none(self, name: str, counted: str, limit: int = 20_000) -> None:
+    def _until_none(self, name: str, counted: str, limit: int = 20_000, **params: Any) -> None:
         """Run a batch query (``LIMIT $limit``, returning a count) until a batch does nothing."""
         while True:
-            res = self._run_write(name, limit=limit)
+            res = self._run_write(name, limit=limit, **params)
             if not res or int(res[0][counted]) == 0:
                 return
 
@@ -343,17 +343,19 @@ class Neo4jStore:
             self._migrate_v1_to_v2()
         self._schema("schema/002_change_feed")
         self._run_write("schema/version_set", version=SCHEMA_VERSION)
+        if version == 1:
+            self._until_none("schema/migrate_v2_event_marks", "updated")
 
     def _migrate_v1_to_v2(self) -> None:
         """Number the stored events globally (run order, then their order in the run) and start
         the counter after them; give links the row_hash they clustered where it is known (records
-        last written before the latest run started). Each step is idempotent: a migration killed
-        half-way is finished by the next open."""
+        last written before the latest run started). In batches, each step idempotent: a
+        migration killed half-way is finished by the next open."""
         base = 0
         for run in self._read("schema/migrate_v2_event_runs"):
-            self._run_write("schema/migrate_v2_event_renumber", run_id=run["run_id"], base=base,
-                            finished=run["finished"])
-            base += int(run["events"])
+            self._until_none("schema/migrate_v2_event_renumber", "updated", run_id=run["run_id"], base=base,
+                             finished=run["finished"])
+            base += int(run["span"])
         self._run_write("schema/migrate_v2_event_counter")
         self._until_none("schema/migrate_v2_link_hashes", "updated")
 
