@@ -394,8 +394,8 @@ def review_reject(store: Store, item: str, *, reason: str, actor: str, apply: bo
 
 
 def _applied(store: Store, rep: DecisionReport, apply: bool) -> DecisionReport:
-    if apply:
-        rep.applied = recluster(store)
+    if apply:  # the recluster's report, without its per-person review reasons (kept in the run)
+        rep.applied = {k: v for k, v in recluster(store).items() if k != "review_reasons"}
         rep.note = f"recorded and applied (run {rep.applied['run_id']})"
     return rep
 

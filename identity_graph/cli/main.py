@@ -252,6 +252,9 @@ def recluster(obj: Ctx, as_json: bool) -> None:
         return
     click.echo(f"run {rep['run_id']}: {rep['records']:,} records -> {rep['people']:,} people "
                f"(components by {rep['components_method']}; events {rep['events'] or 'none'}) [{rep['seconds']:.1f}s]")
+    for c in rep.get("decisions", {}).get("contradictions", []):
+        click.echo(f"warning: same-person decision {c['decision_id']} ({c['record_a']} / {c['record_b']}) "
+                   "not applied: a keep-apart decision contradicts it (see `idgraph review`)", err=True)
 
 
 @cli.command()
