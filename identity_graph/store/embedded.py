@@ -22,6 +22,7 @@ from .._memory import trim_heap
 from ..errors import StoreError
 from ..types import RECORD_COLUMNS
 from .contract import FileInfo, Resolution, SourceInfo
+from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .identifiers import identifier_rows
 
 #: SQLite's page cache (KiB) for loads and reads; and while a resolve writes its run
@@ -259,15 +260,24 @@ class _Writer:
         return self.load_id
 
 
-class EmbeddedStore:
-    """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests."""
+class EmbeddedStore(EmbeddedAccessMixin):
+    """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
+
+    ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration):
+    what ``read_view()`` hands each thread of a service.
+    """
 
     #: a load is one transaction (rolled back on failure)
     atomic_loads = True
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = str(path)
         self.uri = self.path
+        self.read_only = read_only
+        self._readers = None
+        if read_only:
+            self.con = self._open_read_only()
+            return
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.exists():
@@ -284,10 +294,33 @@ class EmbeddedStore:
                 f"{self.path} is not an identity-graph store ({exc}); point --store at a new file"
             ) from exc
 
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A read-only connection to an existing, migrated store (``mode=ro``, ``query_only``)."""
+        if self.path == ":memory:" or not Path(self.path).is_file():
+            raise StoreError(f"no store at {self.path} to open read-only; create it first (idgraph load)")
+        try:
+            con = sqlite3.connect(
+                Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                check_same_thread=False,
+            )
+            con.execute("PRAGMA query_only=ON")
+            con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+            con.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
+            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not an identity-graph store ({exc})") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"store {self.path} has schema {row[0] if row else 'none'}, not v{SCHEMA_VERSION}: "
+                "open it once for writing (any idgraph command) to migrate it"
+            )
+        return con
+
     # -- lifecycle ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self._tx():
-            for stmt in _SCHEMA:
+            for stmt in _SCHEMA + ACCESS_SCHEMA:
                 self.con.execute(stmt)
             row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else 0
@@ -301,6 +334,7 @@ class EmbeddedStore:
             )
 
     def close(self) -> None:
+        self._close_readers()
         self.con.close()
 
     def __enter__(self) -> EmbeddedStore:

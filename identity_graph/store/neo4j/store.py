@@ -31,6 +31,7 @@ from ...errors import StoreError
 from ...types import RECORD_COLUMNS
 from ..contract import FileInfo, Resolution, SourceInfo
 from ..identifiers import identifier_rows
+from .access import Neo4jAccessMixin
 from .catalog import query, statements
 
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
@@ -217,7 +218,7 @@ class _Writer:
         return self.load_id
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jAccessMixin):
     """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
     ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
 
@@ -314,6 +315,7 @@ class Neo4jStore:
                 for stmt in statements("schema/001_constraints"):
                     s.run(stmt).consume()
             self._run_write("schema/version_set", version=SCHEMA_VERSION)
+        self._migrate_access()
 
     def close(self) -> None:
         self.driver.close()
