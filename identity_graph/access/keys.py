@@ -154,6 +154,10 @@ def add_key(store: Store, name: str, role: str | Role, source: str | None = None
             )
     elif r is Role.SERVICE:
         raise IdentityGraphError("a service key writes one source's records: give --source SOURCE")
+    if name in set(store.api_keys()["name"]):
+        raise IdentityGraphError(
+            f"a key named {name!r} exists already (revoked keys keep their name for the audit); choose another name"
+        )
     raw = new_key()
     created = _now()
     store.add_api_key(name, hash_key(raw), r.value, source, created)

@@ -45,13 +45,14 @@ thread's own connection, one snapshot.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from types import ModuleType
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from .. import __version__
 from ..store.contract import Store
@@ -62,7 +63,7 @@ from .logs import AccessLogMiddleware
 from .routes import health, keys, persons, search
 from .service import Service
 
-__all__ = ["create_app", "ROUTERS", "PUBLIC_PATHS"]
+__all__ = ["create_app", "ROUTERS", "PUBLIC_PATHS", "api_routes"]
 
 #: the resources the service serves, in the order the docs list them
 ROUTERS: list[ModuleType] = [persons, search, keys, health]
@@ -101,6 +102,17 @@ def create_app(store_uri: str | Store, *, title: str = "identity-graph") -> Fast
     return app
 
 
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every ``APIRoute`` an app serves, through included routers (which newer FastAPI keeps
+    as ``original_router`` entries rather than copying their routes into the app)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from api_routes(inner.routes)
+
+
 def _guarded(dependant: Dependant) -> bool:
     return any(isinstance(d.call, Require) or _guarded(d) for d in dependant.dependencies)
 
@@ -108,8 +120,8 @@ def _guarded(dependant: Dependant) -> bool:
 def _check_every_route_is_guarded(app: FastAPI) -> None:
     bare = [
         f"{sorted(r.methods)} {r.path}"
-        for r in app.routes
-        if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and not _guarded(r.dependant)
+        for r in api_routes(app.routes)
+        if r.path not in PUBLIC_PATHS and not _guarded(r.dependant)
     ]
     if bare:
         raise RuntimeError(
