@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -275,6 +276,7 @@ class EmbeddedStore(EmbeddedAccessMixin):
         self.uri = self.path
         self.read_only = read_only
         self._readers = None
+        self._tx_lock = threading.RLock()
         if read_only:
             self.con = self._open_read_only()
             return
@@ -345,14 +347,17 @@ class EmbeddedStore(EmbeddedAccessMixin):
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
-        self.con.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        else:
-            self.con.execute("COMMIT")
+        """One write transaction on the store's connection; threads take turns (a connection
+        holds one transaction at a time: two threads would share it)."""
+        with self._tx_lock:
+            self.con.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            else:
+                self.con.execute("COMMIT")
 
     # -- loading ------------------------------------------------------------------------------
     @contextmanager

@@ -50,8 +50,8 @@ class Neo4jAccessMixin:
         import neo4j
 
         try:
-            self._run_write("access/key_create", name=name, key_hash=key_hash, role=role, source=source,
-                            created_at=created_at)
+            self._execute("access/key_create", {"name": name, "key_hash": key_hash, "role": role,
+                                                "source": source, "created_at": created_at}, write=True)
         except neo4j.exceptions.ConstraintError as exc:
             raise StoreError(
                 f"a key named {name!r} exists already (revoked keys keep their name for the audit); "
@@ -66,7 +66,7 @@ class Neo4jAccessMixin:
         return pd.DataFrame(self._read("access/keys_all"), columns=API_KEY_COLUMNS, dtype=object)
 
     def revoke_api_key(self, name: str, revoked_at: str) -> bool:
-        rows = self._run_write("access/key_revoke", name=name, revoked_at=revoked_at)
+        rows = self._execute("access/key_revoke", {"name": name, "revoked_at": revoked_at}, write=True)
         return bool(rows and int(rows[0]["revoked"]) > 0)
 
     # -- the audit log --------------------------------------------------------------------------
@@ -87,5 +87,7 @@ class Neo4jAccessMixin:
         def _read(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
 
         def _run_write(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
+
+        def _execute(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]: ...
 
         def _session(self) -> Any: ...
