@@ -25,6 +25,12 @@ def _out(frame: pd.DataFrame, as_json: bool, columns: list[str] | None = None) -
         print_table(frame, columns or list(frame.columns), max_width=60)
 
 
+def _people(frame: pd.DataFrame, column: str = "person_id") -> list[tuple[str | None, str | None]]:
+    """(person_id, record_id) reads of a frame's rows, for the audit log."""
+    records = frame["record_id"] if "record_id" in frame.columns else [None] * len(frame)
+    return [(p if isinstance(p, str) else None, r) for p, r in zip(frame[column], records, strict=True)]
+
+
 def _kinds(value: str | None) -> tuple[str, ...]:
     return tuple(k.strip() for k in value.split(",")) if value else LINK_KINDS
 
@@ -51,6 +57,7 @@ def person_cmd(obj: Any, person_id: str, depth: int, kinds: str | None, as_json:
     from .main import run_or_exit
 
     nb = run_or_exit(g.neighbourhood, obj.store, person_id, depth, _kinds(kinds))
+    obj.audit("idgraph graph person", [(p, None) for p in sorted(nb.people)])
     if as_json:
         print_json(nb.to_dict())
         return
@@ -75,9 +82,12 @@ def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: 
     from .main import run_or_exit
 
     if identifier:
-        _out(run_or_exit(g.identifier_people, obj.store, identifier), as_json)
+        found = run_or_exit(g.identifier_people, obj.store, identifier)
+        obj.audit("idgraph graph shared", _people(found))
+        _out(found, as_json)
     else:
         df = run_or_exit(g.shared_identifiers, obj.store, kinds=_kinds(kinds), min_people=min_people, limit=limit)
+        obj.audit("idgraph graph shared", [(p, None) for ids in df["person_ids"] for p in ids])
         if not as_json:
             df = df.assign(person_ids=df["person_ids"].map(lambda x: " ".join(x)))
         _out(df, as_json)
@@ -94,8 +104,9 @@ def residents_cmd(obj: Any, address: str, as_json: bool) -> None:
     """
     from .main import run_or_exit
 
-    _out(run_or_exit(g.residents, obj.store, address), as_json,
-         ["person_id", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"])
+    found = run_or_exit(g.residents, obj.store, address)
+    obj.audit("idgraph graph residents", _people(found))
+    _out(found, as_json, ["person_id", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"])
 
 
 @graph.command("path")
@@ -112,6 +123,7 @@ def path_cmd(obj: Any, person_a: str, person_b: str, max_depth: int, as_json: bo
     from .main import run_or_exit
 
     steps = run_or_exit(g.shortest_connection, obj.store, person_a, person_b, max_depth=max_depth)
+    obj.audit("idgraph graph path", [(p, None) for s in steps for p in (s.get("person_id"), s.get("next_person_id")) if p])
     import pandas as pd
 
     _out(pd.DataFrame(steps, columns=["person_id", "kind", "value", "next_person_id"]), as_json)
@@ -129,4 +141,6 @@ def changes_cmd(obj: Any, since: str, limit: int, as_json: bool) -> None:
     """
     from .main import run_or_exit
 
-    _out(run_or_exit(g.changed_since, obj.store, since, limit), as_json)
+    found = run_or_exit(g.changed_since, obj.store, since, limit)
+    obj.audit("idgraph graph changes", _people(found))
+    _out(found, as_json)

@@ -28,9 +28,10 @@ __all__ = ["main", "cli"]
 
 
 class Ctx:
-    def __init__(self, store: str, quiet: bool):
+    def __init__(self, store: str, quiet: bool, purpose: str | None = None):
         self.store_uri = store
         self.quiet = quiet
+        self.purpose = purpose
         self._store: Any = None
 
     @property
@@ -38,6 +39,12 @@ class Ctx:
         if self._store is None:
             self._store = api.open_store(self.store_uri)
         return self._store
+
+    def audit(self, action: str, reads: list[tuple[str | None, str | None]], detail: str | None = None) -> None:
+        """Write the audit entries of a read of people or records (actor ``cli:<os user>``)."""
+        from ..access import audit
+
+        audit.record(self.store, audit.cli_actor(), "cli", action, reads, purpose=self.purpose, detail=detail)
 
     def progress(self, label: str) -> ProgressReporter:
         return ProgressReporter(label, disabled=self.quiet)
@@ -75,13 +82,15 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--purpose", envvar="IDGRAPH_PURPOSE", default=None,
+              help="Why you read these people: kept in the audit log with each read. Env: IDGRAPH_PURPOSE.")
 @click.pass_context
-def cli(ctx: click.Context, store: str, quiet: bool) -> None:
+def cli(ctx: click.Context, store: str, quiet: bool, purpose: str | None) -> None:
     """identity-graph: one identity per resident from many service systems.
 
     Example: idgraph load exports/council_tax.csv --mapping mappings/council_tax.toml
     """
-    ctx.obj = Ctx(store, quiet)
+    ctx.obj = Ctx(store, quiet, purpose)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -296,6 +305,9 @@ def person(obj: Ctx, person_or_record_id: str, as_json: bool) -> None:
     Example: idgraph person P1a2b3c4d5e6f   (or a record id: idgraph person council_tax:CT000123)
     """
     view = api.person(obj.store, person_or_record_id)
+    asked = person_or_record_id
+    obj.audit("idgraph person", [(view.person_id, asked if ":" in asked else None)],
+              detail=f"asked for {asked}" if asked != view.person_id and ":" not in asked else None)
     if as_json:
         print_json(view.to_dict())
         return
@@ -335,6 +347,7 @@ def search(obj: Ctx, limit: int, as_json: bool, **fields: str | None) -> None:
     """
     q = {k: v for k, v in fields.items() if v}
     hits = api.search(obj.store, limit=limit, **q)
+    obj.audit("idgraph search", [(h.person_id, h.record_id) for h in hits], detail="by " + ",".join(sorted(q)))
     if as_json:
         print_json([h.to_dict() for h in hits])
         return
@@ -371,6 +384,7 @@ def explain(obj: Ctx, record_a: str, record_b: str, as_json: bool) -> None:
     Example: idgraph explain council_tax:CT000123 housing:H004567
     """
     exp = api.explain(obj.store, record_a, record_b)
+    obj.audit("idgraph explain", [(exp.person_a, record_a), (exp.person_b, record_b)])
     if as_json:
         print_json(exp.to_dict())
         return
@@ -501,6 +515,13 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
 from .graph_cmd import graph  # noqa: E402
 
 cli.add_command(graph)
+
+
+from .serve_cmd import audit_cmd, keys, serve  # noqa: E402
+
+cli.add_command(serve)
+cli.add_command(keys)
+cli.add_command(audit_cmd)
 
 
 from .neo4j_cmd import neo4j as neo4j_group  # noqa: E402

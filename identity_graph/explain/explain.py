@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from ..compare.library import CompareContext, Comparison, build_comparisons
-from ..errors import ModelError, NotFoundError
+from ..errors import IdentityGraphError, ModelError, NotFoundError
 from ..pipeline import prepare_frame
 from ..score.model import TF_CLAMP, TF_MIN, Model, probability
 from ..settings import ComparisonSpec
 from ..store.contract import Store
 
-__all__ = ["Explanation", "explain", "scored_against", "model_comparisons"]
+__all__ = ["Explanation", "explain", "scored_against", "model_comparisons", "strongest_pair"]
+
+#: records per side that ``strongest_pair`` compares (a person with more: the first, by id)
+MAX_SIDE = 100
 
 
 @dataclass
@@ -138,6 +141,40 @@ def explain(store: Store, record_a: str, record_b: str) -> Explanation:
     hit = e[((e.record_a == record_a) & (e.record_b == record_b)) | ((e.record_a == record_b) & (e.record_b == record_a))]
     exp.tier = str(hit["tier"].iloc[0]) if len(hit) else None
     return exp
+
+
+def _records_of(store: Store, identifier: str) -> list[str]:
+    """A record id as itself; a person id (or an id merged into one) as its records, by id."""
+    if ":" in identifier:
+        if store.records([identifier]).empty:
+            raise NotFoundError(f"no record {identifier!r}; record ids look like council_tax:CT000123")
+        return [identifier]
+    from ..api import person
+
+    return sorted(str(r) for r in person(store, identifier).records["record_id"])[:MAX_SIDE]
+
+
+def strongest_pair(store: Store, a: str, b: str) -> tuple[str, str, int]:
+    """(record of ``a``, record of ``b``, pairs compared): of the two sides' records (a record
+    id, or a person's records), the pair whose evidence is strongest under the latest model,
+    the first in record-id order on a tie. What to explain when asked about people."""
+    side_a, side_b = _records_of(store, a), _records_of(store, b)
+    pairs = [(x, y) for x in side_a for y in side_b if x != y]
+    if not pairs:
+        raise IdentityGraphError(f"{a} and {b} are one and the same record: nothing to compare")
+    if len(pairs) == 1:
+        return pairs[0][0], pairs[0][1], 1
+    model = _latest(store)
+    recs = store.records(sorted(set(side_a) | set(side_b)))
+    compare = {k: v for s in store.sources() for k, v in s.compare.items()}
+    frame, _ = prepare_frame(recs.drop(columns=["raw"]), compare)
+    frame = frame.reset_index(drop=True)
+    pos = {rid: i for i, rid in enumerate(frame["record_id"])}
+    ia = np.array([pos[x] for x, _ in pairs], dtype=np.int64)
+    ib = np.array([pos[y] for _, y in pairs], dtype=np.int64)
+    _, _, _, total = scored_against(store, model, frame, ia, ib)
+    best = int(np.argmax(total))
+    return pairs[best][0], pairs[best][1], len(pairs)
 
 
 def explanation_json(exp: Explanation) -> str:

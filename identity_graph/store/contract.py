@@ -6,7 +6,7 @@ suite that every store passes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +16,7 @@ import pandas as pd
 __all__ = [
     "Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS",
     "Decision", "DECISION_COLUMNS", "REVIEW_EDGE_COLUMNS",
+    "AUDIT_COLUMNS", "API_KEY_COLUMNS",
 ]
 
 #: columns of a run's person events, as computed (the store adds ``seq``, the durable cursor of
@@ -25,6 +26,15 @@ __all__ = [
 #: ``{"records": [record ids]}``. ``sources``: the sources holding records of the person (and, for
 #: a removal or a retirement, the sources that held them), sorted: a service filters on it.
 EVENT_COLUMNS = ["event", "person_id", "other_person_id", "records", "detail", "sources"]
+
+#: columns of one audit entry (issue 11 item 5): ``at`` (ISO UTC time), ``actor`` (an API key's
+#: name, or ``cli:<os user>``), ``role``, ``action`` (``GET /v1/persons/{person_id}``, ``idgraph
+#: person``), ``person_id`` / ``record_id`` read (either may be None), ``purpose`` (the
+#: ``X-Purpose`` header or ``--purpose``), ``request_id`` (groups the entries of one request) and
+#: ``detail`` (short text, never a search's values). The store adds ``seq``, the entry's order.
+AUDIT_COLUMNS = ["at", "actor", "role", "action", "person_id", "record_id", "purpose", "request_id", "detail"]
+#: columns of ``Store.api_keys`` (a key's hash is never read back in a listing)
+API_KEY_COLUMNS = ["name", "role", "source", "created_at", "revoked_at"]
 
 
 @dataclass(frozen=True)
@@ -308,3 +318,33 @@ class Store(Protocol):
     def cross_person_edges(self, tier: str) -> pd.DataFrame:
         """``REVIEW_EDGE_COLUMNS``: the stored edges of one tier whose two records belong to two
         different people, in (record_a, record_b) order."""
+    # -- access: API keys, the audit log, concurrent reads (issue 11 item 5) ---------------------
+    # (kept apart from the sections above: identity_graph/access/ and serve/ are its only users)
+    def add_api_key(self, name: str, key_hash: str, role: str, source: str | None, created_at: str) -> None:
+        """Store a new key by its hash (the key itself is never stored). Raises ``StoreError``
+        when a key of that name exists, revoked or not (audit entries name keys)."""
+
+    def api_key(self, key_hash: str) -> dict[str, Any] | None:
+        """The active (not revoked) key with this hash: name, role, source, created_at, key_hash."""
+
+    def api_keys(self) -> pd.DataFrame:
+        """``API_KEY_COLUMNS`` of every key, revoked ones too, by name."""
+
+    def revoke_api_key(self, name: str, revoked_at: str) -> bool:
+        """Revoke a key (its hash is forgotten, its name kept); False when no active key has it."""
+
+    def write_audit(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Append audit entries (``AUDIT_COLUMNS``; missing keys are None) in order, in one
+        transaction, each with the next ``seq``."""
+
+    def audit_log(
+        self, limit: int = 100, person_id: str | None = None, actor: str | None = None
+    ) -> pd.DataFrame:
+        """``seq`` + ``AUDIT_COLUMNS``, newest first, at most ``limit``; only a person's or an
+        actor's entries when given."""
+
+    def read_view(self) -> AbstractContextManager[Store]:
+        """A store to read through on the calling thread while other threads write through this
+        one. Embedded: the thread's own read-only connection, inside one read transaction, so
+        every read in the block sees one committed state (never half a write). Neo4j: the store
+        itself (driver sessions are per call; each read is its own transaction)."""

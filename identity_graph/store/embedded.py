@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from .contract import (
     SourceInfo,
 )
 from .delta import check_delta, missing_people_error, missing_records_error
+from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
 
@@ -378,15 +380,25 @@ class _Writer:
         return self.load_id
 
 
-class EmbeddedStore:
-    """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests."""
+class EmbeddedStore(EmbeddedAccessMixin):
+    """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
+
+    ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration):
+    what ``read_view()`` hands each thread of a service.
+    """
 
     #: a load is one transaction (rolled back on failure)
     atomic_loads = True
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = str(path)
         self.uri = self.path
+        self.read_only = read_only
+        self._readers = None
+        self._tx_lock = threading.RLock()
+        if read_only:
+            self.con = self._open_read_only()
+            return
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.exists():
@@ -403,6 +415,29 @@ class EmbeddedStore:
                 f"{self.path} is not an identity-graph store ({exc}); point --store at a new file"
             ) from exc
 
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A read-only connection to an existing, migrated store (``mode=ro``, ``query_only``)."""
+        if self.path == ":memory:" or not Path(self.path).is_file():
+            raise StoreError(f"no store at {self.path} to open read-only; create it first (idgraph load)")
+        try:
+            con = sqlite3.connect(
+                Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                check_same_thread=False,
+            )
+            con.execute("PRAGMA query_only=ON")
+            con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+            con.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
+            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not an identity-graph store ({exc})") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"store {self.path} has schema {row[0] if row else 'none'}, not v{SCHEMA_VERSION}: "
+                "open it once for writing (any idgraph command) to migrate it"
+            )
+        return con
+
     # -- lifecycle ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self._tx():
@@ -416,13 +451,14 @@ class EmbeddedStore:
                 )
             if version == 1:
                 _migrate_v1_to_v2(self.con)
-            for stmt in _SCHEMA + _DECISIONS_SCHEMA:
+            for stmt in _SCHEMA + _DECISIONS_SCHEMA + ACCESS_SCHEMA:
                 self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
 
     def close(self) -> None:
+        self._close_readers()
         self.con.close()
 
     def __enter__(self) -> EmbeddedStore:
@@ -433,14 +469,17 @@ class EmbeddedStore:
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
-        self.con.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        else:
-            self.con.execute("COMMIT")
+        """One write transaction on the store's connection; threads take turns (a connection
+        holds one transaction at a time: two threads would share it)."""
+        with self._tx_lock:
+            self.con.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            else:
+                self.con.execute("COMMIT")
 
     # -- loading ------------------------------------------------------------------------------
     @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 from identity_graph.store.neo4j import catalog
 
 PACKAGE = Path(__file__).parents[2] / "identity_graph"
-NAME = re.compile(r'"((?:schema|load|read|cluster|investigate|decisions)/[a-z0-9_]+)"')
+NAME = re.compile(r'"((?:schema|load|read|cluster|investigate|decisions|access)/[a-z0-9_]+)"')
 
 
 def test_every_query_the_code_names_is_a_catalog_file() -> None:

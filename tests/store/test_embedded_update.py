@@ -163,16 +163,18 @@ def test_readers_on_other_connections_see_each_update_whole_or_not_at_all(path: 
         finally:
             done.set()
 
+    feed0 = reader.changes(0, limit=1_000_000)
+    base = int(feed0["seq"].max()) if len(feed0) else 0  # the resolve's own events come first
     thread = threading.Thread(target=write)
     thread.start()
     while not done.is_set():
         snap = frozenset(map(tuple, reader.current_assignment()[["record_id", "person_id"]].itertuples(index=False)))
         assert snap in states
-        feed = reader.changes(0, source="council_tax", limit=1_000)
+        feed = reader.changes(base, source="council_tax", limit=1_000)
         assert feed["run_id"].tolist() == list(range(3, 3 + len(feed)))  # whole runs, in order
     thread.join()
     assert not errors, errors
     assert reader.person_of(x) == a  # twelve moves: back where it started
-    assert len(reader.changes(0, source="council_tax")) == 12
+    assert len(reader.changes(base, source="council_tax")) == 12
     writer.close()
     reader.close()

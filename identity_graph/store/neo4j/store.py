@@ -41,6 +41,7 @@ from ..contract import (
 from ..delta import check_delta, missing_people_error, missing_records_error
 from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
+from .access import Neo4jAccessMixin
 from .catalog import query, statements
 
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
@@ -231,7 +232,7 @@ class _Writer:
         return self.load_id
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jAccessMixin):
     """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
     ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
 
@@ -335,8 +336,11 @@ class Neo4jStore:
                 f"Neo4j database has identity-graph schema v{version}, newer than v{SCHEMA_VERSION}; "
                 "upgrade identity-graph"
             )
-        if version >= SCHEMA_VERSION:
-            return
+        if version < SCHEMA_VERSION:
+            self._migrate_core(version)
+        self._migrate_access()
+
+    def _migrate_core(self, version: int) -> None:
         if version < 1:
             self._schema("schema/001_constraints")
         if version == 1:
