@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from .compare.library import FrozenTF
@@ -61,11 +60,7 @@ def frozen_term_frequencies(store: Store, model: Model, frame: pd.DataFrame) -> 
         if c.column in ("given_name", "family_name"):  # one vocabulary over both name columns
             values = sorted(set(values) | set(_distinct(frame, "family_name" if c.column == "given_name" else "given_name")))
         stored = store.term_frequencies(c.column, values) if values else {}
-        known = {v: t for v, t in stored.items() if t and t > 0}
-        out[c.column] = FrozenTF(
-            pd.Index(list(known), dtype=object), np.asarray(list(known.values()), dtype=np.float64),
-            float(floors[c.column]),
-        )
+        out[c.column] = FrozenTF({v: float(t) for v, t in stored.items() if t and t > 0}, float(floors[c.column]))
     return out
 
 

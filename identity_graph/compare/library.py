@@ -52,18 +52,15 @@ def _transposed_codes(values: np.ndarray) -> tuple[np.ndarray]:
 
 @dataclass(frozen=True)
 class FrozenTF:
-    """A column's term frequencies as a stored model knew them: ``values`` -> ``tf``, and
-    ``floor`` for a value it never saw (the frequency of a value seen once)."""
+    """A column's term frequencies as a stored model knew them: ``table`` value -> relative
+    frequency, and ``floor`` for a value it never saw (the frequency of a value seen once)."""
 
-    values: pd.Index
-    tf: np.ndarray
+    table: dict[str, float]
     floor: float
 
     def lookup(self, values: np.ndarray) -> np.ndarray:
-        pos = self.values.get_indexer(pd.Index(values, dtype=object)) if len(values) else np.zeros(0, np.intp)
-        out = np.full(len(values), self.floor, dtype=np.float64)
-        out[pos >= 0] = self.tf[pos[pos >= 0]]
-        return out
+        get, floor = self.table.get, self.floor
+        return np.fromiter((get(v, floor) for v in values.tolist()), dtype=np.float64, count=len(values))
 
 
 @dataclass

@@ -199,7 +199,8 @@ class LiveIndex:
         self.pos_of = {r: i for i, r in enumerate(self.rid.tolist())}
         self.keys = KeyIndex(self.settings.blocking_rules)
         self.keys.build(prepared)
-        self._tf_known: dict[str, dict[str, float]] = {}
+        self._tf_lock = threading.Lock()
+        self._tf_unseen: dict[str, set[str]] = {}  # per column, values the training run never saw
         self._tf_frozen: dict[str, FrozenTF] = {}
         self._learn_tf(prepared)
         # people now
@@ -238,8 +239,9 @@ class LiveIndex:
         return ({str(k) for k, v in self.given_count.items() if v > 0},
                 {str(k) for k, v in self.family_count.items() if v > 0})
 
-    def _learn_tf(self, frame: pd.DataFrame) -> None:
+    def _learn_tf(self, frame: pd.DataFrame, reader: Store | None = None) -> None:
         """Fetch the stored term frequencies of values not seen yet (tf-adjusted columns)."""
+        reader = reader or self.store
         floors = self.model.context.get("tf_floor", {})
         for c in self.model.comparisons:
             if not c.tf_adjust or c.column not in floors:
@@ -249,18 +251,21 @@ class LiveIndex:
             for col in cols:
                 if col in frame.columns:
                     values |= {str(v) for v in pd.unique(frame[col].dropna().to_numpy(dtype=object)) if v != ""}
-            known = self._tf_known.setdefault(c.column, {})
-            missing = sorted(values - set(known))
-            if not missing and c.column in self._tf_frozen:
+            frozen = self._tf_frozen.get(c.column)
+            if frozen is None:
+                frozen = self._tf_frozen[c.column] = FrozenTF({}, float(floors[c.column]))
+            unseen = self._tf_unseen.setdefault(c.column, set())
+            missing = sorted(v for v in values if v not in frozen.table and v not in unseen)
+            if not missing:
                 continue
-            got = self.store.term_frequencies(c.column, missing) if missing else {}
-            for v in missing:
-                t = got.get(v)
-                known[v] = float(t) if t and t > 0 else float(floors[c.column])
-            self._tf_frozen[c.column] = FrozenTF(
-                pd.Index(list(known), dtype=object), np.fromiter(known.values(), dtype=np.float64, count=len(known)),
-                float(floors[c.column]),
-            )
+            got = reader.term_frequencies(c.column, missing)
+            with self._tf_lock:  # the table only grows: a reader sees a value's frequency or the floor
+                for v in missing:
+                    t = got.get(v)
+                    if t and t > 0:
+                        frozen.table[v] = float(t)
+                    else:
+                        unseen.add(v)
 
     def _cluster_all(self, prepared: pd.DataFrame) -> None:
         """Split clusters of every record from the stored graph (as ``recluster`` computes them)."""
@@ -302,9 +307,10 @@ class LiveIndex:
         )
 
     # -- scoring ----------------------------------------------------------------------------------
-    def _score(self, frame: pd.DataFrame, ia: np.ndarray, ib: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    def _score(self, frame: pd.DataFrame, ia: np.ndarray, ib: np.ndarray,
+               reader: Store | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
         """(comparisons, levels, weights) of pairs of rows of ``frame``, with the frozen model."""
-        self._learn_tf(frame)
+        self._learn_tf(frame, reader or self.store)
         ctx = CompareContext(frame, workers=1, frozen_tf=self._tf_frozen)
         comps = model_comparisons(self.model, ctx)
         levels = np.empty((len(ia), len(comps)), dtype=np.int8)
@@ -317,19 +323,23 @@ class LiveIndex:
         return prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())[0]
 
     # -- matching -------------------------------------------------------------------------------
-    def match(self, fields: dict[str, str], limit: int = 5, min_probability: float = 0.01) -> list[MatchCandidate]:
+    def match(self, fields: dict[str, str], limit: int = 5, min_probability: float = 0.01,
+              reader: Store | None = None) -> list[MatchCandidate]:
         """People most likely to be the resident ``fields`` describe (canonical field names)."""
-        (out,) = self.match_many([fields], limit=limit, min_probability=min_probability)
+        (out,) = self.match_many([fields], limit=limit, min_probability=min_probability, reader=reader)
         if isinstance(out, Exception):
             raise out
         return out
 
     def match_many(
-        self, queries: list[dict[str, str]], limit: int = 5, min_probability: float = 0.01
+        self, queries: list[dict[str, str]], limit: int = 5, min_probability: float = 0.01,
+        reader: Store | None = None,
     ) -> list[list[MatchCandidate] | IdentityGraphError]:
         """``match`` for several queries in one pass (the service batches concurrent requests:
         every stage works on whole columns, so k queries cost little more than one). A query
-        that cannot be used answers with its error, in its place."""
+        that cannot be used answers with its error, in its place. ``reader``: the store to read
+        golden records and term frequencies through (a service thread's read view)."""
+        reader = reader or self.store
         results: list[list[MatchCandidate] | IdentityGraphError] = [[] for _ in queries]
         q, ok = _query_frames(queries, results)
         if q.empty:
@@ -352,7 +362,7 @@ class LiveIndex:
             cp = np.fromiter((y for _, y in pairs), dtype=np.int64, count=len(pairs))
             cand, inv = np.unique(cp, return_inverse=True)
             sub = pd.concat([qf, self.rows.take(cand)], ignore_index=True)
-            comps, levels, w = self._score(sub, qi, len(qf) + inv)
+            comps, levels, w = self._score(sub, qi, len(qf) + inv, reader)
             prob = probability(w)
             persons = self.pid[cp]
             rids = self.rid[cp]
@@ -371,7 +381,7 @@ class LiveIndex:
             for _key, t in ranked:
                 person = persons[t]
                 if person and person not in golden_cache:
-                    found = self.store.person(person)
+                    found = reader.person(person)
                     golden_cache[person] = found["golden"] if found else {}
                 pr = float(prob[t])
                 tier = "match" if pr >= s.match_threshold else "possible" if pr >= s.possible_threshold else "unlikely"
