@@ -615,7 +615,8 @@ def update(
     """
     from .live.index import LiveIndex
 
-    live = index if index is not None else LiveIndex(store)
+    # a preview changes the index it runs on in memory: never the caller's warm one
+    live = index if index is not None and not dry_run else LiveIndex(store)
     changed_ids, gone_ids = store.dirty_records()
     retire = sorted(set(retire))
     unknown = [r for r in retire if r not in live.pos_of]

@@ -17,6 +17,9 @@ def _print_update(res: Any, as_json: bool, dry_run: bool) -> None:
         print_json(res.to_dict() | {"dry_run": dry_run})
         return
     d = res.to_dict()
+    if d["run_id"] is None:
+        click.echo("nothing to update: no record was loaded, changed or retired, and no decision was made since the last run")
+        return
     verb = "would change" if dry_run else "updated"
     head = "preview" if dry_run else f"run {d['run_id']}"
     click.echo(

@@ -44,7 +44,7 @@ from ..recompute import compare_methods, unique_sources
 from ..score.model import Model, probability
 from ..score.training import tf_adjustments
 from ..settings import Settings
-from ..store.contract import ResolutionDelta, Store
+from ..store.contract import EVENT_COLUMNS, ResolutionDelta, Store
 from .keys import KeyIndex
 
 __all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
@@ -52,7 +52,7 @@ __all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
 
 @dataclass
 class UpdateResult:
-    run_id: int
+    run_id: int | None  # None: nothing had changed, no run was recorded
     records_changed: int
     records_retired: int
     region_records: int
@@ -408,6 +408,16 @@ class LiveIndex:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         retired = sorted(set(retired) - set(changed["record_id"]))
+        # decisions recorded since the last update: their records' people are recomputed
+        decisions = self.store.decisions()
+        known = set(self.decisions["decision_id"].tolist()) if len(self.decisions) else set()
+        fresh = decisions[~decisions["decision_id"].isin(known)] if len(decisions) else decisions
+        if changed.empty and not retired and fresh.empty:  # nothing to do: no run is recorded
+            return UpdateResult(
+                run_id=None, records_changed=0, records_retired=0, region_records=0, people_touched=0,
+                events=pd.DataFrame(columns=EVENT_COLUMNS), assignment=pd.DataFrame(columns=["record_id", "person_id"]),
+                seconds=time.perf_counter() - t0,
+            )
         changed = changed.drop(columns=[c for c in ("raw", "row_hash") if c in changed.columns])
         changed = changed.sort_values("record_id", ignore_index=True)
         alive_before = self.alive.copy()
@@ -483,10 +493,6 @@ class LiveIndex:
             self.adj.setdefault(y, set()).add(x)
         self.alive = alive
         seeds = set(dirty.tolist()) | old_neighbours
-        # decisions recorded since: their records' people are recomputed with them
-        decisions = self.store.decisions()
-        known = set(self.decisions["decision_id"].tolist()) if len(self.decisions) else set()
-        fresh = decisions[~decisions["decision_id"].isin(known)] if len(decisions) else decisions
         for r in [*fresh["record_a"].tolist(), *fresh["record_b"].tolist()]:
             if r in self.pos_of and self.alive[self.pos_of[r]]:
                 seeds.add(self.pos_of[r])

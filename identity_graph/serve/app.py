@@ -60,13 +60,13 @@ from .auth import Require
 from .docs import STATIC_PREFIX, install_docs
 from .errors import install_error_handlers
 from .logs import AccessLogMiddleware
-from .routes import health, keys, persons, search
+from .routes import changes, health, keys, match, persons, records, review, search
 from .service import Service
 
 __all__ = ["create_app", "ROUTERS", "PUBLIC_PATHS", "api_routes"]
 
 #: the resources the service serves, in the order the docs list them
-ROUTERS: list[ModuleType] = [persons, search, keys, health]
+ROUTERS: list[ModuleType] = [match, records, changes, persons, search, review, keys, health]
 #: paths answered without a key: they reveal nothing about anyone
 PUBLIC_PATHS = frozenset({"/v1/health", "/docs", "/openapi.json"})
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import Request
 
@@ -26,6 +27,19 @@ class Service:
         self.store = store
         self.write_lock = threading.Lock()
         self.audit = AuditWriter(self.writing)
+        self._live: Any = None
+        self._live_lock = threading.Lock()
+
+    @property
+    def live(self) -> Any:
+        """The warm live index and its match batcher (``serve.live.LiveHolder``), made on first use."""
+        if self._live is None:
+            with self._live_lock:
+                if self._live is None:
+                    from .live import LiveHolder
+
+                    self._live = LiveHolder(self)
+        return self._live
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -40,6 +54,8 @@ class Service:
             yield self.store
 
     def close(self) -> None:
+        if self._live is not None:
+            self._live.close()
         try:
             self.audit.close()
         finally:

@@ -49,8 +49,10 @@ ROUTE_PARAMS = [
 
 
 def _url(path: str, person_id: str) -> str:
-    """A concrete URL for a route template: ids from the fixture store, a key name for keys."""
-    return re.sub(r"\{(\w+)\}", lambda m: person_id if m.group(1) == "person_id" else "nobody", path)
+    """A concrete URL for a route template: ids from the fixture store, the source the service
+    key is bound to, a key name for keys."""
+    fill = {"person_id": person_id, "source": "housing"}
+    return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), "nobody"), path)
 
 
 def _call(client: TestClient, method: str, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]

@@ -1,0 +1,100 @@
+"""The warm index behind ``/v1/match`` and the record routes, and the batcher that answers
+concurrent match requests together.
+
+The live index (``identity_graph.live``) is built once, on the first request that needs it (or
+at start-up, ``Service.warm``), and then kept up to date by every write the service makes.
+Match requests that arrive while a batch is being answered wait for the next one: every stage
+of matching works on whole columns, so eight queries cost little more than one
+(``LiveIndex.match_many``), and under load the service answers many more requests per second
+than one query at a time could.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from ..errors import ModelError
+from ..live.index import LiveIndex, MatchCandidate
+
+__all__ = ["LiveHolder", "MatchBatcher"]
+
+#: at most this many queries in one batch
+MAX_BATCH = 64
+
+
+class MatchBatcher:
+    """One thread answering queued match queries in batches."""
+
+    def __init__(self, holder: LiveHolder):
+        self._holder = holder
+        self._cond = threading.Condition()
+        self._queue: list[tuple[dict[str, str], int, Future[list[MatchCandidate]]]] = []
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="idgraph-match", daemon=True)
+        self._thread.start()
+
+    def submit(self, fields: dict[str, str], limit: int) -> Future[list[MatchCandidate]]:
+        fut: Future[list[MatchCandidate]] = Future()
+        with self._cond:
+            if self._stopped:
+                raise RuntimeError("the match service is shutting down")
+            self._queue.append((fields, limit, fut))
+            self._cond.notify()
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopped:
+                    self._cond.wait()
+                if self._stopped and not self._queue:
+                    return
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                answers = self._holder.match_many([f for f, _, _ in batch], max(n for _, n, _ in batch))
+            except BaseException as exc:  # every waiting request gets the error
+                for _, _, fut in batch:
+                    fut.set_exception(exc)
+                continue
+            for (_, n, fut), ans in zip(batch, answers, strict=True):
+                if isinstance(ans, Exception):
+                    fut.set_exception(ans)
+                else:
+                    fut.set_result(ans[:n])
+
+    def close(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._thread.join(timeout=10)
+
+
+class LiveHolder:
+    """The service's live index (built on first use) and its match batcher."""
+
+    def __init__(self, service: Any):
+        self._service = service
+        self._index: LiveIndex | None = None
+        self._lock = threading.Lock()
+        self.batcher = MatchBatcher(self)
+
+    def index(self) -> LiveIndex:
+        """The warm index; built from the store on first use (no model yet: ModelError, 409)."""
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    with self._service.writing() as store:
+                        if store.latest_model() is None:
+                            raise ModelError("no people yet: run `idgraph resolve` on this store first")
+                        self._index = LiveIndex(store)
+        return self._index
+
+    def match_many(self, queries: list[dict[str, str]], limit: int) -> list[Any]:
+        index = self.index()
+        with self._service.reading() as reader:
+            return index.match_many(queries, limit=limit, reader=reader)
+
+    def close(self) -> None:
+        self.batcher.close()
