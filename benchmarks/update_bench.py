@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--new", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--profile", type=Path, default=None, help="write cProfile stats of the update here")
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="idgraph-update-bench-"))
     s = generate(args.people, args.seed, out / "council")
@@ -46,9 +47,18 @@ def main() -> None:
     index = api.open_live(store)
     open_s = time.perf_counter() - t
     api.load(store, s.files["council_tax"], s.mappings["council_tax"])
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     t = time.perf_counter()
     res = api.update(store, index=index)
     update_s = time.perf_counter() - t
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(str(args.profile))
     # match latency on the warm index: queries built from records of the index
     recs = store.records_frame().sample(min(args.queries, rep.records), random_state=1)
     lat = []
