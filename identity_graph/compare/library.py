@@ -375,7 +375,7 @@ class Generations(Comparison):
 def _namesake_records(ctx: CompareContext) -> np.ndarray:
     """Per record: it has no date of birth, and its name (canonical given name and family name)
     at its postcode is held by two people there: records with dates of birth more than a typo
-    apart, or a record with a suffix ("jr", "sr": the suffix says a namesake exists)."""
+    apart (more than two digits, with day and month either way round), or a record with a suffix ("jr", "sr": the suffix says a namesake exists)."""
     n = len(ctx.frame)
     g, f, p = (ctx.col(k).codes.astype(np.int64) for k in ("given_canonical", "family_name", "postcode"))
     ok = (g >= 0) & (f >= 0) & (p >= 0)
@@ -396,7 +396,7 @@ def _namesake_records(ctx: CompareContext) -> np.ndarray:
         for k, dobs in multi.groupby("key")["dob"]:
             texts = d.values[dobs.to_numpy()]
             two[k] = two[k] or any(
-                Levenshtein.distance(x, y) > 2 and x != y[:5] + y[8:10] + "-" + y[5:7]
+                min(Levenshtein.distance(x, y), Levenshtein.distance(x, y[:5] + y[8:10] + "-" + y[5:7])) > 2
                 for i, x in enumerate(texts) for y in texts[i + 1 :]
             )
     out[ok] = two[key[ok]] & (d.codes[ok] < 0)
