@@ -19,6 +19,7 @@ from .._threads import map_chunks
 from ..settings import ComparisonSpec
 from ..standardise.name_sex import given_name_sex
 from ..standardise.nicknames import nickname_listed, nickname_match
+from ..standardise.placeholders import KNOWN_PLACEHOLDERS
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
 __all__ = ["Comparison", "build_comparisons", "CompareContext"]
@@ -310,10 +311,10 @@ class Dob(Comparison):
         text = "dob_text" if self.ctx.has_column("dob_text") else "dob"
         _, exact = self._exact("dob", ia, ib)
         null, _ = self._exact(text, ia, ib)
-        if text != "dob":  # a real date left out of `dob` was a placeholder: missing, not else
+        if text != "dob":  # a known filler ("1900-01-01") is no date at all: missing, not else
             d, t = self.ctx.col("dob").codes, self.ctx.col(text).codes
-            (real,) = self.ctx.per_value(text, "real", _real_dates)
-            gone = (d < 0) & (t >= 0) & real[np.maximum(t, 0)]
+            (filler,) = self.ctx.per_value(text, "filler", _filler_dates)
+            gone = (d < 0) & (t >= 0) & filler[np.maximum(t, 0)]
             null |= gone[ia] | gone[ib]
         null &= ~exact
         todo = ~null & ~exact
@@ -331,10 +332,14 @@ class Dob(Comparison):
         return self._assign(len(ia), null, [exact, trans, dist <= 1, dist <= 2])
 
 
-def _real_dates(values: np.ndarray) -> tuple[np.ndarray]:
-    """Per ISO date text: whether it is a real calendar date (not "1853-15-20")."""
-    parsed = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%d", errors="coerce")
-    return (parsed.notna().to_numpy(),)
+def _filler_dates(values: np.ndarray) -> tuple[np.ndarray]:
+    """Per ISO date text: whether it is a known filler for an unknown date ("1900-01-01").
+
+    Only the known fillers: a date the data shows to be shared by implausibly many people is
+    taken out of ``dob`` too, but it can still carry a year (historical_50k's "1840-01-01" is
+    a year of birth), and its digits stay evidence."""
+    known = KNOWN_PLACEHOLDERS["dob"]
+    return (np.fromiter((v in known for v in values), dtype=bool, count=len(values)),)
 
 
 def _years(values: np.ndarray) -> tuple[np.ndarray]:

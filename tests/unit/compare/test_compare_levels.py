@@ -171,18 +171,20 @@ def test_dob_levels(a, b, level):
     assert one("dob", {"dob": a}, {"dob": b}) == level
 
 
-def test_a_placeholder_dob_taken_out_of_the_comparison_is_missing_not_a_disagreement():
-    # prepare_frame removes placeholders ("1900-01-01") from `dob`; `dob_text` keeps the text
-    # for impossible dates ("1853-15-20"), which still count digit by digit
+def test_a_filler_dob_taken_out_of_the_comparison_is_missing_not_a_disagreement():
+    # prepare_frame removes placeholders from `dob`; `dob_text` keeps their text, and that of
+    # impossible dates ("1980-15-03"). A known filler ("1900-01-01") is no date; a date only
+    # frequent in the data ("1840-01-01": a year of birth) and an impossible one still count
     records = [
         {"dob": None, "dob_text": "1900-01-01"}, {"dob": "1980-03-12", "dob_text": "1980-03-12"},
         {"dob": None, "dob_text": "1980-15-03"}, {"dob": "1980-05-03", "dob_text": "1980-05-03"},
+        {"dob": None, "dob_text": "1840-01-01"}, {"dob": "1840-01-01", "dob_text": "1840-01-01"},
     ]
     frame = frame_of(records)
     frame["dob_text"] = [r["dob_text"] for r in records]
     comp = KINDS["dob"](ComparisonSpec("dob", "dob", "dob"), CompareContext(frame, workers=1))
-    lv = comp.levels(np.array([0, 2], dtype=np.int32), np.array([1, 3], dtype=np.int32))
-    assert [comp.labels[x] for x in lv] == ["missing", "one digit"]
+    lv = comp.levels(np.array([0, 2, 4], dtype=np.int32), np.array([1, 3, 5], dtype=np.int32))
+    assert [comp.labels[x] for x in lv] == ["missing", "one digit", "one digit"]
 
 
 # -- generations and namesakes: indicators of weight 0 (ADR 0022) ----------------------------
