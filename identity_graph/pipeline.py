@@ -237,6 +237,10 @@ def _sample_indices(n: int, k: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False))
 
 
+#: (share, pairs): the household signal's prior, worth this many same-address pairs
+HOUSEHOLD_SIGNAL_PRIOR = (0.5, 20)
+
+
 def household_signal(comps: list[Comparison], levels: np.ndarray) -> float:
     """Share of candidate pairs at one address (same dwelling or postcode) that disagree on both
     given name and date of birth: different people living together. Council data (households)
@@ -249,11 +253,12 @@ def household_signal(comps: list[Comparison], levels: np.ndarray) -> float:
     addr = comps[names.index("address")].labels
     at_home = np.isin(ad, [addr.index("same dwelling"), addr.index("same postcode")])
     both = at_home & (gn > 0) & (db > 0)
-    if both.sum() < 50:
-        return 0.0
     g_else = len(comps[names.index("given_name")].labels) - 1
     d_else = len(comps[names.index("dob")].labels) - 1
-    return float(((gn == g_else) & (db == d_else) & both).sum() / both.sum())
+    # few pairs to measure (a small store): the share leans to the default model's assumption,
+    # council records with households, rather than to none (ADR 0022)
+    share, weight = HOUSEHOLD_SIGNAL_PRIOR
+    return float((((gn == g_else) & (db == d_else) & both).sum() + share * weight) / (both.sum() + weight))
 
 
 def _compare_and_score(
@@ -305,6 +310,8 @@ def train(
         household_signal=signal,
         deterministic=[[c.split(":", 1) for c in rule] for rule in settings.deterministic],
         explained=[[c.split(":", 1) for c in rule] for rule in settings.explained]
+        if signal >= settings.household_signal_min else [],
+        keep_apart=[[c.split(":", 1) for c in rule] for rule in settings.keep_apart]
         if signal >= settings.household_signal_min else [],
     )
 

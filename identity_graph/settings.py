@@ -36,6 +36,8 @@ COMPARISON_KINDS = (
     "exact",  # strong or plain identifiers: nhs_number, ni_number, uprn, extra exact fields
     "fuzzy",  # extra fuzzy fields (e.g. vehicle_reg)
     "source",  # the two records' source systems: one system or two (ADR 0020)
+    "age_gap",  # indicator: dates of birth generations apart (ADR 0022)
+    "namesake",  # indicator: another person of the record's name lives at its postcode (ADR 0022)
 )
 
 
@@ -140,10 +142,13 @@ class Settings:
     #: A middle-name disagreement ("albert" / "edward") is person-level too: a father and son
     #: with one given name at one address (synth 100k B-cubed 0.98199 -> 0.98204,
     #: precision 0.99319 -> 0.99332).
+    #: A record without a date of birth whose name two people hold at its postcode
+    #: (``namesakes``) cannot be told from the other namesake by the address, phone and surname
+    #: they share (ADR 0022).
     vetoes: list[str] = field(
         default_factory=lambda: [
             "given_name:else", "given_name:jw>=0.80", "given_name:nickname via another name", "dob:else",
-            "middle_names:else",
+            "middle_names:else", "namesakes:another person of this name here",
         ]
     )
     household: list[str] = field(default_factory=lambda: ["address", "phone", "family_name", "uprn"])
@@ -158,6 +163,19 @@ class Settings:
     #: Switched on with the vetoes (only where the data has household structure).
     explained: list[list[str]] = field(
         default_factory=lambda: [["family_name:else", "address:same dwelling", "given_name:exact"]]
+    )
+    #: Keep-apart evidence: a pair meeting every "comparison:level" of any one rule is two people,
+    #: as a strong-identifier conflict is (weight forced to -30 bits, a cannot-link for the
+    #: chain-merge split and the attach steps). Dates of birth generations apart; a date of birth
+    #: and a given name that both disagree beyond a typo. Switched on with the vetoes (only where
+    #: the data has household structure; ADR 0022).
+    keep_apart: list[list[str]] = field(
+        default_factory=lambda: [
+            ["generations:generations apart"],
+            ["dob:else", "given_name:else"],
+            ["dob:else", "given_name:jw>=0.80"],
+            ["dob:else", "given_name:nickname via another name"],
+        ]
     )
     #: Deterministic evidence: a pair meeting every "comparison:level" of any one rule is a match
     #: (unless a strong identifier conflicts). UPRN + full name + dob names one person at one
@@ -274,5 +292,9 @@ def default_settings() -> Settings:
         # a system mostly holds one record per person: two of its records that share a name and
         # little else are mostly two people (ADR 0020); dropped when the data has one system
         ComparisonSpec("source", "source", "source"),
+        # indicators (weight 0) for the household vetoes and keep-apart rules (ADR 0022): dates
+        # of birth generations apart; a record without one whose name two people hold nearby
+        ComparisonSpec("generations", "age_gap", "dob"),
+        ComparisonSpec("namesakes", "namesake", "given_canonical"),
     ]
     return Settings(blocking_rules=rules, comparisons=comps)

@@ -17,7 +17,9 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from .._threads import map_chunks
 from ..settings import ComparisonSpec
+from ..standardise.name_sex import given_name_sex
 from ..standardise.nicknames import nickname_listed, nickname_match
+from ..standardise.placeholders import KNOWN_PLACEHOLDERS
 from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_similarity
 
 __all__ = ["Comparison", "build_comparisons", "CompareContext", "FrozenTF"]
@@ -122,6 +124,14 @@ class CompareContext:
         if key not in self._features:
             self._features[key] = fn(self.col(name).values)
         return self._features[key]
+
+    def per_record(self, feature: str, fn: Callable[[CompareContext], np.ndarray]) -> np.ndarray:
+        """An array over the records (index = record row), computed once from the whole frame:
+        evidence a pair's two records alone do not hold (who else lives there)."""
+        key = f"__record_{feature}"
+        if key not in self._extra:
+            self._extra[key] = fn(self)
+        return self._extra[key]
 
     def has_column(self, name: str) -> bool:
         return name in self.frame.columns
@@ -242,7 +252,13 @@ class GivenName(Comparison, _Names):
         initial = todo & (one[ca] | one[cb]) & (first[ca] == first[cb])
         # string evidence first: an indirect nickname that is also one typo away is a typo
         via &= ~(sim >= 0.92) & ~one_edit
-        return self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, via, sim >= 0.80, initial])
+        lv = self._assign(len(ia), null, [exact, canon, sim >= 0.92, one_edit, via, sim >= 0.80, initial])
+        # a name given to men against one given to women: two people, however alike
+        (sex,) = self.ctx.per_value("given_name", "sex", lambda v: (given_name_sex(v),))
+        sa, sb = sex[ca], sex[cb]
+        opposite = ~null & ~exact & (g.codes[ia] >= 0) & (g.codes[ib] >= 0) & (sa > 0) & (sb > 0) & (sa != sb)
+        lv[opposite] = len(self.labels) - 1
+        return lv
 
 
 class FamilyName(Comparison, _Names):
@@ -315,6 +331,11 @@ class Dob(Comparison):
         text = "dob_text" if self.ctx.has_column("dob_text") else "dob"
         _, exact = self._exact("dob", ia, ib)
         null, _ = self._exact(text, ia, ib)
+        if text != "dob":  # a known filler ("1900-01-01") is no date at all: missing, not else
+            d, t = self.ctx.col("dob").codes, self.ctx.col(text).codes
+            (filler,) = self.ctx.per_value(text, "filler", _filler_dates)
+            gone = (d < 0) & (t >= 0) & filler[np.maximum(t, 0)]
+            null |= gone[ia] | gone[ib]
         null &= ~exact
         todo = ~null & ~exact
         trans = np.zeros(len(ia), dtype=bool)
@@ -329,6 +350,100 @@ class Dob(Comparison):
             ct = self.ctx.col(text)
             dist[t] = pair_similarity(ct, ct, ia[t], ib[t], Levenshtein.distance, self.ctx.workers).astype(np.int16)
         return self._assign(len(ia), null, [exact, trans, dist <= 1, dist <= 2])
+
+
+def _filler_dates(values: np.ndarray) -> tuple[np.ndarray]:
+    """Per ISO date text: whether it is a known filler for an unknown date ("1900-01-01").
+
+    Only the known fillers: a date the data shows to be shared by implausibly many people is
+    taken out of ``dob`` too, but it can still carry a year (historical_50k's "1840-01-01" is
+    a year of birth), and its digits stay evidence."""
+    known = KNOWN_PLACEHOLDERS["dob"]
+    return (np.fromiter((v in known for v in values), dtype=bool, count=len(values)),)
+
+
+def _years(values: np.ndarray) -> tuple[np.ndarray]:
+    """Per ISO date: its year."""
+    years = pd.Series(values, dtype=object).astype(str).str[:4]
+    return (pd.to_numeric(years, errors="coerce").fillna(-9999).to_numpy(dtype=np.int32),)
+
+
+#: dates of birth this many years apart or more (and more than a typo apart) are two
+#: generations: a parent and a child, never one person
+GENERATION_YEARS = 15
+
+
+class Generations(Comparison):
+    """An indicator: the two dates of birth are more than a typo apart (three digits or more,
+    not day and month transposed) and at least :data:`GENERATION_YEARS` years apart. A father
+    and son with one name and one address ("David Jones", 1955 and 1983) are told apart by it,
+    even where a third record without a date of birth joins them.
+
+    It has one level besides missing, so its m and u are both 1 and its weight 0: it adds no
+    evidence of its own, it names an outcome for the keep-apart rules and the household vetoes
+    (``Settings.keep_apart``, ``Settings.vetoes``; ADR 0022)."""
+
+    labels = ("missing", "generations apart")
+
+    def levels(self, ia, ib):
+        c = self.ctx.col(self.spec.column)
+        ca, cb = c.codes[ia], c.codes[ib]
+        (year,) = self.ctx.per_value(self.spec.column, "year", _years)
+        both = (ca >= 0) & (cb >= 0)
+        far = both & (np.abs(year[np.maximum(ca, 0)] - year[np.maximum(cb, 0)]) >= GENERATION_YEARS)
+        if far.any():  # a one- or two-digit typo can move a year by decades ("1955" / "1985")
+            t = np.flatnonzero(far)
+            far[t] = pair_similarity(c, c, ia[t], ib[t], Levenshtein.distance, self.ctx.workers) > 2
+        return far.astype(np.int8)
+
+
+def _namesake_records(ctx: CompareContext) -> np.ndarray:
+    """Per record: it has no date of birth, and its name (canonical given name and family name)
+    at its postcode is held by two people there: records with dates of birth more than a typo
+    apart (more than two digits, with day and month either way round), or a record with a suffix ("jr", "sr": the suffix says a namesake exists)."""
+    n = len(ctx.frame)
+    g, f, p = (ctx.col(k).codes.astype(np.int64) for k in ("given_canonical", "family_name", "postcode"))
+    ok = (g >= 0) & (f >= 0) & (p >= 0)
+    out = np.zeros(n, dtype=bool)
+    if not ok.any():
+        return out
+    key = np.full(n, -1, dtype=np.int64)
+    key[ok] = pd.factorize(pd.MultiIndex.from_arrays([g[ok], f[ok], p[ok]]))[0]
+    two = np.zeros(int(key.max()) + 1, dtype=bool)
+    if ctx.has_data("suffix"):
+        sfx = ctx.col("suffix").codes
+        two[np.unique(key[ok & (sfx >= 0)])] = True
+    d = ctx.col("dob")
+    dated = ok & (d.codes >= 0)
+    if dated.any():
+        groups = pd.DataFrame({"key": key[dated], "dob": d.codes[dated]}).drop_duplicates()
+        multi = groups[groups.duplicated("key", keep=False)]
+        for k, dobs in multi.groupby("key")["dob"]:
+            texts = d.values[dobs.to_numpy()]
+            two[k] = two[k] or any(
+                min(Levenshtein.distance(x, y), Levenshtein.distance(x, y[:5] + y[8:10] + "-" + y[5:7])) > 2
+                for i, x in enumerate(texts) for y in texts[i + 1 :]
+            )
+    out[ok] = two[key[ok]] & (d.codes[ok] < 0)
+    return out
+
+
+class Namesakes(Comparison):
+    """An indicator: one record of the pair has no date of birth, and two people hold its name
+    at its postcode (records of that name there with dates of birth more than a typo apart, or
+    one with a "jr" / "sr" suffix). Which of the two the record is, its name and address cannot
+    tell: the electoral-register entry "David Jones" at the home of a father and son of that
+    name is as much the son's as the father's.
+
+    Like :class:`Generations`, one level besides missing: weight 0; the household vetoes name it
+    (``Settings.vetoes``), so the shared address, phone and surname do not carry such a pair
+    (ADR 0022)."""
+
+    labels = ("missing", "another person of this name here")
+
+    def levels(self, ia, ib):
+        flag = self.ctx.per_record("namesakes", _namesake_records)
+        return (flag[ia] | flag[ib]).astype(np.int8)
 
 
 class Gender(Comparison):
@@ -502,10 +617,12 @@ KINDS: dict[str, type[Comparison]] = {
     "exact": Exact,
     "fuzzy": Fuzzy,
     "source": SourceSystem,
+    "age_gap": Generations,
+    "namesake": Namesakes,
 }
 
 #: the frame column whose presence makes a comparison worth running
-_DATA_COLUMN = {"phone": "phones", "email": "emails", "address": "postcode"}
+_DATA_COLUMN = {"phone": "phones", "email": "emails", "address": "postcode", "namesake": "given_name"}
 
 
 def build_comparisons(specs: list[ComparisonSpec], ctx: CompareContext) -> list[Comparison]:

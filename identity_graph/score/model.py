@@ -69,6 +69,9 @@ class Model:
     #: (column -> the relative frequency of a value the training data held once, given to a value
     #: it did not hold at all). Empty for a model trained before this existed.
     context: dict[str, dict] = field(default_factory=dict)
+    #: rules of (comparison, level label) conditions; meeting all of one rule is keep-apart
+    #: evidence, as a strong-identifier conflict is (dates of birth generations apart)
+    keep_apart: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def prior_weight(self) -> float:
@@ -131,8 +134,13 @@ class Model:
 
     def deterministic_match(self, levels: np.ndarray) -> np.ndarray:
         """Pairs meeting every condition of at least one deterministic rule."""
+        return self._rules_met(self.deterministic, levels)
+
+    def _rules_met(self, rules: list[list[list[str]]], levels: np.ndarray) -> np.ndarray:
+        """Pairs meeting every condition of at least one rule (a rule naming a comparison or
+        level this data lacks never fires)."""
         out = np.zeros(len(levels), dtype=bool)
-        for rule in self.deterministic:
+        for rule in rules:
             hit = np.ones(len(levels), dtype=bool)
             for name, label in rule:
                 m = self._level_mask(name, label, levels)
@@ -155,8 +163,9 @@ class Model:
         return out
 
     def conflicts(self, levels: np.ndarray) -> np.ndarray:
-        """Pairs that disagree on a strong identifier: keep-apart evidence for clustering."""
-        out = np.zeros(len(levels), dtype=bool)
+        """Pairs that disagree on a strong identifier, or meet a keep-apart rule: keep-apart
+        evidence for clustering."""
+        out = self._rules_met(self.keep_apart, levels)
         for k, c in enumerate(self.comparisons):
             if c.keep_apart:
                 out |= levels[:, k] == len(c.labels) - 1
@@ -183,6 +192,7 @@ class Model:
             deterministic=[[list(c) for c in r] for r in d.get("deterministic", [])],
             explained=[[list(c) for c in r] for r in d.get("explained", [])],
             context=dict(d.get("context", {})),
+            keep_apart=[[list(c) for c in r] for r in d.get("keep_apart", [])],
         )
 
     @classmethod

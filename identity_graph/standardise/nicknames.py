@@ -25,6 +25,7 @@ import pandas as pd
 from nicknames import name_triplets
 
 from identity_graph.standardise._util import map_unique
+from identity_graph.standardise.name_sex import own_given_names
 
 __all__ = ["canonical_given", "nickname_listed", "nickname_match"]
 
@@ -174,27 +175,36 @@ def nickname_match(a: Any, b: Any) -> np.ndarray:
 
 
 def nickname_listed(a: Any, b: Any) -> np.ndarray:
-    """Elementwise: equal, the same canonical name, or one listed as a nickname of the other.
+    """Elementwise: equal, the same canonical name, or one listed as a nickname of the other,
+    unless both are given names in their own right
+    (:func:`identity_graph.standardise.name_sex.names_of_their_own`).
 
     Stricter than :func:`nickname_match`, which also accepts two names that are only both
-    listed under a third ("ian" and "jack" under "john", "emma" and "emily" under "emmeline"):
-    in one household those are mostly two people.
+    listed under a third ("ian" and "jack" under "john", "lewis" and "louise" under "louis"):
+    in one household those are mostly two people. The table also lists some given names under
+    others that people are christened with in their own right ("emma" under "emily", "mary"
+    under "marie"): two sisters, twins even, are named like that, so such a pair is no nickname
+    either.
 
     Examples
     --------
-    >>> nickname_listed(["bob", "ian", "jim", None], ["robert", "jack", "jimmy", None]).tolist()
-    [True, False, True, False]
+    >>> nickname_listed(["bob", "ian", "jim", "emily", None], ["robert", "jack", "jimmy", "emma", None]).tolist()
+    [True, False, True, False, False]
     """
     table = _table()
     canonical = table.canonical
+    own = own_given_names()
 
     def one(x: Any, y: Any) -> bool:
         if x is None or y is None or (isinstance(x, float) or isinstance(y, float)):
             return False
         x, y = str(x), str(y)
+        if x == y:
+            return True
+        if x in own and y in own:  # two given names in their own right
+            return False
         return (
-            x == y
-            or canonical.get(x, x) == canonical.get(y, y)
+            canonical.get(x, x) == canonical.get(y, y)
             or y in table.nicks.get(x, ())
             or x in table.nicks.get(y, ())
         )

@@ -30,6 +30,7 @@ COLUMNS = [
     "nhs_number",
     "gender",
     "source",
+    "suffix",
 ]
 
 
@@ -67,7 +68,9 @@ def one(kind: str, a: dict, b: dict, column: str | None = None) -> str:
         ("jim", "jimmy", "nickname"),
         # only both listed under a third name: often two members of one household
         ("ian", "jack", "nickname via another name"),
-        ("lewis", "louise", "nickname via another name"),
+        # listed one under the other, but each a given name in its own right: sisters, twins
+        ("emily", "emma", "nickname via another name"),
+        ("mary", "marie", "nickname via another name"),
         ("geraldine", "geraldina", "jw>=0.92"),
         ("sarah", "sahra", "jw>=0.80"),
         # one typing slip, even where Jaro-Winkler is below 0.92 (short names)
@@ -76,8 +79,15 @@ def one(kind: str, a: dict, b: dict, column: str | None = None) -> str:
         ("ella", "ekla", "one edit"),
         # alike only in their beginning: household members, not typos
         ("mary", "marek", "jw>=0.80"),
-        ("jane", "james", "jw>=0.80"),
-        ("oliver", "olivia", "jw>=0.80"),
+        # a man's name and a woman's, however alike: a brother and sister, a couple (ADR 0022)
+        ("jane", "james", "else"),
+        ("oliver", "olivia", "else"),
+        ("paul", "paula", "else"),
+        ("francis", "frances", "else"),
+        ("daniel", "danielle", "else"),
+        ("louis", "louise", "else"),
+        ("lewis", "louise", "else"),
+        ("mary", "mark", "else"),
         ("j", "jonathan", "initial"),
         ("jonathan", "j", "initial"),
         ("john", "mary", "else"),
@@ -159,6 +169,74 @@ def test_middle_names_held_by_no_record_are_missing():
 )
 def test_dob_levels(a, b, level):
     assert one("dob", {"dob": a}, {"dob": b}) == level
+
+
+def test_a_filler_dob_taken_out_of_the_comparison_is_missing_not_a_disagreement():
+    # prepare_frame removes placeholders from `dob`; `dob_text` keeps their text, and that of
+    # impossible dates ("1980-15-03"). A known filler ("1900-01-01") is no date; a date only
+    # frequent in the data ("1840-01-01": a year of birth) and an impossible one still count
+    records = [
+        {"dob": None, "dob_text": "1900-01-01"}, {"dob": "1980-03-12", "dob_text": "1980-03-12"},
+        {"dob": None, "dob_text": "1980-15-03"}, {"dob": "1980-05-03", "dob_text": "1980-05-03"},
+        {"dob": None, "dob_text": "1840-01-01"}, {"dob": "1840-01-01", "dob_text": "1840-01-01"},
+    ]
+    frame = frame_of(records)
+    frame["dob_text"] = [r["dob_text"] for r in records]
+    comp = KINDS["dob"](ComparisonSpec("dob", "dob", "dob"), CompareContext(frame, workers=1))
+    lv = comp.levels(np.array([0, 2, 4], dtype=np.int32), np.array([1, 3, 5], dtype=np.int32))
+    assert [comp.labels[x] for x in lv] == ["missing", "one digit", "one digit"]
+
+
+# -- generations and namesakes: indicators of weight 0 (ADR 0022) ----------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("1955-03-12", "1983-07-04", "generations apart"),  # a father and son
+        ("1955-03-12", "1985-03-12", "missing"),  # one digit: a typo, not a generation
+        ("1955-03-12", "1962-07-04", "missing"),  # two people, but one generation
+        ("1955-03-12", "1955-03-12", "missing"),
+        ("1955-03-12", None, "missing"),
+    ],
+)
+def test_generations_apart(a, b, level):
+    assert one("age_gap", {"dob": a}, {"dob": b}, "dob") == level
+
+
+def namesake_levels(records: list[dict], pairs: list[tuple[int, int]]) -> list[str]:
+    ctx = CompareContext(frame_of(records), workers=1)
+    comp = KINDS["namesake"](ComparisonSpec("namesakes", "namesake", "given_canonical"), ctx)
+    ia = np.array([p[0] for p in pairs], dtype=np.int32)
+    ib = np.array([p[1] for p in pairs], dtype=np.int32)
+    return [comp.labels[x] for x in comp.levels(ia, ib)]
+
+
+def jones(dob=None, suffix=None, postcode="LS6 2AB", given="david") -> dict:
+    return {"given_name": given, "family_name": "jones", "dob": dob, "suffix": suffix, "postcode": postcode}
+
+
+def test_a_record_without_a_dob_whose_name_two_people_hold_nearby_is_a_namesake():
+    records = [jones("1955-03-12"), jones("1983-07-04"), jones()]
+    assert namesake_levels(records, [(0, 2), (1, 2), (0, 1)]) == [
+        "another person of this name here", "another person of this name here", "missing",
+    ]
+
+
+def test_a_suffix_says_a_namesake_lives_there():
+    records = [jones("1955-03-12"), jones(suffix="jr"), jones()]
+    assert namesake_levels(records, [(0, 2), (0, 1)]) == ["another person of this name here"] * 2
+
+
+def test_one_person_with_a_typo_in_the_dob_is_no_namesake():
+    records = [jones("1955-03-12"), jones("1955-03-13"), jones("1955-12-03"), jones()]
+    assert namesake_levels(records, [(0, 3), (1, 3), (2, 3)]) == ["missing"] * 3
+
+
+def test_namesakes_at_another_postcode_or_of_another_name_do_not_count():
+    records = [
+        jones("1955-03-12"), jones("1983-07-04", postcode="LS7 3CD"), jones(),
+        jones("1983-07-04", given="peter"),
+    ]
+    assert namesake_levels(records, [(0, 2)]) == ["missing"]
 
 
 # -- addresses -----------------------------------------------------------------------------

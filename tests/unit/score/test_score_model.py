@@ -226,3 +226,47 @@ def test_default_settings_explain_a_family_name_change_at_one_dwelling():
     s = default_settings()
     assert ["family_name:else", "address:same dwelling", "given_name:exact"] in s.explained
     assert Settings.from_json(s.to_json()).explained == s.explained
+
+
+def test_a_keep_apart_rule_is_a_conflict_when_every_condition_holds():
+    # a dob and a given name that both disagree: two people, as an NHS-number conflict is
+    mdl = model(keep_apart=[[["dob", "else"], ["given_name", "else"]]])
+    levels = np.array(
+        [
+            [2, 2, 1, 0],  # both disagree: keep apart
+            [1, 2, 1, 0],  # the given name agrees: only the dob's weight counts against
+            [2, 0, 1, 0],  # no dob to compare: the rule cannot fire
+        ],
+        dtype=np.int8,
+    )
+    assert mdl.conflicts(levels).tolist() == [True, False, False]
+    score = mdl.score(levels)
+    assert score[0] <= -DETERMINISTIC_WEIGHT
+    np.testing.assert_allclose(score[1:], expected_weight(model(), levels[1:]), rtol=1e-5)
+
+
+def test_keep_apart_rules_round_trip_and_a_missing_comparison_never_fires():
+    mdl = model(keep_apart=[[["generations", "generations apart"]], [["dob", "else"]]])
+    back = Model.from_json(mdl.to_json())
+    assert back.keep_apart == mdl.keep_apart
+    # "generations" is not a comparison of this model: only the second rule can fire
+    levels = np.array([[1, 2, 1, 0], [1, 1, 1, 0]], dtype=np.int8)
+    assert back.conflicts(levels).tolist() == [True, False]
+    # a model stored before keep-apart rules existed reads as having none
+    old = mdl.to_dict()
+    del old["keep_apart"]
+    assert Model.from_dict(old).keep_apart == []
+
+
+def test_default_settings_keep_generations_apart_and_veto_namesakes():
+    from identity_graph.settings import Settings, default_settings
+
+    s = default_settings()
+    assert ["generations:generations apart"] in s.keep_apart
+    assert ["dob:else", "given_name:else"] in s.keep_apart
+    # a dob that disagrees alone is not decisive: a mistyped date is still the person's
+    assert ["dob:else"] not in s.keep_apart
+    assert "namesakes:another person of this name here" in s.vetoes
+    assert Settings.from_json(s.to_json()).keep_apart == s.keep_apart
+    kinds = {c.name: c.kind for c in s.comparisons}
+    assert kinds["generations"] == "age_gap" and kinds["namesakes"] == "namesake"
