@@ -119,10 +119,14 @@ class CompareContext:
         self, name: str, feature: str, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]
     ) -> tuple[np.ndarray, ...]:
         """Arrays over the distinct values of column ``name`` (index = code), computed once:
-        a pair's feature is then ``arr[codes[ia]]``, not a string operation per pair."""
+        a pair's feature is then ``arr[codes[ia]]``, not a string operation per pair. Each array
+        ends with one extra zero, so that ``arr[max(code, 0)]`` is safe (and masked by the
+        caller) even in a frame where the column holds no value at all (a match query)."""
         key = f"__value_{name}_{feature}"
         if key not in self._features:
-            self._features[key] = fn(self.col(name).values)
+            self._features[key] = tuple(
+                np.concatenate([a, np.zeros(1, dtype=a.dtype)]) for a in fn(self.col(name).values)
+            )
         return self._features[key]
 
     def per_record(self, feature: str, fn: Callable[[CompareContext], np.ndarray]) -> np.ndarray:

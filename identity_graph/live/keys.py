@@ -185,37 +185,71 @@ class KeyIndex:
     def block_ok(self, i: int, size: int) -> bool:
         return 2 <= size <= self.rules[i].max_block
 
+    def blocks(self, i: int, keys: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Members of the blocks of rule ``i`` with these (distinct) key hashes: (block index
+        into ``keys``, live position), grouped by block, all arrays."""
+        bh, bp = self._base[i]
+        keys = np.asarray(keys, dtype=np.uint64)
+        lo = np.searchsorted(bh, keys, "left")
+        hi = np.searchsorted(bh, keys, "right")
+        counts = hi - lo
+        blk = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        idx = np.repeat(lo, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+        mem = bp[idx]
+        added = self._added[i]
+        if added:
+            eb: list[int] = []
+            em: list[int] = []
+            for j, k in enumerate(keys.tolist()):
+                extra = added.get(k)
+                if extra:
+                    eb.extend([j] * len(extra))
+                    em.extend(extra)
+            if eb:
+                blk = np.concatenate([blk, np.asarray(eb, dtype=np.int64)])
+                mem = np.concatenate([mem, np.asarray(em, dtype=np.int64)])
+                order = np.argsort(blk, kind="stable")
+                blk, mem = blk[order], mem[order]
+        keep = alive[mem]
+        return blk[keep], mem[keep]
+
     def pairs(
         self, entries: list[tuple[np.ndarray, np.ndarray]], alive: np.ndarray, within: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs (a < b, positions, each once) of the records in ``entries`` with every
         live record sharing a block of allowed size (``within``: a bool mask over positions, the
-        other record must be in it too)."""
-        out_a: list[np.ndarray] = []
-        out_b: list[np.ndarray] = []
+        other record must be in it too). Whole arrays: no Python loop per block."""
+        out: list[np.ndarray] = []
         for i, (p, h) in enumerate(entries):
             if not len(p):
                 continue
+            ok = alive[p]
+            p, h = p[ok], h[ok]
+            if not len(p):
+                continue
             keys, inv = np.unique(h, return_inverse=True)
-            for j, key in enumerate(keys.tolist()):
-                mem = self.members(i, key, alive)
-                if not self.block_ok(i, len(mem)):
-                    continue
-                if within is not None:
-                    mem = mem[within[mem]]
-                mine = p[inv == j]
-                mine = mine[alive[mine]]
-                if not len(mine) or len(mem) < 2:
-                    continue
-                a = np.repeat(mine, len(mem))
-                b = np.tile(mem, len(mine))
-                keep = a != b
-                out_a.append(np.minimum(a[keep], b[keep]))
-                out_b.append(np.maximum(a[keep], b[keep]))
-        if not out_a:
+            blk, mem = self.blocks(i, keys, alive)
+            size = np.bincount(blk, minlength=len(keys))
+            if within is not None:
+                inside = within[mem]
+                blk, mem = blk[inside], mem[inside]
+            count = np.bincount(blk, minlength=len(keys))
+            start = np.cumsum(count) - count
+            usable = (size >= 2) & (size <= self.rules[i].max_block)
+            e = usable[inv]
+            p, inv = p[e], inv[e]
+            rep = count[inv]
+            if not rep.sum():
+                continue
+            a = np.repeat(p, rep)
+            offsets = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+            b = mem[np.repeat(start[inv], rep) + offsets]
+            keep = a != b
+            a, b = a[keep], b[keep]
+            out.append(np.minimum(a, b) * (1 << 32) + np.maximum(a, b))
+        if not out:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        key = pd.unique(np.concatenate(out_a) * (1 << 32) + np.concatenate(out_b))
-        key = np.sort(key)
+        key = np.unique(np.concatenate(out))
         return key >> 32, key & ((1 << 32) - 1)
 
     def crossing(
@@ -225,10 +259,15 @@ class KeyIndex:
         ``max_block`` between the two states (its pairs appear or vanish for every member)."""
         found: list[np.ndarray] = []
         for i, (_p, h) in enumerate(entries):
+            if not len(h):
+                continue
             limit = self.rules[i].max_block
-            for key in np.unique(h).tolist():
-                before = self.members(i, key, alive_before)
-                after = self.members(i, key, alive_after)
-                if (len(before) > limit) != (len(after) > limit):
-                    found.append(after)
+            keys = np.unique(h)
+            bb, _ = self.blocks(i, keys, alive_before)
+            ba, ma = self.blocks(i, keys, alive_after)
+            before = np.bincount(bb, minlength=len(keys)) > limit
+            after = np.bincount(ba, minlength=len(keys)) > limit
+            crossed = np.flatnonzero(before != after)
+            if len(crossed):
+                found.append(ma[np.isin(ba, crossed)])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
