@@ -152,8 +152,14 @@ class KeyIndex:
                 with np.errstate(over="ignore"):
                     h = (h ^ (c.astype(np.uint64) + np.uint64(1))) * _MIX
                     h ^= h >> np.uint64(29)
-            pairs = pd.DataFrame({"p": positions[pos], "h": h}).drop_duplicates()
-            out.append((pairs["p"].to_numpy(dtype=np.int64), pairs["h"].to_numpy(dtype=np.uint64)))
+            p = positions[pos]
+            if len(p) > 1:  # each (record, key) once: a record with two equal phones blocks once
+                order = np.lexsort((h, p))
+                p, h = p[order], h[order]
+                first = np.ones(len(p), dtype=bool)
+                first[1:] = (p[1:] != p[:-1]) | (h[1:] != h[:-1])
+                p, h = p[first], h[first]
+            out.append((p.astype(np.int64, copy=False), h))
         return out
 
     # -- building and growing -----------------------------------------------------------------
