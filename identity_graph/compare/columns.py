@@ -39,9 +39,15 @@ class Coded:
         return self.counts / total
 
 
-def _clean(s: pd.Series) -> pd.Series:
-    s = s.astype(object)
-    return s.where(s.notna() & (s != ""), None)
+def _clean(s: pd.Series) -> np.ndarray:
+    """The values as an object array, None where missing or empty."""
+    v = s.to_numpy(dtype=object)
+    bad = pd.isna(v)
+    bad |= v == ""
+    if bad.any():
+        v = v.copy()
+        v[bad] = None
+    return v
 
 
 def factorise(s: pd.Series) -> Coded:
@@ -54,7 +60,7 @@ def factorise(s: pd.Series) -> Coded:
 def factorise_shared(*cols: pd.Series) -> list[Coded]:
     """Factorise several columns over one vocabulary (so given_a can equal family_b)."""
     n = [len(c) for c in cols]
-    both = pd.concat([_clean(c).reset_index(drop=True) for c in cols], ignore_index=True)
+    both = np.concatenate([_clean(c) for c in cols]) if cols else np.zeros(0, dtype=object)
     codes, uniques = pd.factorize(both, use_na_sentinel=True)
     codes = codes.astype(np.int32)
     out, start = [], 0
