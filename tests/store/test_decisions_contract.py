@@ -200,13 +200,14 @@ def test_person_edges_are_every_edge_touching_the_peoples_records(council_store:
     assert (merged["tier"] == merged["tier_want"]).all()
 
 
-@pytest.mark.parametrize("tier", ["match", "possible"])
+@pytest.mark.parametrize("tier", ["match", "possible", "related"])
 def test_cross_person_edges_are_the_edges_of_a_tier_between_two_people(council_store: Store, tier: str) -> None:
     got = council_store.cross_person_edges(tier)
 
     everything = _all_edges(council_store)
     want = everything[(everything["tier"] == tier) & (everything["person_a"] != everything["person_b"])]
-    assert len(want) > 0 or tier == "possible"  # match edges between people: the splits' cuts
+    # related edges (households) always join two people; match or possible ones may or may not
+    assert len(want) > 0 or tier != "related"
     assert list(got.columns) == REVIEW_EDGE_COLUMNS
     assert list(zip(got["record_a"], got["record_b"], strict=True)) == sorted(
         zip(want["record_a"], want["record_b"], strict=True))
