@@ -277,7 +277,8 @@ def _write_chunk(
     w: Any, std: Any, m: SourceMapping, file: str, seen: dict[str, int], rejects: list[Reject], report: LoadReport
 ) -> list[str]:
     """One standardised chunk into a load: duplicates of earlier ids rejected, new rows
-    inserted, changed rows updated, unchanged rows left alone. Returns the ids written."""
+    inserted, changed rows updated, unchanged rows left alone. Returns the record ids of the
+    chunk's accepted rows, and (attribute ``written`` of the report's caller) those written."""
     std = drop_duplicate_ids(std, seen, file, m.id_column)
     rejects.extend(std.rejects)
     f = std.frame
@@ -291,6 +292,8 @@ def _write_chunk(
     report.inserted += int(new.sum())
     report.updated += int(changed.sum())
     report.unchanged += int((~new & ~changed).sum())
+    if report.written is not None:
+        report.written.extend(f.loc[new | changed, "record_id"].tolist())
     return f["record_id"].tolist()
 
 
@@ -298,7 +301,8 @@ def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> t
     """Load records given as rows in ``source``'s own columns (a service posting a change),
     standardised by the source's stored mapping exactly as ``load`` would standardise its export:
     one transaction, idempotent. Returns (report, rejects, record ids of the accepted rows, in
-    row order). Rejected rows are not loaded; the caller reports them."""
+    row order); ``report.written`` lists those inserted or changed. Rejected rows are not
+    loaded; the caller reports them."""
     from .standardise.record import standardise_chunk
 
     info = {s.source: s for s in store.sources()}.get(source)
@@ -316,7 +320,7 @@ def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> t
         raise IdentityGraphError(f"records of {source!r} need their id column {m.id_column!r}")
     file = f"<{source} api>"
     std = standardise_chunk(raw, m, file)
-    report = LoadReport(source=source, file=file, rows=len(raw))
+    report = LoadReport(source=source, file=file, rows=len(raw), written=[])
     rejects: list[Reject] = list(std.rejects)
     src = SourceInfo(source=m.source, trust=m.trust, mapping_json=info.mapping_json, compare=info.compare)
     payload = json.dumps(rows, sort_keys=True, default=str).encode("utf-8")
@@ -605,6 +609,7 @@ def update(
     reason: str = "deleted",
     index: Any = None,
     dry_run: bool = False,
+    changed: Sequence[str] | None = None,
 ) -> Any:
     """Incremental resolve with the stored (frozen) model: the records loaded or changed since
     the last run, and the ``retire``d ones, re-cluster only the people they touch; every other
@@ -612,18 +617,23 @@ def update(
 
     ``index``: a warm ``open_live(store)`` to reuse (the service keeps one); by default one is
     built for this call. ``dry_run``: compute and return the change, write nothing.
+    ``changed``: the record ids the caller just loaded (the service knows them), instead of
+    asking the store which records changed since the last run (a scan of every record).
     """
     from .live.index import LiveIndex
 
     # a preview changes the index it runs on in memory: never the caller's warm one
     live = index if index is not None and not dry_run else LiveIndex(store)
-    changed_ids, gone_ids = store.dirty_records()
+    if changed is None:
+        changed_ids, gone_ids = store.dirty_records()
+    else:
+        changed_ids, gone_ids = sorted(set(changed)), []
     retire = sorted(set(retire))
     unknown = [r for r in retire if r not in live.pos_of]
     if unknown:
         raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")
-    changed = store.records(changed_ids) if changed_ids else store.records([])
-    return live.apply(changed, [*retire, *gone_ids], reason=reason, write=not dry_run)
+    rows = store.records(changed_ids) if changed_ids else store.records([])
+    return live.apply(rows, [*retire, *gone_ids], reason=reason, write=not dry_run)
 
 
 def match(index: Any, fields: dict[str, str], limit: int = 5) -> list[Any]:

@@ -106,6 +106,11 @@ class ModelError(IdentityGraphError):
     exit_code = 5
 
 
+class StaleIndexError(StoreError):
+    """A warm live index no longer matches its store: another process ran a resolve, recluster
+    or update since it was read. Open it again (``api.open_live``); the service does so itself."""
+
+
 class BlockingExplosionError(IdentityGraphError):
     """A blocking rule would generate more candidate pairs than the configured guard allows."""
 

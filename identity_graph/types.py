@@ -116,6 +116,8 @@ class LoadReport:
     values_dropped: int = 0
     rejects_file: str | None = None
     seconds: float = 0.0
+    #: record ids inserted or changed, when the caller asked for them (``api.load_records``)
+    written: list[str] | None = None
 
     @property
     def accepted(self) -> int:

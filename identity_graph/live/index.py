@@ -36,7 +36,7 @@ from ..cluster.decisions import decisions_from_frame
 from ..cluster.unique_names import full_name_key
 from ..compare.levels_text import levels_to_text, text_to_levels
 from ..compare.library import CompareContext, FrozenTF
-from ..errors import IdentityGraphError, ModelError
+from ..errors import IdentityGraphError, ModelError, StaleIndexError
 from ..explain.explain import model_comparisons
 from ..people.changes import old_goldens, person_events
 from ..pipeline import build_people, effective_settings, prepare_frame
@@ -182,6 +182,8 @@ class LiveIndex:
                 "once, then updates can use it"
             )
         self.settings_json, self.model_json = latest[1], latest[2]
+        #: the store's latest run this index holds the people of (an update checks it is still so)
+        self.run_id = store.next_run_id() - 1
         self.compare = compare_methods(store)
         self.settings = effective_settings(Settings.from_json(latest[1]), self.compare)
         self.unique_sources = unique_sources(store)
@@ -402,7 +404,16 @@ class LiveIndex:
         to the store in one transaction and return what changed. ``write=False``: compute and
         return it only (a preview); the index is then stale and must not be used again."""
         with self._write:
+            if not self.is_current():
+                raise StaleIndexError(
+                    f"the store has runs this live index has not seen (it holds run {self.run_id}); "
+                    "open it again"
+                )
             return self._apply(changed, retired, reason, write)
+
+    def is_current(self, reader: Store | None = None) -> bool:
+        """Whether the store's latest run is still the one this index holds."""
+        return (reader or self.store).next_run_id() - 1 == self.run_id
 
     def _apply(self, changed: pd.DataFrame, retired: list[str], reason: str, write: bool) -> UpdateResult:
         t0 = time.perf_counter()
@@ -526,6 +537,7 @@ class LiveIndex:
         # the store has it: readers now see the new people
         with self._lock.write():
             self._commit(region, result, gone, res, run_id)
+            self.run_id = run_id
         return UpdateResult(
             run_id=run_id, records_changed=len(changed), records_retired=len(retired),
             region_records=len(region), people_touched=int(res["touched"]), events=delta.events,

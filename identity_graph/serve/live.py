@@ -78,6 +78,7 @@ class LiveHolder:
         self._service = service
         self._index: LiveIndex | None = None
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self.batcher = MatchBatcher(self)
 
     def index(self) -> LiveIndex:
@@ -94,7 +95,36 @@ class LiveHolder:
     def match_many(self, queries: list[dict[str, str]], limit: int) -> list[Any]:
         index = self.index()
         with self._service.reading() as reader:
+            if not index.is_current(reader):  # another process wrote runs: catch up, meanwhile
+                self._refresh_in_background()  # answer from the index as it is
             return index.match_many(queries, limit=limit, reader=reader)
+
+    def update(self, store: Any, **kw: Any) -> Any:
+        """``api.update`` on the warm index (the caller holds the write lock); an index another
+        process's run made stale is read again first."""
+        from .. import api
+
+        index = self.index()
+        if not index.is_current(store):
+            index = self._reload(store)
+        return api.update(store, index=index, **kw)
+
+    def _reload(self, store: Any) -> LiveIndex:
+        with self._lock:
+            self._index = LiveIndex(store)
+            return self._index
+
+    def _refresh_in_background(self) -> None:
+        if self._refreshing.acquire(blocking=False):
+            def run() -> None:
+                try:
+                    with self._service.writing() as store:
+                        if self._index is None or not self._index.is_current(store):
+                            self._reload(store)
+                finally:
+                    self._refreshing.release()
+
+            threading.Thread(target=run, name="idgraph-live-refresh", daemon=True).start()
 
     def close(self) -> None:
         self.batcher.close()

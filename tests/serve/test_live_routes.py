@@ -104,3 +104,25 @@ def test_a_reviewer_keeps_two_records_apart(store_copy: Path, client: TestClient
     assert pa != pb
     queue = client.get("/v1/review", headers=as_key("reviewer"))
     assert queue.status_code == 200 and isinstance(queue.json()["items"], list)
+
+
+def test_a_run_made_by_another_process_is_caught_up_before_the_next_write(
+    store_copy: Path, client: TestClient, as_key: Callable[[str], dict[str, str]]
+) -> None:
+    facts = _store_facts(store_copy)
+    first = dict(facts["raw"]) | {facts["id_column"]: "HSG-NEW-000101"}
+    assert client.post("/v1/sources/housing/records", json={"record": first},
+                       headers=as_key("housing-app")).status_code == 200
+    # meanwhile an operator retires a record from the command line (another connection)
+    other = api.open_store(store_copy)
+    try:
+        api.update(other, retire=["housing:HSG-NEW-000101"], reason="entered twice")
+    finally:
+        other.close()
+    second = dict(facts["raw"]) | {facts["id_column"]: "HSG-NEW-000102"}
+    r = client.post("/v1/sources/housing/records", json={"record": second}, headers=as_key("housing-app"))
+    assert r.status_code == 200, r.text
+    assert r.json()["records"][0]["person_id"] == facts["person"]
+    person = client.get(f"/v1/persons/{facts['person']}", headers=as_key("investigator")).json()
+    held = {x["record_id"] for x in person["records"]}
+    assert "housing:HSG-NEW-000102" in held and "housing:HSG-NEW-000101" not in held

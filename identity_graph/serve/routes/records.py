@@ -86,10 +86,10 @@ def post_records(source: SourcePath, body: RecordsIn, access: Writer) -> WriteRe
     if not rows:
         raise ApiError(422, "invalid", "send `record` (one object) or `records` (a list) in the source's own columns")
     live = access.service.live
-    index = live.index()
+    live.index()  # built before the write lock is taken (reads the whole store once)
     with access.service.writing() as store:
-        _report, rejects, ids = api.load_records(store, source, rows)
-        result = api.update(store, index=index) if ids else None
+        report, rejects, ids = api.load_records(store, source, rows)
+        result = live.update(store, changed=report.written or []) if report.written else None
         people = {rid: store.person_of(rid) for rid in ids}
     out = [RecordOut(record_id=r, person_id=people[r]) for r in ids]
     access.audit([(p, r) for r, p in people.items()], detail="records written")
@@ -109,10 +109,11 @@ def delete_record(
 ) -> WriteResult:
     access.check_source(source)
     rid = f"{source}:{record_id}"
-    index = access.service.live.index()
+    live = access.service.live
+    live.index()
     with access.service.writing() as store:
         was = store.person_of(rid)
-        result = api.update(store, retire=[rid], reason=reason, index=index)
+        result = live.update(store, retire=[rid], reason=reason)
     access.audit([(was, rid)], detail="record retired")
     return WriteResult(run_id=result.run_id, records=[RecordOut(record_id=rid, person_id=None)],
                        events=_events(result.events))

@@ -58,12 +58,13 @@ class DecisionOut(BaseModel):
 @router.post("/decisions", response_model=DecisionOut, summary="Record a reviewer's decision")
 def decide(body: DecisionIn, access: Reviewer) -> DecisionOut:
     run_id, events = None, []
-    index = access.service.live.index() if body.apply else None
+    if body.apply:
+        access.service.live.index()
     with access.service.writing() as store:
         rep = api.decide(store, body.kind, body.record_a, body.record_b, reason=body.reason,
                          actor=access.actor.name)
         if body.apply:
-            res = api.update(store, index=index)
+            res = access.service.live.update(store, changed=[])
             run_id, events = res.run_id, res.events.to_dict(orient="records")
     access.audit([(None, body.record_a), (None, body.record_b)], detail=f"decision {body.kind}")
     d = rep.to_dict()
