@@ -361,9 +361,11 @@ def build_people(
     review: np.ndarray,
     previous: pd.DataFrame,
     persons_meta: pd.DataFrame,
+    taken: set[str] | None = None,
 ) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     """Stable ids, golden records and address histories from cluster labels and review flags
-    (one per record, aligned with ``records``). Returns (StableIds, persons, address history)."""
+    (one per record, aligned with ``records``). Returns (StableIds, persons, address history).
+    ``taken``: every person id ever issued, when ``persons_meta`` holds only some of them."""
     order = None if records["record_id"].is_monotonic_increasing else records["record_id"].argsort(kind="stable")
     # only the columns people are made of: a narrow frame, not a copy of every record column
     cols = list(dict.fromkeys(["record_id", "source", "trust", "record_date", *GOLDEN_FIELDS, *ADDRESS_FIELDS]))
@@ -373,7 +375,7 @@ def build_people(
     recs = narrow if order is None else narrow.take(order).reset_index(drop=True)
     if order is not None:
         labels, review = labels[order], review[order]
-    ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta)
+    ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta, taken=taken)
     recs.insert(0, "person_id", ids.assignment["person_id"].to_numpy())
     hist, golden = _histories_and_golden(recs)
     flagged = pd.Series(review).groupby(ids.assignment["person_id"].to_numpy()).any()

@@ -45,11 +45,14 @@ def assign_stable_ids(
     cluster: pd.Series,
     previous: pd.DataFrame,
     persons_meta: pd.DataFrame,
+    *,
+    taken: set[str] | None = None,
 ) -> StableIds:
     """Map new clusters (``cluster`` label per record, aligned with ``record_ids``) to person ids.
 
     ``previous``: record_id, person_id of the last run; ``persons_meta``: person_id,
-    created_run, status of every id ever issued.
+    created_run, status of every id ever issued (or, with ``taken``, at least of the people in
+    ``previous``; ``taken`` then holds every id ever issued, for new ids never to reuse one).
     """
     # clusters by number and record ids as the caller's objects (no per-record string copies,
     # no grouping of 655k strings): a cluster's smallest record id is the first in id order
@@ -60,7 +63,7 @@ def assign_stable_ids(
     present, first = np.unique(codes if order is None else codes[order], return_index=True)
     cmin = pd.Series(rid[first if order is None else order[first]], index=uniq[present], dtype=object).sort_index()
     created = dict(zip(persons_meta["person_id"], persons_meta["created_run"], strict=True))
-    taken = set(persons_meta["person_id"])
+    taken = set(taken) if taken is not None else set(persons_meta["person_id"])
     events: list[tuple[str, str, str | None, int]] = []
 
     # each previous record's new cluster (NaN: the record is gone), as a left merge gives it

@@ -215,7 +215,10 @@ class LiveIndex:
         for p, person in enumerate(self.pid.tolist()):
             if person is not None:
                 self.members.setdefault(person, set()).add(p)
-        self.meta = store.persons_meta()
+        meta = store.persons_meta()
+        self.issued = set(meta["person_id"].tolist())  # every person id ever issued
+        self.created = dict(zip(meta["person_id"].tolist(), meta["created_run"].tolist(), strict=True))
+        del meta
         # the stored graph: possible-or-better edges as adjacency, and the split clusters
         self.adj: dict[int, set[int]] = {}
         names = full_name_key(prepared) if self.settings.attach_unique_names else np.full(n, None, dtype=object)
@@ -679,7 +682,10 @@ class LiveIndex:
         prev = prev[prev["person_id"].notna()].drop_duplicates("record_id").sort_values("record_id", ignore_index=True)
         records = self.canon.take(region)
         label_codes = pd.factorize(r["labels_keys"])[0].astype(np.int64)
-        ids, persons, hist = build_people(records, label_codes, cl.review, prev, self.meta)
+        before = sorted(set(prev["person_id"]))
+        meta = pd.DataFrame({"person_id": before, "created_run": [self.created.get(p) for p in before],
+                             "status": "active"})
+        ids, persons, hist = build_people(records, label_codes, cl.review, prev, meta, taken=self.issued)
         assignment = ids.assignment.copy()
         hashes = self.store.records_hashes(assignment["record_id"].tolist()) if write else {}
         assignment["row_hash"] = assignment["record_id"].map(hashes)
@@ -729,15 +735,10 @@ class LiveIndex:
             self.members.setdefault(person, set()).add(p)
         self.split_key[region] = r["split_keys"]
         ids = res["ids"]
-        new_meta = [(pid, run_id, "active") for pid, c in ids.created_run.items() if c is None]
-        retired = set(ids.retired["person_id"])
-        meta = self.meta[~self.meta["person_id"].isin(retired)] if retired else self.meta
-        rows = [meta]
-        if retired:
-            rows.append(self.meta[self.meta["person_id"].isin(retired)].assign(status="retired"))
-        if new_meta:
-            rows.append(pd.DataFrame(new_meta, columns=["person_id", "created_run", "status"]))
-        self.meta = pd.concat(rows, ignore_index=True)
+        for pid, c in ids.created_run.items():
+            if c is None:  # issued by this run
+                self.created[pid] = run_id
+                self.issued.add(pid)
 
 
 def _nameless(records: pd.DataFrame) -> np.ndarray:
