@@ -492,7 +492,9 @@ class LiveIndex:
         t = time.perf_counter()
         dirty_entries = self.keys.entries(self.rows.take(dirty), dirty)
         da, db = self.keys.pairs(dirty_entries, alive)
-        probs = self._score_positions(da, db)[0] if len(da) else np.zeros(0)
+        k = len(self.model.comparisons)
+        scored = self._score_positions(da, db) if len(da) else (np.zeros(0), np.zeros((0, k), np.int8), np.zeros(0, np.float32))
+        probs = scored[0]
         link = probs >= self.settings.possible_threshold
         timings["score"] = time.perf_counter() - t
         # the graph: dirty records' old links go, their new ones come
@@ -525,7 +527,7 @@ class LiveIndex:
             region = self._region(set(region.tolist()) | extra)
         timings["cluster"] = time.perf_counter() - t
         t = time.perf_counter()
-        delta, res = self._delta(region, result, gone, dirty, da, db, retired, reason, write)
+        delta, res = self._delta(region, result, gone, dirty, da, db, scored, retired, reason, write)
         timings["people"] = time.perf_counter() - t
         t = time.perf_counter()
         run_id = self.store.next_run_id()
@@ -641,7 +643,7 @@ class LiveIndex:
         return extra
 
     def _delta(self, region: np.ndarray, r: dict[str, Any], gone: np.ndarray, dirty: np.ndarray,
-               da: np.ndarray, db: np.ndarray, retired: list[str], reason: str,
+               da: np.ndarray, db: np.ndarray, scored: tuple[np.ndarray, np.ndarray, np.ndarray], retired: list[str], reason: str,
                write: bool = True) -> tuple[ResolutionDelta, dict[str, Any]]:
         s = self.settings
         cl, a, b, prob, levels, w = r["cl"], r["a"], r["b"], r["prob"], r["levels"], r["w"]
@@ -666,7 +668,7 @@ class LiveIndex:
         out = ~(inside[da] & inside[db])
         if out.any():
             oa, ob = da[out], db[out]
-            p2, lv2, w2 = self._score_positions(oa, ob)
+            p2, lv2, w2 = scored[0][out], scored[1][out], scored[2][out]  # scored with the dirty records
             rel2 = np.zeros(len(oa), dtype=bool)
             for name in ("address", "phone"):
                 if name in addr:
