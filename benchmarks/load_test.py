@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -77,10 +78,12 @@ def main() -> None:
 
     port = _free_port()
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    # the service's log (a pipe nobody reads would fill and block it); open for the whole run
+    log = tempfile.TemporaryFile()  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "identity_graph.cli.main", "--store", str(args.store), "serve",
          "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.DEVNULL, stderr=log, env=env,
     )
     try:
         deadline = time.time() + 600
@@ -94,7 +97,8 @@ def main() -> None:
             except OSError:
                 pass
             if server.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"the service did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}")
+                log.seek(0)
+                raise SystemExit(f"the service did not start: {log.read().decode()[-2000:]}")
             time.sleep(0.5)
 
         lat: dict[str, list[float]] = {"match": [], "write": []}
