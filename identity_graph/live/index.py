@@ -241,8 +241,14 @@ class LiveIndex:
                 self.adj.setdefault(py, set()).add(px)
 
     def _vocab(self) -> tuple[set[str], set[str]]:
-        return ({str(k) for k, v in self.given_count.items() if v > 0},
-                {str(k) for k, v in self.family_count.items() if v > 0})
+        """The names the index holds (what glued emails split by); cached until they change."""
+        cached = getattr(self, "_vocab_cache", None)
+        if cached is not None and cached[0] is self.given_count and cached[1] is self.family_count:
+            return cached[2]
+        vocab = ({str(k) for k, v in self.given_count.items() if v > 0},
+                 {str(k) for k, v in self.family_count.items() if v > 0})
+        self._vocab_cache = (self.given_count, self.family_count, vocab)
+        return vocab
 
     def _learn_tf(self, frame: pd.DataFrame, reader: Store | None = None) -> None:
         """Fetch the stored term frequencies of values not seen yet (tf-adjusted columns)."""
