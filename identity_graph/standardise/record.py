@@ -157,6 +157,7 @@ def standardise_chunk(
         for r, reason, v in zip(rows[bad], errors[bad], values[bad], strict=True):
             rejects.append(Reject(file, int(r), column, str(reason), "value dropped", None if v is None else str(v)))
 
+    nothing = pd.Series([None] * len(idx), index=idx, dtype=object)  # a field the mapping lacks
     # columns gathered in a dict and made a frame once (a frame grown column by column costs a
     # block consolidation per column: most of a small chunk's time, e.g. a match query's)
     out: dict[str, Any] = {}
@@ -191,11 +192,15 @@ def standardise_chunk(
     drop_errors(dob["error"], "dob", dob_raw)
     out["dob"] = _none(dob["value"])
     out["dob_ambiguous"] = dob["ambiguous"].astype(bool).to_numpy()
-    rd_raw = col("record_date")
-    rd = parse_dates(rd_raw, mapping.formats.get("record_date"), earliest="1900-01-01")
-    drop_errors(rd["error"], "record_date", rd_raw)
-    out["record_date"] = _none(rd["value"])
-    out["gender"] = _none(normalise_gender(col("gender")))
+    # (a field the mapping lacks is None throughout: its stage is not run on a column of Nones)
+    if "record_date" in f:
+        rd_raw = col("record_date")
+        rd = parse_dates(rd_raw, mapping.formats.get("record_date"), earliest="1900-01-01")
+        drop_errors(rd["error"], "record_date", rd_raw)
+        out["record_date"] = _none(rd["value"])
+    else:
+        out["record_date"] = nothing
+    out["gender"] = _none(normalise_gender(col("gender"))) if "gender" in f else nothing
     # -- address ------------------------------------------------------------------------------
     addr_raw = col("address", ", ")
     pc_raw = col("postcode")
@@ -213,18 +218,27 @@ def standardise_chunk(
         ("nhs_number", normalise_nhs_number, "nhs_number"),
         ("ni_number", normalise_ni_number, "ni_number"),
     ):
+        if field_name not in f:
+            out[target] = nothing
+            continue
         v_raw = col(field_name)
         res = fn(v_raw)
         drop_errors(res["error"], field_name, v_raw)
         out[target] = _none(res["value"])
-    ph_raw = col("phone", MULTI_SEPARATOR)
-    ph = normalise_phones(ph_raw, mapping.region)
-    drop_errors(ph["error"], "phone", ph_raw)
-    out["phones"] = _none(ph["value"])
-    em_raw = col("email", MULTI_SEPARATOR)
-    em = normalise_emails(em_raw)
-    drop_errors(em["error"], "email", em_raw)
-    out["emails"] = _none(em["value"])
+    if "phone" in f:
+        ph_raw = col("phone", MULTI_SEPARATOR)
+        ph = normalise_phones(ph_raw, mapping.region)
+        drop_errors(ph["error"], "phone", ph_raw)
+        out["phones"] = _none(ph["value"])
+    else:
+        out["phones"] = nothing
+    if "email" in f:
+        em_raw = col("email", MULTI_SEPARATOR)
+        em = normalise_emails(em_raw)
+        drop_errors(em["error"], "email", em_raw)
+        out["emails"] = _none(em["value"])
+    else:
+        out["emails"] = nothing
     # -- extra evidence and attributes ---------------------------------------------------------
     # an impossible dob ("1853-15-20") is dropped as a date but kept, in ISO field order, as
     # evidence for the dob comparison: a typo of one digit is still one digit away
