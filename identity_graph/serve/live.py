@@ -12,6 +12,7 @@ than one query at a time could.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any
 
@@ -22,6 +23,8 @@ __all__ = ["LiveHolder", "MatchBatcher"]
 
 #: at most this many queries in one batch
 MAX_BATCH = 64
+#: how long a batch waits for more queries once its first has come
+GATHER_SECONDS = 0.004
 
 
 class MatchBatcher:
@@ -51,6 +54,14 @@ class MatchBatcher:
                     self._cond.wait()
                 if self._stopped and not self._queue:
                     return
+                # a moment for the requests being parsed on other threads to join this batch
+                # (each batch costs about the same for one query as for many)
+                deadline = time.monotonic() + GATHER_SECONDS
+                while len(self._queue) < MAX_BATCH and not self._stopped:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:
                 answers = self._holder.match_many([f for f, _, _ in batch], max(n for _, n, _ in batch))
