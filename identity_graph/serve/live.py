@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ModelError
@@ -35,6 +37,8 @@ class MatchBatcher:
         self._cond = threading.Condition()
         self._queue: list[tuple[dict[str, str], int, Future[list[MatchCandidate]]]] = []
         self._stopped = False
+        self._paused = 0  # writes waiting or running: no new batch starts (they share one core)
+        self._busy = False
         self._thread = threading.Thread(target=self._run, name="idgraph-match", daemon=True)
         self._thread.start()
 
@@ -50,7 +54,7 @@ class MatchBatcher:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._queue and not self._stopped:
+                while (not self._queue or self._paused) and not self._stopped:
                     self._cond.wait()
                 if self._stopped and not self._queue:
                     return
@@ -63,17 +67,37 @@ class MatchBatcher:
                         break
                     self._cond.wait(left)
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                self._busy = True
             try:
                 answers = self._holder.match_many([f for f, _, _ in batch], max(n for _, n, _ in batch))
             except BaseException as exc:  # every waiting request gets the error
                 for _, _, fut in batch:
                     fut.set_exception(exc)
                 continue
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
             for (_, n, fut), ans in zip(batch, answers, strict=True):
                 if isinstance(ans, Exception):
                     fut.set_exception(ans)
                 else:
                     fut.set_result(ans[:n])
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No batch starts while the block runs (a write: with one core between them, a write
+        made beside a stream of matches took seconds instead of a fraction of one)."""
+        with self._cond:
+            self._paused += 1
+            while self._busy:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._paused -= 1
+                self._cond.notify_all()
 
     def close(self) -> None:
         with self._cond:
@@ -110,15 +134,22 @@ class LiveHolder:
                 self._refresh_in_background()  # answer from the index as it is
             return index.match_many(queries, limit=limit, reader=reader)
 
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """The store for a write, with match batches held back meanwhile (see ``paused``)."""
+        with self.batcher.paused(), self._service.writing() as store:
+            yield store
+
     def update(self, store: Any, **kw: Any) -> Any:
         """``api.update`` on the warm index (the caller holds the write lock); an index another
         process's run made stale is read again first."""
         from .. import api
 
-        index = self.index()
-        if not index.is_current(store):
-            index = self._reload(store)
-        return api.update(store, index=index, **kw)
+        with self.batcher.paused():
+            index = self.index()
+            if not index.is_current(store):
+                index = self._reload(store)
+            return api.update(store, index=index, **kw)
 
     def _reload(self, store: Any) -> LiveIndex:
         with self._lock:

@@ -604,7 +604,9 @@ class EmbeddedStore(EmbeddedAccessMixin):
     def _missing_records(self, ids: list[str]) -> list[str]:
         table = self._ids_table("ids", ids)
         rows = self.con.execute(
-            f"SELECT id FROM {table} WHERE id NOT IN (SELECT record_id FROM records) ORDER BY id"
+            # NOT EXISTS: one primary-key probe per id (NOT IN (SELECT ...) lists every record)
+            f"SELECT t.id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = t.id) "
+            "ORDER BY t.id"
         )
         return [r[0] for r in rows]
 
@@ -688,8 +690,8 @@ class EmbeddedStore(EmbeddedAccessMixin):
             absent = [
                 r[0]
                 for r in con.execute(
-                    f"SELECT id FROM {people} WHERE id NOT IN "
-                    "(SELECT person_id FROM persons WHERE status = 'active') ORDER BY id"
+                    f"SELECT t.id FROM {people} t WHERE NOT EXISTS (SELECT 1 FROM persons p "
+                    "WHERE p.person_id = t.id AND p.status = 'active') ORDER BY t.id"
                 )
             ]
             if absent:

@@ -87,7 +87,7 @@ def post_records(source: SourcePath, body: RecordsIn, access: Writer) -> WriteRe
         raise ApiError(422, "invalid", "send `record` (one object) or `records` (a list) in the source's own columns")
     live = access.service.live
     live.index()  # built before the write lock is taken (reads the whole store once)
-    with access.service.writing() as store:
+    with live.writing() as store:
         report, rejects, ids = api.load_records(store, source, rows)
         result = live.update(store, changed=report.written or []) if report.written else None
         people = {rid: store.person_of(rid) for rid in ids}
@@ -111,7 +111,7 @@ def delete_record(
     rid = f"{source}:{record_id}"
     live = access.service.live
     live.index()
-    with access.service.writing() as store:
+    with live.writing() as store:
         was = store.person_of(rid)
         result = live.update(store, retire=[rid], reason=reason)
     access.audit([(was, rid)], detail="record retired")

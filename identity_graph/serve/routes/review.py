@@ -58,13 +58,14 @@ class DecisionOut(BaseModel):
 @router.post("/decisions", response_model=DecisionOut, summary="Record a reviewer's decision")
 def decide(body: DecisionIn, access: Reviewer) -> DecisionOut:
     run_id, events = None, []
+    live = access.service.live
     if body.apply:
-        access.service.live.index()
-    with access.service.writing() as store:
+        live.index()
+    with live.writing() as store:
         rep = api.decide(store, body.kind, body.record_a, body.record_b, reason=body.reason,
                          actor=access.actor.name)
         if body.apply:
-            res = access.service.live.update(store, changed=[])
+            res = live.update(store, changed=[])
             run_id, events = res.run_id, res.events.to_dict(orient="records")
     access.audit([(None, body.record_a), (None, body.record_b)], detail=f"decision {body.kind}")
     d = rep.to_dict()
