@@ -22,7 +22,20 @@ import pandas as pd
 __all__ = ["StableIds", "assign_stable_ids", "new_person_id"]
 
 
-def new_person_id(min_record_id: str, taken: set[str]) -> str:
+class _Taken:
+    """Ids taken: those issued before (a set not copied) and those issued by this run."""
+
+    def __init__(self, before: set[str]):
+        self.before, self.now = before, set()
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self.now or pid in self.before
+
+    def add(self, pid: str) -> None:
+        self.now.add(pid)
+
+
+def new_person_id(min_record_id: str, taken: set[str] | _Taken) -> str:
     k = 0
     while True:
         seed = min_record_id if k == 0 else f"{min_record_id}#{k}"
@@ -63,7 +76,9 @@ def assign_stable_ids(
     present, first = np.unique(codes if order is None else codes[order], return_index=True)
     cmin = pd.Series(rid[first if order is None else order[first]], index=uniq[present], dtype=object).sort_index()
     created = dict(zip(persons_meta["person_id"], persons_meta["created_run"], strict=True))
-    taken = set(taken) if taken is not None else set(persons_meta["person_id"])
+    # the caller's set is read, never changed: ids issued here go to a set of their own
+    issued_before: set[str] = taken if taken is not None else set(persons_meta["person_id"])
+    taken = _Taken(issued_before)
     events: list[tuple[str, str, str | None, int]] = []
 
     # each previous record's new cluster (NaN: the record is gone), as a left merge gives it

@@ -193,6 +193,7 @@ class LiveIndex:
         self.nameless = set(np.flatnonzero(_nameless(records)).tolist())
         self.given_count = records["given_name"].value_counts().to_dict()
         self.family_count = records["family_name"].value_counts().to_dict()
+        self._vocab_version = 0
         prepared, _ = prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())
         self.rows = _Rows(prepared)
         n = len(records)
@@ -243,11 +244,11 @@ class LiveIndex:
     def _vocab(self) -> tuple[set[str], set[str]]:
         """The names the index holds (what glued emails split by); cached until they change."""
         cached = getattr(self, "_vocab_cache", None)
-        if cached is not None and cached[0] is self.given_count and cached[1] is self.family_count:
-            return cached[2]
+        if cached is not None and cached[0] == self._vocab_version:
+            return cached[1]
         vocab = ({str(k) for k, v in self.given_count.items() if v > 0},
                  {str(k) for k, v in self.family_count.items() if v > 0})
-        self._vocab_cache = (self.given_count, self.family_count, vocab)
+        self._vocab_cache = (self._vocab_version, vocab)
         return vocab
 
     def _learn_tf(self, frame: pd.DataFrame, reader: Store | None = None) -> None:
@@ -446,21 +447,34 @@ class LiveIndex:
         gone = [self.pos_of[r] for r in [*changed["record_id"].tolist(), *retired] if r in self.pos_of]
         gone = np.array(sorted(gone), dtype=np.int64)
         gone_frame = self.canon.take(gone)
-        given_count, family_count = dict(self.given_count), dict(self.family_count)
-        for col, counts, sign in (("given_name", given_count, -1), ("family_name", family_count, -1)):
-            for v in gone_frame[col].dropna().tolist():
-                counts[v] = counts.get(v, 0) + sign
-        for col, counts in (("given_name", given_count), ("family_name", family_count)):
-            for v in changed[col].dropna().tolist():
-                counts[v] = counts.get(v, 0) + 1
-        vocab_before = self._vocab()
-        # a name that appears in, or leaves, the index changes how glued emails split
-        extra_dirty = self._glued_changes(given_count, family_count, vocab_before, gone)
-        if len(extra_dirty):
-            more = self.canon.take(extra_dirty)
-            changed = pd.concat([changed, more], ignore_index=True).sort_values("record_id", ignore_index=True)
-            gone = np.union1d(gone, extra_dirty)
-        self.given_count, self.family_count = given_count, family_count
+        # name counts move by this change; the vocabulary (names held at all) changes only when a
+        # count crosses zero, and only then can a glued email split differently
+        delta: dict[tuple[str, str], int] = {}
+        for frame, sign in ((gone_frame, -1), (changed, 1)):
+            for col in ("given_name", "family_name"):
+                for v in frame[col].dropna().tolist():
+                    delta[(col, v)] = delta.get((col, v), 0) + sign
+        counts = {"given_name": self.given_count, "family_name": self.family_count}
+        crossing_zero = any(
+            (counts[c].get(v, 0) > 0) != (counts[c].get(v, 0) + d > 0) for (c, v), d in delta.items() if d
+        )
+        if crossing_zero:
+            vocab_before = self._vocab()
+            given_count, family_count = dict(self.given_count), dict(self.family_count)
+            for (c, v), d in delta.items():
+                target = given_count if c == "given_name" else family_count
+                target[v] = target.get(v, 0) + d
+            # a name that appears in, or leaves, the index changes how glued emails split
+            extra_dirty = self._glued_changes(given_count, family_count, vocab_before, gone)
+            if len(extra_dirty):
+                more = self.canon.take(extra_dirty)
+                changed = pd.concat([changed, more], ignore_index=True).sort_values("record_id", ignore_index=True)
+                gone = np.union1d(gone, extra_dirty)
+            self.given_count, self.family_count = given_count, family_count
+            self._vocab_version += 1
+        else:  # counts only: the vocabulary, and every prepared record, stay as they are
+            for (c, v), d in delta.items():
+                counts[c][v] = counts[c].get(v, 0) + d
         prepared = self._prepare(changed) if len(changed) else self.rows.chunks[0].iloc[0:0]
         new_pos = np.arange(n0, n0 + len(changed), dtype=np.int64)
         old_keys = self.keys.entries(self.rows.take(gone), gone) if len(gone) else None
