@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._memory import return_freed_memory
-from .errors import BatchLoadError, IdentityGraphError, ModelError, NotFoundError, StoreError
+from .errors import BatchLoadError, IdentityGraphError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.readers import file_sha256, read_export
 from .ingest.rejects import write_rejects
@@ -339,9 +338,8 @@ def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> t
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     """Recompute people from the similarity graph already in the store (no re-scoring): GDS WCC
     in Neo4j when installed, scipy otherwise; same split and stable-id policy as ``resolve``."""
-    from .cluster.recluster import recluster as _recluster
+    from .recompute import recluster as _recluster
 
-    return_freed_memory()
     return _recluster(store, settings)
 
 
@@ -444,76 +442,14 @@ def resolve(
 ) -> ResolveReport:
     """Recompute people from every record in the store and persist them in one transaction.
 
-    ``replay_model`` reuses the latest run's trained model instead of retraining. Reviewers'
-    decisions are honoured (ADR 0024). ``dry_run`` runs the whole pipeline and writes nothing:
-    the report's ``changes`` lists the merges, splits and moved records a resolve would make.
+    ``replay_model`` reuses the latest run's trained model (and its frozen context, ADR 0026)
+    instead of retraining. Reviewers' decisions are honoured (ADR 0024). ``dry_run`` runs the
+    whole pipeline and writes nothing: the report's ``changes`` lists the merges, splits and
+    moved records a resolve would make. (``recompute.resolve``.)
     """
-    from .pipeline import run_pipeline
-    from .score.model import Model
+    from .recompute import resolve as _resolve
 
-    return_freed_memory()
-    t0 = time.perf_counter()
-    records = store.records_frame()
-    if records.empty:
-        raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
-    model = None
-    if replay_model:
-        latest = store.latest_model()
-        if latest is None:
-            raise ModelError("no previous run to replay; run resolve without --replay first")
-        settings = Settings.from_json(latest[1])
-        model = Model.from_json(latest[2])
-    settings = settings or default_settings()
-    compare = _compare_methods(store)
-    frozen_tf = None
-    if model is not None and model.context:  # a replay scores with the stored frequencies
-        from .recompute import frozen_term_frequencies
-
-        frozen_tf = frozen_term_frequencies(store, model, records)
-    previous = store.current_assignment()
-    result = run_pipeline(
-        records,
-        settings=settings,
-        compare_methods=compare,
-        previous=previous,
-        persons_meta=store.persons_meta(),
-        progress=progress or (lambda *_: None),
-        model=model,
-        unique_sources=one_record_per_person_sources(store),
-        frozen_tf=frozen_tf,
-        decisions=store.decisions(),
-    )
-    run_id = store.next_run_id()
-    changes = None
-    if dry_run:
-        from .cluster.run_diff import run_diff
-
-        changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
-    else:
-        from .recompute import with_feed_events
-
-        store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
-    rep = result.report
-    ev = rep["events"]
-    return ResolveReport(
-        run_id=run_id,
-        records=rep["records"],
-        candidate_pairs=rep["candidate_pairs"],
-        match_edges=rep["match_edges"],
-        possible_edges=rep["possible_edges"],
-        related_edges=rep["related_edges"],
-        people=rep["people"],
-        new_people=int(ev.get("created", 0)),
-        merges=int(ev.get("merged", 0)),
-        splits=int(ev.get("split", 0)),
-        unchanged_people=rep["people"] - int(ev.get("created", 0)),
-        flagged_for_review=rep["flagged_for_review"],
-        seconds=time.perf_counter() - t0,
-        pairs_per_rule={d["rule"]: d["pairs_new"] for d in rep["blocking"]},
-        decisions=rep.get("decisions", {}),
-        dry_run=dry_run,
-        changes=changes,
-    )
+    return _resolve(store, settings, progress=progress, replay_model=replay_model, dry_run=dry_run)
 
 
 @dataclass
@@ -619,21 +555,11 @@ def update(
     built for this call. ``dry_run``: compute and return the change, write nothing.
     ``changed``: the record ids the caller just loaded (the service knows them), instead of
     asking the store which records changed since the last run (a scan of every record).
+    (``recompute.update``.)
     """
-    from .live.index import LiveIndex
+    from .recompute import update as _update
 
-    # a preview changes the index it runs on in memory: never the caller's warm one
-    live = index if index is not None and not dry_run else LiveIndex(store)
-    if changed is None:
-        changed_ids, gone_ids = store.dirty_records()
-    else:
-        changed_ids, gone_ids = sorted(set(changed)), []
-    retire = sorted(set(retire))
-    unknown = [r for r in retire if r not in live.pos_of]
-    if unknown:
-        raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")
-    rows = store.records(changed_ids) if changed_ids else store.records([])
-    return live.apply(rows, [*retire, *gone_ids], reason=reason, write=not dry_run)
+    return _update(store, retire=retire, reason=reason, index=index, dry_run=dry_run, changed=changed)
 
 
 def match(index: Any, fields: dict[str, str], limit: int = 5) -> list[Any]:

@@ -13,14 +13,26 @@ calls these functions).
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
+from ._memory import return_freed_memory
 from .compare.library import FrozenTF
+from .errors import IdentityGraphError, ModelError, NotFoundError
 from .score.model import Model
+from .settings import Settings, default_settings
 from .store.contract import Resolution, Store
+from .types import ResolveReport
 
-__all__ = ["compare_methods", "unique_sources", "frozen_term_frequencies", "with_feed_events"]
+Progress = Callable[[str, int, int], None]
+
+__all__ = [
+    "resolve", "update", "recluster",
+    "compare_methods", "unique_sources", "frozen_term_frequencies", "with_feed_events",
+]
 
 
 def unique_sources(store: Store) -> frozenset[str]:
@@ -82,3 +94,123 @@ def with_feed_events(store: Store, previous: pd.DataFrame, resolution: Resolutio
         resolution.events, previous, resolution.assignment, golden, old_goldens(store, continuing, golden)
     )
     return resolution
+
+
+def resolve(
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+    replay_model: bool = False,
+    dry_run: bool = False,
+) -> ResolveReport:
+    """Recompute people from every record in the store and persist them in one transaction.
+
+    ``replay_model`` reuses the latest run's trained model instead of retraining. Reviewers'
+    decisions are honoured (ADR 0024). ``dry_run`` runs the whole pipeline and writes nothing:
+    the report's ``changes`` lists the merges, splits and moved records a resolve would make.
+    """
+    from .pipeline import run_pipeline
+
+    return_freed_memory()
+    t0 = time.perf_counter()
+    records = store.records_frame()
+    if records.empty:
+        raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
+    model = None
+    if replay_model:
+        latest = store.latest_model()
+        if latest is None:
+            raise ModelError("no previous run to replay; run resolve without --replay first")
+        settings = Settings.from_json(latest[1])
+        model = Model.from_json(latest[2])
+    settings = settings or default_settings()
+    compare = compare_methods(store)
+    frozen_tf = None
+    if model is not None and model.context:  # a replay scores with the stored frequencies
+        frozen_tf = frozen_term_frequencies(store, model, records)
+    previous = store.current_assignment()
+    result = run_pipeline(
+        records,
+        settings=settings,
+        compare_methods=compare,
+        previous=previous,
+        persons_meta=store.persons_meta(),
+        progress=progress or (lambda *_: None),
+        model=model,
+        unique_sources=unique_sources(store),
+        frozen_tf=frozen_tf,
+        decisions=store.decisions(),
+    )
+    run_id = store.next_run_id()
+    changes = None
+    if dry_run:
+        from .cluster.run_diff import run_diff
+
+        changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
+    else:
+        store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
+    rep = result.report
+    ev = rep["events"]
+    return ResolveReport(
+        run_id=run_id,
+        records=rep["records"],
+        candidate_pairs=rep["candidate_pairs"],
+        match_edges=rep["match_edges"],
+        possible_edges=rep["possible_edges"],
+        related_edges=rep["related_edges"],
+        people=rep["people"],
+        new_people=int(ev.get("created", 0)),
+        merges=int(ev.get("merged", 0)),
+        splits=int(ev.get("split", 0)),
+        unchanged_people=rep["people"] - int(ev.get("created", 0)),
+        flagged_for_review=rep["flagged_for_review"],
+        seconds=time.perf_counter() - t0,
+        pairs_per_rule={d["rule"]: d["pairs_new"] for d in rep["blocking"]},
+        decisions=rep.get("decisions", {}),
+        dry_run=dry_run,
+        changes=changes,
+    )
+
+
+def update(
+    store: Store,
+    *,
+    retire: Sequence[str] = (),
+    reason: str = "deleted",
+    index: Any = None,
+    dry_run: bool = False,
+    changed: Sequence[str] | None = None,
+) -> Any:
+    """Incremental resolve with the stored (frozen) model: the records loaded or changed since
+    the last run, and the ``retire``d ones, re-cluster only the people they touch; every other
+    person keeps its id and records (ADR 0026). Returns a ``live.UpdateResult``.
+
+    ``index``: a warm ``open_live(store)`` to reuse (the service keeps one); by default one is
+    built for this call. ``dry_run``: compute and return the change, write nothing.
+    ``changed``: the record ids the caller just loaded (the service knows them), instead of
+    asking the store which records changed since the last run (a scan of every record).
+    """
+    from .live.index import LiveIndex
+
+    # a preview changes the index it runs on in memory: never the caller's warm one
+    live = index if index is not None and not dry_run else LiveIndex(store)
+    if changed is None:
+        changed_ids, gone_ids = store.dirty_records()
+    else:
+        changed_ids, gone_ids = sorted(set(changed)), []
+    retire = sorted(set(retire))
+    unknown = [r for r in retire if r not in live.pos_of]
+    if unknown:
+        raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")
+    rows = store.records(changed_ids) if changed_ids else store.records([])
+    return live.apply(rows, [*retire, *gone_ids], reason=reason, write=not dry_run)
+
+
+def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
+    """Recompute people from the similarity graph already in the store (no re-scoring): GDS WCC
+    in Neo4j when installed, scipy otherwise; same split and stable-id policy as ``resolve``."""
+    from .cluster.recluster import recluster as _recluster
+
+    return_freed_memory()
+    return _recluster(store, settings)

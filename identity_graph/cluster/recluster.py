@@ -29,8 +29,9 @@ __all__ = ["recluster"]
 
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     """Recompute clusters in the store; returns a report (run_id, people, events, method)."""
-    from ..api import _compare_methods, one_record_per_person_sources
     from ..pipeline import build_people, prepare_frame
+    from ..recompute import compare_methods as _compare_methods
+    from ..recompute import unique_sources as one_record_per_person_sources
 
     t0 = time.perf_counter()
     latest = store.latest_model()
