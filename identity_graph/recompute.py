@@ -104,12 +104,8 @@ def resolve(
     replay_model: bool = False,
     dry_run: bool = False,
 ) -> ResolveReport:
-    """Recompute people from every record in the store and persist them in one transaction.
-
-    ``replay_model`` reuses the latest run's trained model instead of retraining. Reviewers'
-    decisions are honoured (ADR 0024). ``dry_run`` runs the whole pipeline and writes nothing:
-    the report's ``changes`` lists the merges, splits and moved records a resolve would make.
-    """
+    """A full recompute of every record (retrained, or with ``replay_model`` the stored model);
+    see ``api.resolve``."""
     from .pipeline import run_pipeline
 
     return_freed_memory()
@@ -182,15 +178,7 @@ def update(
     dry_run: bool = False,
     changed: Sequence[str] | None = None,
 ) -> Any:
-    """Incremental resolve with the stored (frozen) model: the records loaded or changed since
-    the last run, and the ``retire``d ones, re-cluster only the people they touch; every other
-    person keeps its id and records (ADR 0026). Returns a ``live.UpdateResult``.
-
-    ``index``: a warm ``open_live(store)`` to reuse (the service keeps one); by default one is
-    built for this call. ``dry_run``: compute and return the change, write nothing.
-    ``changed``: the record ids the caller just loaded (the service knows them), instead of
-    asking the store which records changed since the last run (a scan of every record).
-    """
+    """An incremental recompute of what changed since the last run; see ``api.update``."""
     from .live.index import LiveIndex
 
     # a preview changes the index it runs on in memory: never the caller's warm one

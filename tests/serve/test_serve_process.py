@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2
@@ -15,40 +9,14 @@ import httpx2
 from identity_graph.store.embedded import EmbeddedStore
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_idgraph_serve_answers_on_loopback_audits_and_logs_nothing_personal(store_copy: Path, resolved) -> None:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "identity_graph.cli.main", "--store", str(store_copy), "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx2.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "idgraph serve did not answer within 60 s"
-            time.sleep(0.2)
+def test_idgraph_serve_answers_on_loopback_audits_and_logs_nothing_personal(store_copy: Path, resolved, serve) -> None:
+    with serve(store_copy) as served:
+        base = served.base
         key = {"Authorization": f"Bearer {resolved.keys['investigator']}", "X-Purpose": "process test"}
         person = httpx2.get(f"{base}/v1/persons/{resolved.person_id}", headers=key, timeout=30)
         refused = httpx2.get(f"{base}/v1/persons/{resolved.person_id}", timeout=30)
         docs = httpx2.get(f"{base}/docs", timeout=30)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
+    proc, err = served.proc, served.err
     assert person.status_code == 200 and person.json()["person_id"] == resolved.person_id
     assert refused.status_code == 401
     assert docs.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in docs.text

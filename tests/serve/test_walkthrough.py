@@ -5,12 +5,6 @@ a reviewer keeping two records apart; then the CLI's own view of the same store.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2
@@ -20,19 +14,13 @@ from identity_graph import api
 from identity_graph.cli.main import cli
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _idgraph(store: Path, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--store", str(store), "--quiet", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
 
 
-def test_the_readme_walkthrough_through_the_running_service_and_the_cli(store_copy: Path) -> None:
+def test_the_readme_walkthrough_through_the_running_service_and_the_cli(store_copy: Path, serve) -> None:
     store = api.open_store(store_copy)
     try:
         links = next(iter(store.links()))
@@ -49,27 +37,12 @@ def test_the_readme_walkthrough_through_the_running_service_and_the_cli(store_co
             for name, role, extra in (("desk", "match", ()), ("housing-svc", "service", ("--source", "housing")),
                                       ("parking-svc", "service", ("--source", "parking")), ("rev", "reviewer", ()))}
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "identity_graph.cli.main", "--store", str(store_copy), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
+    with serve(store_copy) as served:
 
-    def call(method: str, path: str, key: str, **kw: object) -> httpx2.Response:
-        return httpx2.request(method, base + path, headers={"Authorization": f"Bearer {keys[key]}"}, timeout=120, **kw)
+        def call(method: str, path: str, key: str, **kw: object) -> httpx2.Response:
+            return httpx2.request(method, served.base + path, headers={"Authorization": f"Bearer {keys[key]}"},
+                                  timeout=120, **kw)
 
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx2.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "idgraph serve did not answer within 60 s"
-            time.sleep(0.2)
         # 1. the front desk: who is this resident?
         fields = {k: rec[k] for k in ("given_name", "family_name", "dob", "postcode") if rec[k]}
         match = call("POST", "/v1/match", "desk", json={"fields": fields})
@@ -83,13 +56,6 @@ def test_the_readme_walkthrough_through_the_running_service_and_the_cli(store_co
         decided = call("POST", "/v1/decisions", "rev", json={"kind": "keep-apart", "record_a": pair[0],
                                                              "record_b": pair[1], "reason": "two residents",
                                                              "apply": True})
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
     assert match.status_code == 200 and match.json()["candidates"][0]["person_id"] == person
     assert posted.status_code == 200, posted.text
     assert posted.json()["records"] == [{"record_id": "housing:HSG-WALK-0001", "person_id": person}]
