@@ -73,6 +73,8 @@ def register(cli: click.Group, api: Any, handle_errors: Any) -> None:
         Example: idgraph changes --after 120 --source housing --json
         """
         df = api.changes(obj.store, after=after, source=source, limit=limit)
+        obj.audit("idgraph changes", [(p, None) for p in dict.fromkeys(df["person_id"].dropna().tolist())],
+                  detail=f"source {source}" if source else None)
         if as_json:
             rows = df.to_dict(orient="records")
             for r in rows:

@@ -95,6 +95,7 @@ def review_list(obj: Any, limit: int, as_json: bool) -> None:
     from .main import run_or_exit
 
     items = run_or_exit(api.review_queue, obj.store, limit)
+    obj.audit("idgraph review list", [(p, None) for it in items for p in it.person_ids])
     if as_json:
         print_json([it.to_dict() for it in items])
         return
@@ -132,6 +133,7 @@ def review_show(obj: Any, item: str, as_json: bool) -> None:
 
     it = run_or_exit(api.review_item, obj.store, item)
     exp = run_or_exit(api.explain, obj.store, *it.pair) if it.pair else None
+    obj.audit("idgraph review show", [(p, None) for p in it.person_ids] + [(None, r) for r in it.records])
     if as_json:
         print_json({**it.to_dict(), "explain": exp.to_dict() if exp else None})
         return

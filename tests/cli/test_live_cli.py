@@ -44,6 +44,9 @@ def test_update_resolves_what_was_loaded_since_and_the_feed_says_what_changed(
     body = json.loads(feed.output)
     assert body["changes"] and all("parking" in c["sources"] for c in body["changes"])
     assert body["next"] > cursor
+    # reading the feed is a read of people: audited like `idgraph person`
+    audit = api.open_store(store_path).audit_log(limit=1000)
+    assert set(audit.loc[audit["action"] == "idgraph changes", "person_id"]) == {c["person_id"] for c in body["changes"]}
 
     again = idgraph(store_path, "update")
     assert "nothing to update" in again.output
