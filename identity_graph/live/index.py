@@ -419,7 +419,16 @@ class LiveIndex:
                     f"the store has runs this live index has not seen (it holds run {self.run_id}); "
                     "open it again"
                 )
-            return self._apply(changed, retired, reason, write)
+            try:
+                result = self._apply(changed, retired, reason, write)
+            except BaseException:
+                # the arrays may hold part of the change and the store none of it: this index
+                # no longer matches its store (an update refuses it, the service reads it again)
+                self.run_id = -1
+                raise
+            if not write:
+                self.run_id = -1  # a preview changed the index in memory only
+            return result
 
     def is_current(self, reader: Store | None = None) -> bool:
         """Whether the store's latest run is still the one this index holds."""

@@ -140,3 +140,31 @@ def test_a_retired_record_leaves_its_person_and_is_kept_in_history(
     removed = feed[(feed["event"] == "records_removed") & (feed["person_id"] == pid)]
     assert len(removed) == 1 and rec in removed["detail"].iloc[0]
     assert res.records_retired == 1
+
+
+def test_an_update_that_fails_leaves_the_store_as_it_was_and_the_index_refused(
+    make_store: Callable[[], Store], small_council: SynthSummary, tmp_path: Path
+) -> None:
+    from identity_graph.errors import StaleIndexError
+
+    store = make_store()
+    for source in sorted(set(small_council.files) - {"parking"}):
+        api.load(store, small_council.files[source], small_council.mappings[source], rejects_path=tmp_path / "r.csv")
+    api.resolve(store)
+    index = api.open_live(store)
+    api.load(store, small_council.files["parking"], small_council.mappings["parking"], rejects_path=tmp_path / "r.csv")
+    before = store.current_assignment()
+    broken = store.write_update
+
+    def fail(run_id: int, delta: object) -> None:
+        raise RuntimeError("disk full")
+
+    store.write_update = fail  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="disk full"):
+        api.update(store, index=index)
+    store.write_update = broken  # type: ignore[method-assign]
+    assert store.current_assignment().equals(before)  # nothing written
+    with pytest.raises(StaleIndexError):  # the half-changed index is not used again
+        api.update(store, index=index)
+    assert api.update(store).records_changed > 0  # a fresh index does the update
+    assert store.dirty_records() == ([], [])
