@@ -30,7 +30,7 @@ from ..._memory import share_repeated_strings
 from ...errors import StoreError
 from ...types import RECORD_COLUMNS
 from ..contract import FileInfo, Resolution, ResolutionDelta, SourceInfo
-from ..delta import check_delta, missing_people_error, missing_records_error
+from ..delta import check_delta, missing_people_error, missing_records_error, stale_run_error
 from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
 from .catalog import query, statements
@@ -588,6 +588,9 @@ class Neo4jStore:
             def run(name: str, **params: Any) -> list[dict[str, Any]]:
                 return [dict(r.items()) for r in tx.run(query(name), params)]
 
+            next_run = int(run("read/next_run_id")[0]["next"])
+            if run_id < next_run:
+                raise stale_run_error(run_id, next_run)
             run("cluster/run_create", run_id=run_id, started=d.report.get("started", now), now=now,
                 settings_json=d.settings_json, model_json=d.model_json,
                 report_json=json.dumps(d.report, default=str))
