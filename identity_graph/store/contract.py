@@ -121,7 +121,8 @@ class ResolutionDelta:
       or naming a record twice, a record both retired and assigned, a person both upserted and
       retired, an edge not written ``record_a < record_b``, ``address_history`` rows of people
       not in ``history_people``.
-    - Refused inside the transaction, which rolls back (``StoreError``): a retired record that
+    - Refused inside the transaction, which rolls back (``StoreError``): a ``run_id`` not after
+      every recorded run (use ``next_run_id()``); a retired record that
       is not in the store; an edge or assignment naming a record not in the store once step 1
       is done; an assignment to a person who is not active once step 4 is done. The delta was
       computed against another state of the store: compute it again.

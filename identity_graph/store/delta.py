@@ -14,7 +14,9 @@ import pandas as pd
 from ..errors import StoreError
 from .contract import ResolutionDelta
 
-__all__ = ["DELTA_COLUMNS", "check_delta", "missing_records_error", "missing_people_error"]
+__all__ = [
+    "DELTA_COLUMNS", "check_delta", "missing_records_error", "missing_people_error", "stale_run_error",
+]
 
 #: the columns each frame of a delta must have (an empty frame may have none)
 DELTA_COLUMNS: dict[str, list[str]] = {
@@ -108,4 +110,11 @@ def missing_people_error(ids: list[str]) -> StoreError:
     return StoreError(
         f"the update links records to {len(ids)} person id(s) that are not active after it "
         f"({_some(ids)}); add them to persons: nothing was written"
+    )
+
+
+def stale_run_error(run_id: int, next_run_id: int) -> StoreError:
+    return StoreError(
+        f"run {run_id} is not after the latest recorded run: write the update as run {next_run_id} "
+        "(store.next_run_id()); nothing was written"
     )

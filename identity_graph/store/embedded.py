@@ -31,7 +31,7 @@ from .contract import (
     ResolutionDelta,
     SourceInfo,
 )
-from .delta import check_delta, missing_people_error, missing_records_error
+from .delta import check_delta, missing_people_error, missing_records_error, stale_run_error
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
@@ -581,6 +581,9 @@ class EmbeddedStore(EmbeddedAccessMixin):
         con = self.con
         now = _now()
         with self._tx():
+            next_run = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0])
+            if run_id < next_run:
+                raise stale_run_error(run_id, next_run)
             con.execute(
                 "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
                 "VALUES (?,?,?,?,?,?)",

@@ -309,6 +309,16 @@ def test_a_retired_record_goes_to_history_and_leaves_its_person_its_edges_and_it
     assert resolved.dirty_records() == ([], [])
 
 
+def test_an_update_under_a_run_id_already_recorded_writes_nothing(resolved: Store) -> None:
+    ppl = pick(resolved)
+    before = snapshot(resolved)
+
+    with pytest.raises(StoreError, match="write the update as run 2"):
+        resolved.write_update(1, _half_way_delta(resolved, ppl))
+
+    assert_same(before, snapshot(resolved))
+
+
 def test_retiring_a_record_that_is_not_in_the_store_writes_nothing(resolved: Store) -> None:
     before = snapshot(resolved)
 

@@ -38,7 +38,7 @@ from ..contract import (
     ResolutionDelta,
     SourceInfo,
 )
-from ..delta import check_delta, missing_people_error, missing_records_error
+from ..delta import check_delta, missing_people_error, missing_records_error, stale_run_error
 from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
 from .access import Neo4jAccessMixin
@@ -600,6 +600,9 @@ class Neo4jStore(Neo4jAccessMixin):
             def run(name: str, **params: Any) -> list[dict[str, Any]]:
                 return [dict(r.items()) for r in tx.run(query(name), params)]
 
+            next_run = int(run("read/next_run_id")[0]["next"])
+            if run_id < next_run:
+                raise stale_run_error(run_id, next_run)
             run("cluster/run_create", run_id=run_id, started=d.report.get("started", now), now=now,
                 settings_json=d.settings_json, model_json=d.model_json,
                 report_json=json.dumps(d.report, default=str))
