@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from ..people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS
 from ..types import RECORD_COLUMNS
 
-__all__ = ["Golden", "SourceRecord", "AddressSpell", "plain"]
+__all__ = ["Golden", "SourceRecord", "AddressSpell", "PersonEvent", "plain"]
 
 _golden_fields: dict[str, Any] = {f: (str | None, None) for f in (*GOLDEN_FIELDS, *ADDRESS_FIELDS)}
 _golden_fields["sources"] = (list[str] | None, None)
@@ -52,3 +52,35 @@ def plain(row: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+class PersonEvent(BaseModel):
+    """One person event (created, merged, split, dissolved, records added or removed, details
+    changed) with the sources it touches; ``seq``/``run_id``/``at`` once it is in the feed."""
+
+    seq: int | None = None
+    run_id: int | None = None
+    at: str | None = None
+    event: str
+    person_id: str | None = None
+    other_person_id: str | None = None
+    records: int | None = None
+    detail: Any = None
+    sources: list[str] = []
+
+    @classmethod
+    def rows(cls, frame: Any) -> list[PersonEvent]:
+        """From an event frame (``EVENT_COLUMNS``, or ``Store.changes``): detail JSON parsed."""
+        import json
+
+        out = []
+        for e in frame.to_dict(orient="records"):
+            e = plain(e)
+            d, n = e.get("detail"), e.get("records")
+            out.append(cls(
+                seq=e.get("seq"), run_id=e.get("run_id"), at=e.get("at"), event=e["event"],
+                person_id=e.get("person_id"), other_person_id=e.get("other_person_id"),
+                records=None if n is None else int(n), detail=json.loads(d) if isinstance(d, str) else d,
+                sources=list(e.get("sources") or []),
+            ))
+        return out

@@ -7,8 +7,7 @@ a source reads the events touching that source's records.
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -17,6 +16,7 @@ from ... import api
 from ...access.keys import Permission
 from ..auth import Access, require
 from ..errors import ERROR_RESPONSES, ApiError
+from ..models import PersonEvent
 
 __all__ = ["router"]
 
@@ -24,20 +24,8 @@ router = APIRouter(prefix="/v1", tags=["changes"], responses=ERROR_RESPONSES)
 Reader = Annotated[Access, Depends(require(Permission.READ_CHANGES))]
 
 
-class Change(BaseModel):
-    seq: int
-    run_id: int | None = None
-    at: str | None = None
-    event: str
-    person_id: str | None = None
-    other_person_id: str | None = None
-    records: int | None = None
-    detail: Any = None
-    sources: list[str] = []
-
-
 class Changes(BaseModel):
-    changes: list[Change]
+    changes: list[PersonEvent]
     next: int  # pass as ``after`` next time
 
 
@@ -56,14 +44,6 @@ def changes(
                        "this key is bound to none")
     with access.service.reading() as store:
         df = api.changes(store, after=after, source=source, limit=limit)
-    rows = []
-    for e in df.to_dict(orient="records"):
-        d = e.get("detail")
-        rows.append(Change(
-            seq=int(e["seq"]), run_id=None if e.get("run_id") is None else int(e["run_id"]), at=e.get("at"),
-            event=e["event"], person_id=e.get("person_id"), other_person_id=e.get("other_person_id"),
-            records=None if e.get("records") is None or e.get("records") != e.get("records") else int(e["records"]),
-            detail=json.loads(d) if isinstance(d, str) else d, sources=list(e.get("sources") or []),
-        ))
+    rows = PersonEvent.rows(df)
     access.audit([(c.person_id, None) for c in rows if c.person_id], detail="change feed")
-    return Changes(changes=rows, next=rows[-1].seq if rows else after)
+    return Changes(changes=rows, next=int(rows[-1].seq or after) if rows else after)

@@ -19,6 +19,7 @@ from ... import api
 from ...access.keys import Permission
 from ..auth import Access, require
 from ..errors import ERROR_RESPONSES, ApiError
+from ..models import PersonEvent
 
 __all__ = ["router"]
 
@@ -50,33 +51,11 @@ class RejectOut(BaseModel):
     action: str
 
 
-class Event(BaseModel):
-    event: str
-    person_id: str | None = None
-    other_person_id: str | None = None
-    records: int | None = None
-    detail: Any = None
-    sources: list[str] = []
-
-
 class WriteResult(BaseModel):
     run_id: int | None = None
     records: list[RecordOut]
     rejected: list[RejectOut] = []
-    events: list[Event] = []
-
-
-def _events(frame: Any) -> list[Event]:
-    import json
-
-    out = []
-    for e in frame.to_dict(orient="records"):
-        detail = e.get("detail")
-        out.append(Event(event=e["event"], person_id=e.get("person_id"), other_person_id=e.get("other_person_id"),
-                         records=None if e.get("records") is None else int(e["records"]),
-                         detail=json.loads(detail) if isinstance(detail, str) else detail,
-                         sources=list(e.get("sources") or [])))
-    return out
+    events: list[PersonEvent] = []
 
 
 @router.post("/{source}/records", response_model=WriteResult, summary="Add or change this source's records")
@@ -96,7 +75,7 @@ def post_records(source: SourcePath, body: RecordsIn, access: Writer) -> WriteRe
     return WriteResult(
         run_id=result.run_id if result else None, records=out,
         rejected=[RejectOut(row=r.row, column=r.column, reason=r.reason, action=r.action) for r in rejects],
-        events=_events(result.events) if result is not None else [],
+        events=PersonEvent.rows(result.events) if result is not None else [],
     )
 
 
@@ -116,4 +95,4 @@ def delete_record(
         result = live.update(store, retire=[rid], reason=reason)
     access.audit([(was, rid)], detail="record retired")
     return WriteResult(run_id=result.run_id, records=[RecordOut(record_id=rid, person_id=None)],
-                       events=_events(result.events))
+                       events=PersonEvent.rows(result.events))
