@@ -82,6 +82,27 @@ def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
     return pd.Series(out, index=frame.index)
 
 
+def _nones(values: np.ndarray) -> np.ndarray:
+    """An object array with every missing value (NaN, NA, NaT) as None (in place)."""
+    values = np.asarray(values, dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = None
+    return values
+
+
+def _objects(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """An object column (pandas would infer its ``str`` dtype, whose missing value is NaN)."""
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _isin(values: np.ndarray, members: set[str]) -> np.ndarray:
+    """Elementwise ``value in members`` (a hash table for many values, lookups for a few)."""
+    if len(values) > 10_000:
+        return pd.Series(values, dtype=object).isin(members).to_numpy()
+    return np.fromiter((v in members for v in values.tolist()), dtype=bool, count=len(values))
+
+
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
 
 
@@ -99,7 +120,8 @@ def _names_from_email(frame: pd.DataFrame, vocab: tuple[set[str], set[str]] | No
     see it. Web sign-ups often hold nothing else: an email and a postcode."""
     if "emails" not in frame.columns:
         return
-    nameless = frame["given_name"].isna() & frame["family_name"].isna() & frame["emails"].notna()
+    nameless = (pd.isna(frame["given_name"].to_numpy(dtype=object)) & pd.isna(frame["family_name"].to_numpy(dtype=object))
+                & ~pd.isna(frame["emails"].to_numpy(dtype=object)))
     if not nameless.any():
         return
     local = frame.loc[nameless, "emails"].astype(str).str.split("|").str[0].str.split("@").str[0]
@@ -152,21 +174,23 @@ def prepare_frame(
     xcode, xtext = pd.factorize(frame["extra"].to_numpy(dtype=object), use_na_sentinel=True)
     parsed = [json.loads(t) if t else {} for t in xtext] + [{}]  # code -1: no extra
 
-    def extra_field(key: str) -> pd.Series:
-        per = np.array([d.get(key) for d in parsed], dtype=object)
-        return pd.Series(per[xcode], index=frame.index, dtype=object)
+    def extra_field(key: str) -> np.ndarray:
+        return _nones(np.array([d.get(key) for d in parsed], dtype=object)[xcode])
 
+    # (numpy arrays in and out, not Series methods: the same work, without pandas' fixed cost
+    # per call, which is most of the time for a match query's or an update's few rows)
     for name in sorted(compare_methods):
-        vals = extra_field(name)
-        frame[f"x_{name}"] = vals.astype(object).where(vals.notna(), None)
+        frame[f"x_{name}"] = _objects(extra_field(name), frame.index)
     _names_from_email(frame, vocab)
     # the dob as compared digit by digit: the real date, else a well-formed impossible one
-    unreal = extra_field(DOB_UNPARSED)
-    dob = frame["dob"].astype(object)
-    frame["dob_text"] = dob.where(dob.notna(), unreal).astype(object).where(lambda v: v.notna(), None)
+    dob = frame["dob"].to_numpy(dtype=object)
+    frame["dob_text"] = _objects(_nones(np.where(pd.isna(dob), extra_field(DOB_UNPARSED), dob)), frame.index)
     found: dict[str, list[str]] = {}
     for col, owner_cols in PLACEHOLDER_COLUMNS.items():
-        if col not in frame.columns or not frame[col].notna().any():
+        if col not in frame.columns:
+            continue
+        values = frame[col].to_numpy(dtype=object)
+        if pd.isna(values).all():
             continue
         if placeholders is not None:
             ph = set(placeholders.get(col, ()))
@@ -177,7 +201,6 @@ def prepare_frame(
             )
         if ph:
             found[col] = sorted(ph)
-            s = frame[col].astype(object)
             if col in ("phones", "emails"):
                 def strip(v: object, ph: set[str] = ph) -> object:
                     if v is None:
@@ -185,10 +208,14 @@ def prepare_frame(
                     kept = [x for x in str(v).split("|") if x not in ph]
                     return "|".join(kept) if kept else None
 
-                frame[col] = s.map(strip)
+                out = np.empty(len(values), dtype=object)
+                out[:] = [strip(v) for v in values.tolist()]
             else:
-                frame[col] = s.where(~s.isin(ph), None)
-    trim_heap()  # the temporaries of the placeholder counts, freed, go back to the OS
+                out = values.copy()
+                out[_isin(values, ph)] = None
+            frame[col] = _objects(out, frame.index)
+    if len(frame) >= 100_000:  # the temporaries of the placeholder counts, freed, go back to the OS
+        trim_heap()  # (not for a query or an update's few rows: a trim walks the whole heap)
     return frame, found
 
 
@@ -346,7 +373,8 @@ def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         hists.append(hist)
         goldens.append(golden_records(part, current))
         del part, hist, current
-        trim_heap()  # a slice's temporaries, freed, go back before the next slice makes its own
+        if len(order) > PEOPLE_SLICE:  # (a trim walks the whole heap: not for an update's few people)
+            trim_heap()  # a slice's temporaries, freed, go back before the next slice makes its own
         start = stop
     hist = pd.concat(hists, ignore_index=True)
     golden = pd.concat(goldens, ignore_index=True)

@@ -26,12 +26,14 @@ __all__ = ["attach_unique_names", "full_name_key"]
 
 def full_name_key(frame: pd.DataFrame) -> np.ndarray:
     """Per record, ``given_canonical|family_name`` (or None when either is missing)."""
-    given = frame["given_canonical"].astype(object) if "given_canonical" in frame else frame["given_name"].astype(object)
-    given = given.where(given.notna(), frame["given_name"].astype(object))
-    family = frame["family_name"].astype(object)
-    ok = given.notna() & family.notna() & (given != "") & (family != "")
-    key = (given.where(ok, "").astype(str) + "|" + family.where(ok, "").astype(str)).to_numpy(dtype=object)
-    key[~ok.to_numpy()] = None
+    name = frame["given_name"].to_numpy(dtype=object)
+    given = frame["given_canonical"].to_numpy(dtype=object) if "given_canonical" in frame else name
+    given = np.where(pd.isna(given), name, given)
+    family = frame["family_name"].to_numpy(dtype=object)
+    bad = (pd.isna(given) | pd.isna(family)).tolist()
+    key = np.empty(len(frame), dtype=object)
+    key[:] = [None if b or g == "" or f == "" else f"{g}|{f}"
+              for g, f, b in zip(given.tolist(), family.tolist(), bad, strict=True)]
     return key
 
 

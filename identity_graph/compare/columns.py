@@ -39,9 +39,9 @@ class Coded:
         return self.counts / total
 
 
-def _clean(s: pd.Series) -> np.ndarray:
+def _clean(s: pd.Series | np.ndarray) -> np.ndarray:
     """The values as an object array, None where missing or empty."""
-    v = s.to_numpy(dtype=object)
+    v = s.to_numpy(dtype=object) if isinstance(s, pd.Series) else np.asarray(s, dtype=object)
     bad = pd.isna(v)
     bad |= v == ""
     if bad.any():
@@ -57,7 +57,7 @@ def factorise(s: pd.Series) -> Coded:
     return Coded(codes, np.asarray(uniques, dtype=object), counts)
 
 
-def factorise_shared(*cols: pd.Series) -> list[Coded]:
+def factorise_shared(*cols: pd.Series | np.ndarray) -> list[Coded]:
     """Factorise several columns over one vocabulary (so given_a can equal family_b)."""
     n = [len(c) for c in cols]
     both = np.concatenate([_clean(c) for c in cols]) if cols else np.zeros(0, dtype=object)

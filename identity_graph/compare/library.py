@@ -25,14 +25,14 @@ from .columns import Coded, factorise, factorise_shared, pair_predicate, pair_si
 __all__ = ["Comparison", "build_comparisons", "CompareContext", "FrozenTF"]
 
 
-def _split_multi(s: pd.Series, k: int) -> pd.Series:
-    s = s.astype(object)
-    ok = s.notna()
-    out = pd.Series([None] * len(s), index=s.index, dtype=object)
-    if ok.any():
-        parts = s[ok].str.split("|")
-        vals = parts.map(lambda p: p[k] if len(p) > k else None)
-        out[ok] = vals.to_numpy(dtype=object)
+def _split_multi(v: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th of each record's "|"-joined values (None where it has fewer)."""
+    missing = pd.isna(v)
+    out = np.empty(len(v), dtype=object)
+    out[:] = [
+        None if miss else (parts[k] if len(parts := str(x).split("|")) > k else None)
+        for x, miss in zip(v.tolist(), missing.tolist(), strict=True)
+    ]
     return out
 
 
@@ -45,11 +45,11 @@ def _initial_features(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _transposed_codes(values: np.ndarray) -> tuple[np.ndarray]:
     """Per ISO date YYYY-MM-DD: the code of YYYY-DD-MM among ``values`` (-1 if absent or equal)."""
-    s = pd.Series(values, dtype=object).astype(str)
-    swapped = s.str[:5] + s.str[8:10] + "-" + s.str[5:7]
-    codes = pd.Index(values).get_indexer(swapped.to_numpy(dtype=object)).astype(np.int32)
-    codes[(swapped == s).to_numpy()] = -1
-    return (codes,)
+    code = {v: i for i, v in enumerate(values.tolist())}
+    swapped = [(t := str(v))[:5] + t[8:10] + "-" + t[5:7] for v in values.tolist()]
+    out = np.fromiter((code.get(w, -1) for w in swapped), dtype=np.int32, count=len(swapped))
+    out[[w == str(v) for w, v in zip(swapped, values.tolist(), strict=True)]] = -1
+    return (out,)
 
 
 @dataclass(frozen=True)
@@ -81,38 +81,40 @@ class CompareContext:
     def col(self, name: str) -> Coded:
         if name not in self._cache:
             if name in ("given_name", "family_name"):
-                g, f = factorise_shared(self._series("given_name"), self._series("family_name"))
+                g, f = factorise_shared(self._array("given_name"), self._array("family_name"))
                 self._cache["given_name"], self._cache["family_name"] = g, f
             elif name in ("phone1", "phone2"):
                 p1, p2 = factorise_shared(
-                    _split_multi(self._series("phones"), 0), _split_multi(self._series("phones"), 1)
+                    _split_multi(self._array("phones"), 0), _split_multi(self._array("phones"), 1)
                 )
                 self._cache["phone1"], self._cache["phone2"] = p1, p2
             elif name in ("email1", "email2"):
                 e1, e2 = factorise_shared(
-                    _split_multi(self._series("emails"), 0), _split_multi(self._series("emails"), 1)
+                    _split_multi(self._array("emails"), 0), _split_multi(self._array("emails"), 1)
                 )
                 self._cache["email1"], self._cache["email2"] = e1, e2
             else:
-                self._cache[name] = factorise(self._series(name))
+                self._cache[name] = factorise(self._array(name))
             if self.frozen_tf:
                 for key, coded in self._cache.items():
                     if key in self.frozen_tf and coded.frozen_tf is None:
                         coded.frozen_tf = self.frozen_tf[key].lookup(coded.values)
         return self._cache[name]
 
-    def _series(self, name: str) -> pd.Series:
+    def _array(self, name: str) -> np.ndarray:
+        """A column's values as an object array (all None for a column the frame lacks)."""
         if name in self.frame.columns:
-            return self.frame[name]
-        return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+            return self.frame[name].to_numpy(dtype=object)
+        return np.full(len(self.frame), None, dtype=object)
 
     def many(self, name: str) -> np.ndarray:
         """Per record: the "|"-joined column holds more than two values."""
         key = f"__many_{name}"
         if key not in self._extra:
-            s = self._series(name).astype(object)
-            counts = s.map(lambda v: 0 if v is None else str(v).count("|") + 1)
-            self._extra[key] = (counts.to_numpy() > 2)
+            values = self._array(name).tolist()
+            self._extra[key] = np.fromiter(
+                (v is not None and str(v).count("|") >= 2 for v in values), dtype=bool, count=len(values)
+            )
         return self._extra[key]
 
     def per_value(
@@ -141,7 +143,10 @@ class CompareContext:
         return name in self.frame.columns
 
     def has_data(self, name: str) -> bool:
-        return name in self.frame.columns and bool(self.frame[name].notna().any())
+        key = f"__has_{name}"
+        if key not in self._extra:
+            self._extra[key] = name in self.frame.columns and not pd.isna(self._array(name)).all()
+        return bool(self._extra[key])
 
 
 class Comparison:
@@ -406,13 +411,15 @@ def _namesake_records(ctx: CompareContext) -> np.ndarray:
     at its postcode is held by two people there: records with dates of birth more than a typo
     apart (more than two digits, with day and month either way round), or a record with a suffix ("jr", "sr": the suffix says a namesake exists)."""
     n = len(ctx.frame)
-    g, f, p = (ctx.col(k).codes.astype(np.int64) for k in ("given_canonical", "family_name", "postcode"))
+    cols = [ctx.col(k) for k in ("given_canonical", "family_name", "postcode")]
+    g, f, p = (c.codes.astype(np.int64) for c in cols)
     ok = (g >= 0) & (f >= 0) & (p >= 0)
     out = np.zeros(n, dtype=bool)
     if not ok.any():
         return out
+    # one int64 per (name, postcode): codes are below each column's count of values
     key = np.full(n, -1, dtype=np.int64)
-    key[ok] = pd.factorize(pd.MultiIndex.from_arrays([g[ok], f[ok], p[ok]]))[0]
+    key[ok] = pd.factorize((g[ok] * (len(cols[1].values) + 1) + f[ok]) * (len(cols[2].values) + 1) + p[ok])[0]
     two = np.zeros(int(key.max()) + 1, dtype=bool)
     if ctx.has_data("suffix"):
         sfx = ctx.col("suffix").codes
@@ -420,10 +427,17 @@ def _namesake_records(ctx: CompareContext) -> np.ndarray:
     d = ctx.col("dob")
     dated = ok & (d.codes >= 0)
     if dated.any():
-        groups = pd.DataFrame({"key": key[dated], "dob": d.codes[dated]}).drop_duplicates()
-        multi = groups[groups.duplicated("key", keep=False)]
-        for k, dobs in multi.groupby("key")["dob"]:
-            texts = d.values[dobs.to_numpy()]
+        # the distinct (name here, dob) pairs; a name here with two or more dobs is checked
+        pair, first = np.unique(key[dated] * (len(d.values) + 1) + d.codes[dated], return_index=True)
+        pair = pair[np.lexsort((first, pair // (len(d.values) + 1)))]  # each name's dobs as first seen
+        pk, pd_ = pair // (len(d.values) + 1), pair % (len(d.values) + 1)
+        starts = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
+        ends = np.r_[starts[1:], len(pk)]
+        for s_, e_ in zip(starts.tolist(), ends.tolist(), strict=True):
+            if e_ - s_ < 2:
+                continue
+            k = int(pk[s_])
+            texts = d.values[pd_[s_:e_]]
             two[k] = two[k] or any(
                 min(Levenshtein.distance(x, y), Levenshtein.distance(x, y[:5] + y[8:10] + "-" + y[5:7])) > 2
                 for i, x in enumerate(texts) for y in texts[i + 1 :]

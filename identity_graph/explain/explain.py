@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..compare.library import CompareContext, Comparison, build_comparisons
+from ..compare.library import CompareContext, Comparison
 from ..errors import IdentityGraphError, ModelError, NotFoundError
 from ..pipeline import prepare_frame
 from ..score.model import TF_CLAMP, TF_MIN, Model, probability
@@ -65,11 +65,11 @@ def model_comparisons(model: Model, ctx: CompareContext) -> list[Comparison]:
         ComparisonSpec(c.name, c.kind, c.column, tf_adjust=c.tf_adjust, keep_apart=c.keep_apart)
         for c in model.comparisons
     ]
-    built = {c.name: c for c in build_comparisons(specs, ctx)}
     from ..compare.library import KINDS
 
-    # comparisons with no data in this small frame still score: their level is "missing"
-    return [built.get(s.name) or KINDS[s.kind](s, ctx) for s in specs]
+    # every comparison of the model, also those with no data in this (small) frame: their
+    # level is then "missing" (``build_comparisons`` would leave them out)
+    return [KINDS[s.kind](s, ctx) for s in specs]
 
 
 def _tf_adjust(store: Store, model: Model, comps: list[Comparison], frame: pd.DataFrame,

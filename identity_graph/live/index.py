@@ -45,6 +45,7 @@ from ..score.model import Model, probability
 from ..score.training import tf_adjustments
 from ..settings import Settings
 from ..store.contract import EVENT_COLUMNS, ResolutionDelta, Store
+from ..types import RECORD_COLUMNS
 from .keys import KeyIndex
 
 __all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
@@ -137,11 +138,36 @@ class _Rows:
         self.chunks = [first.reset_index(drop=True)]
         self.starts = [0]
         self.n = len(first)
+        self._arrays: dict[int, dict[str, np.ndarray]] = {}
 
     def append(self, frame: pd.DataFrame) -> None:
         self.chunks.append(frame.reset_index(drop=True))
         self.starts.append(self.n)
         self.n += len(frame)
+
+    def _columns(self, c: int) -> dict[str, np.ndarray]:
+        """Chunk ``c``'s columns as arrays (views, made once)."""
+        cols = self._arrays.get(c)
+        if cols is None:
+            frame = self.chunks[c]
+            cols = self._arrays[c] = {name: frame[name].to_numpy() for name in frame.columns}
+        return cols
+
+    def after(self, front: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+        """``front``'s rows, then the rows at ``positions``: one frame, built column by column
+        with numpy (``take`` and ``concat`` of frames cost more than the rows, for a query's
+        few hundred candidates)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        which = np.searchsorted(np.asarray(self.starts), positions, side="right") - 1
+        parts = [(np.flatnonzero(which == c), c) for c in np.unique(which).tolist()]
+        out: dict[str, pd.Series] = {}
+        for name, dtype in self.chunks[0].dtypes.items():
+            taken = np.empty(len(positions), dtype=dtype if isinstance(dtype, np.dtype) else object)
+            for sel, c in parts:
+                taken[sel] = self._columns(c)[name][positions[sel] - self.starts[c]]
+            head = front[name].to_numpy() if name in front.columns else np.full(len(front), None, dtype=object)
+            out[name] = pd.Series(np.concatenate([head.astype(taken.dtype, copy=False), taken]), dtype=dtype)
+        return pd.DataFrame(out)
 
     def take(self, positions: np.ndarray) -> pd.DataFrame:
         positions = np.asarray(positions, dtype=np.int64)
@@ -359,21 +385,12 @@ class LiveIndex:
         with self._lock.read():
             qf = self._prepare(q).reset_index(drop=True)
             qpos = -1 - np.arange(len(qf), dtype=np.int64)  # queries: negative positions
-            entries = self.keys.entries(qf, qpos)
-            pairs: set[tuple[int, int]] = set()
-            for i, (p, h) in enumerate(entries):
-                limit_i = self.keys.rules[i].max_block
-                for key in np.unique(h).tolist():
-                    mem = self.keys.members(i, key, self.alive)
-                    if 1 <= len(mem) <= limit_i:
-                        for qp in p[h == key].tolist():
-                            pairs.update((-1 - qp, m) for m in mem.tolist())
-            if not pairs:
+            qi, cp = self.keys.probe(self.keys.entries(qf, qpos), self.alive)
+            qi = -1 - qi  # back to query rows
+            if not len(qi):
                 return results
-            qi = np.fromiter((x for x, _ in pairs), dtype=np.int64, count=len(pairs))
-            cp = np.fromiter((y for _, y in pairs), dtype=np.int64, count=len(pairs))
             cand, inv = np.unique(cp, return_inverse=True)
-            sub = pd.concat([qf, self.rows.take(cand)], ignore_index=True)
+            sub = self.rows.after(qf, cand)
             comps, levels, w = self._score(sub, qi, len(qf) + inv, reader)
             prob = probability(w)
             persons = self.pid[cp]
@@ -782,39 +799,40 @@ def _query_frames(
     queries: list[dict[str, str]], results: list[Any]
 ) -> tuple[pd.DataFrame, list[int]]:
     """The usable queries standardised as records (one row each, in order) and their places in
-    ``queries``; an unusable query's place in ``results`` gets its error."""
+    ``queries``; an unusable query's place in ``results`` gets its error. Each query is
+    standardised on its own (``standardise.fields``: what a load makes of a one-row export),
+    so its answer never depends on the queries batched with it."""
     from .._search_fields import SEARCH_FIELDS
-    from ..ingest.mapping import SourceMapping
-    from ..standardise.record import standardise_chunk
+    from ..standardise.fields import standardise_fields
 
-    rows, places = [], []
+    rows, keep = [], []
     for i, fields in enumerate(queries):
         given = {k: str(v) for k, v in fields.items() if v not in (None, "")}
         unknown = sorted(set(given) - set(SEARCH_FIELDS))
         if unknown:
             results[i] = IdentityGraphError(f"unknown field(s) {unknown}; use {list(SEARCH_FIELDS)}")
-        elif not given:
+            continue
+        if not given:
             results[i] = IdentityGraphError("give at least one field, e.g. family_name and dob")
-        else:
-            rows.append(given | {"__id": f"q{i}", "__row__": i + 1})
-            places.append(i)
+            continue
+        record, problems = standardise_fields(given)
+        if record is None:
+            reasons = "; ".join(problems) or "nothing usable"
+            results[i] = IdentityGraphError(f"the query has no usable identifying field ({reasons})")
+            continue
+        record.update(trust=0, record_id=f"~query{i:09d}", source="~query", source_record_id=f"q{i}")
+        rows.append(record)
+        keep.append(i)
     if not rows:
         return pd.DataFrame(), []
-    cols = sorted({k for r in rows for k in r} - {"__id", "__row__"})
-    raw = pd.DataFrame(rows, columns=[*cols, "__id", "__row__"], dtype=object)
-    mapping = SourceMapping.from_dict({"source": "query", "id": "__id", "fields": {c: c for c in cols}}, "<match>")
-    std = standardise_chunk(raw, mapping, "<match>")
-    frame = std.frame
-    got = {int(r) - 1 for r in frame["__row__"]} if len(frame) else set()
-    for i in places:
-        if i not in got:
-            reasons = "; ".join(r.reason for r in std.rejects if r.row == i + 1) or "nothing usable"
-            results[i] = IdentityGraphError(f"the query has no usable identifying field ({reasons})")
-    frame = frame.sort_values("__row__", ignore_index=True)
-    keep = [int(r) - 1 for r in frame["__row__"]]
-    frame = frame.drop(columns=["row_hash", "raw", "__row__"]).assign(
-        trust=0, record_id=[f"~query{i:09d}" for i in keep], source="~query", source_record_id=[f"q{i}" for i in keep])
-    return frame, keep
+    columns: dict[str, Any] = {}
+    for c in RECORD_COLUMNS:  # object columns, as a load's standardised chunk has them
+        col = np.empty(len(rows), dtype=object)
+        col[:] = [r[c] for r in rows]
+        columns[c] = pd.Series(col, dtype=object)  # (not pandas' inferred ``str``: None stays None)
+    columns["dob_ambiguous"] = columns["dob_ambiguous"].astype(bool)
+    columns["trust"] = pd.Series(np.zeros(len(rows), dtype=np.int64))
+    return pd.DataFrame(columns), keep
 
 
 def _cluster_keys(labels: np.ndarray, rid: np.ndarray) -> np.ndarray:

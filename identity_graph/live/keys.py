@@ -15,6 +15,7 @@ here as in a resolve.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -26,6 +27,8 @@ from ..settings import BlockingRule
 __all__ = ["KeyIndex", "key_values"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+#: at most this many values are coded by dict lookups rather than by a vectorised index
+_SMALL = 64
 
 
 def _text(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -77,9 +80,17 @@ class _Vocab:
 
     def __init__(self) -> None:
         self.index = pd.Index([], dtype=object)
+        self._lookup: dict[object, int] | None = None  # value -> code, built on first small call
+        self._lock = threading.Lock()
 
     def codes(self, values: np.ndarray) -> np.ndarray:
         """int64 code per value (-1 for None), adding values not seen before."""
+        with self._lock:
+            if len(values) <= _SMALL:
+                return self._codes_small(values)
+            return self._codes_many(values)
+
+    def _codes_many(self, values: np.ndarray) -> np.ndarray:
         ok = np.array([v is not None for v in values.tolist()], dtype=bool)
         out = np.full(len(values), -1, dtype=np.int64)
         if not ok.any():
@@ -89,9 +100,32 @@ class _Vocab:
         new = pos < 0
         if new.any():
             fresh = pd.unique(vals[new])
+            start = len(self.index)
             self.index = self.index.append(pd.Index(fresh, dtype=object))
             pos[new] = self.index.get_indexer(vals[new])
+            if self._lookup is not None:
+                self._lookup.update(zip(fresh.tolist(), range(start, start + len(fresh)), strict=True))
         out[ok] = pos
+        return out
+
+    def _codes_small(self, values: np.ndarray) -> np.ndarray:
+        """``codes`` for a handful of values (a match query, one new record): dict lookups,
+        not a hash table built over the whole vocabulary per call."""
+        lookup = self._lookup
+        if lookup is None:
+            lookup = self._lookup = {v: i for i, v in enumerate(self.index.tolist())}
+        out = np.full(len(values), -1, dtype=np.int64)
+        fresh: list[object] = []
+        for i, v in enumerate(values.tolist()):
+            if v is None:
+                continue
+            code = lookup.get(v)
+            if code is None:
+                code = lookup[v] = len(lookup)
+                fresh.append(v)
+            out[i] = code
+        if fresh:
+            self.index = self.index.append(pd.Index(fresh, dtype=object))
         return out
 
 
@@ -106,7 +140,10 @@ class KeyIndex:
 
     # -- hashing ----------------------------------------------------------------------------
     def _vocab_of(self, key: str) -> _Vocab:
-        return self._vocab.setdefault(key, _Vocab())
+        v = self._vocab.get(key)
+        if v is None:
+            v = self._vocab[key] = _Vocab()
+        return v
 
     def entries(self, frame: pd.DataFrame, positions: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per rule, (positions, key hashes) of the given records (frame row i is record
@@ -257,6 +294,33 @@ class KeyIndex:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         key = np.unique(np.concatenate(out))
         return key >> 32, key & ((1 << 32) - 1)
+
+    def probe(self, entries: list[tuple[np.ndarray, np.ndarray]], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (entry position, live record), each once, of records that are not in the index
+        (a match query) with every live record sharing a block of allowed size: a block of one
+        record or more, up to the rule's ``max_block`` (sizes count the index's records)."""
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        for i, (p, h) in enumerate(entries):
+            if not len(p):
+                continue
+            keys, inv = np.unique(h, return_inverse=True)
+            blk, mem = self.blocks(i, keys, alive)
+            count = np.bincount(blk, minlength=len(keys))
+            start = np.cumsum(count) - count
+            e = ((count >= 1) & (count <= self.rules[i].max_block))[inv]
+            p, inv = p[e], inv[e]
+            rep = count[inv]
+            total = int(rep.sum())
+            if not total:
+                continue
+            offsets = np.arange(total) - np.repeat(np.cumsum(rep) - rep, rep)
+            out.append((np.repeat(p, rep), mem[np.repeat(start[inv], rep) + offsets]))
+        if not out:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        a = np.concatenate([x for x, _ in out])
+        b = np.concatenate([y for _, y in out])
+        pair = np.unique(np.stack([a, b], axis=1), axis=0)
+        return pair[:, 0], pair[:, 1]
 
     def crossing(
         self, entries: list[tuple[np.ndarray, np.ndarray]], alive_before: np.ndarray, alive_after: np.ndarray

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 
 from identity_graph.standardise._util import is_missing, map_unique_frame
 
-__all__ = ["DATE_FORMATS", "parse_dates", "dob_transposed"]
+__all__ = ["DATE_FORMATS", "DATE_MISSING", "parse_dates", "parse_date", "date_parser", "dob_transposed"]
 
 #: Formats tried when none is given, in order of preference (UK day-first).
 DATE_FORMATS: tuple[str, ...] = (
@@ -142,12 +143,27 @@ def parse_dates(
     >>> parse_dates(pd.Series(["03/04/1980", "31/12/1980", "31/02/1980"])).to_dict("list")
     {'value': ['1980-04-03', '1980-12-31', None], 'ambiguous': [True, False, False], 'error': [None, None, '31/02/1980 is not a real date'], 'unreal': [None, None, '1980-02-31']}
     """
+    obj = s.astype(object)
+    one = date_parser(pd.unique(obj[obj.notna()].to_numpy(dtype=object)), fmt, earliest=earliest, latest=latest)
+    return map_unique_frame(
+        s, one, ("value", "ambiguous", "error", "unreal"), missing=DATE_MISSING
+    )
+
+
+#: what :func:`parse_dates` gives a missing value
+DATE_MISSING = (None, False, None, None)
+
+
+def date_parser(
+    uniques: Any, fmt: str | None = None, *, earliest: str = "1890-01-01", latest: str | None = None
+) -> Callable[[Any], tuple[str | None, bool, str | None, str | None]]:
+    """The per-value parser :func:`parse_dates` applies to a column whose distinct non-missing
+    values are ``uniques`` (they decide the detected format): value -> (ISO date or None,
+    ambiguous, error, unreal). ``parse_date`` is this for a column of one value."""
     lo = dt.date.fromisoformat(earliest)
     hi = dt.date.fromisoformat(latest) if latest else dt.date.today()
     hi_reason = f"is after {latest}" if latest else "is in the future"
 
-    obj = s.astype(object)
-    uniques = pd.unique(obj[obj.notna()].to_numpy(dtype=object))
     texts = [
         _clean_text(str(u))
         for u in uniques
@@ -201,9 +217,17 @@ def parse_dates(
         )
         return date.isoformat(), bool(ambiguous), None, None
 
-    return map_unique_frame(
-        s, one, ("value", "ambiguous", "error", "unreal"), missing=(None, False, None, None)
-    )
+    return one
+
+
+def parse_date(
+    value: Any, fmt: str | None = None, *, earliest: str = "1890-01-01", latest: str | None = None
+) -> tuple[str | None, bool, str | None, str | None]:
+    """One date as :func:`parse_dates` parses a column holding only it (its own format
+    detected): (ISO date or None, ambiguous, error, unreal)."""
+    if is_missing(value):
+        return DATE_MISSING
+    return date_parser([value], fmt, earliest=earliest, latest=latest)(value)
 
 
 def _digits_iso(text: str, fmt: str) -> str | None:

@@ -29,6 +29,9 @@ from identity_graph.standardise.name_sex import own_given_names
 
 __all__ = ["canonical_given", "nickname_listed", "nickname_match"]
 
+#: at most this many pairs are matched by lookups one at a time rather than by whole arrays
+_SMALL = 2000
+
 #: Common formal names that end like a diminutive (-y, -ie, -ey, -i).
 _FORMAL_DESPITE_ENDING = frozenset(
     {
@@ -77,6 +80,8 @@ class _Table:
                     pair_codes.add(i * n + j)
         self.n = n
         self.pairs = np.array(sorted(pair_codes), dtype=np.int64)
+        self.code = code
+        self.pair_set = frozenset(pair_codes)
 
     def _diminutive(self, name: str) -> bool:
         if name in _FORMAL_DESPITE_ENDING or not name.endswith(("y", "ie", "ey", "i")):
@@ -155,6 +160,18 @@ def nickname_match(a: Any, b: Any) -> np.ndarray:
     [True, True, False, False]
     """
     table = _table()
+    if len(a) <= _SMALL:  # a few pairs (a match query's): dict and set lookups, no factorising
+        code, pairs, n = table.code, table.pair_set, table.n
+
+        def one(x: Any, y: Any) -> bool:
+            if x is None or y is None or x != x or y != y:  # None and NaN never match
+                return False
+            if x == y:
+                return True
+            i, j = code.get(x), code.get(y)
+            return i is not None and j is not None and i * n + j in pairs
+
+        return np.fromiter((one(x, y) for x, y in zip(list(a), list(b), strict=True)), dtype=bool, count=len(a))
     ca, ua = pd.factorize(np.asarray(a, dtype=object), use_na_sentinel=True)
     cb, ub = pd.factorize(np.asarray(b, dtype=object), use_na_sentinel=True)
     present = (ca >= 0) & (cb >= 0)

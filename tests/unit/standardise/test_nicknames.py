@@ -54,3 +54,24 @@ def test_nickname_listed_needs_one_name_listed_under_the_other():
     # never wider than nickname_match
     assert not (nickname_listed(a, b) & ~nickname_match(a, b)).any()
     assert nickname_listed([], []).tolist() == []
+
+
+def test_a_few_pairs_match_as_whole_arrays_of_them_do(monkeypatch):
+    """The lookup path for a handful of pairs (a match query's) agrees with the array path."""
+    import random
+
+    from identity_graph.standardise import nicknames
+
+    table = nicknames._table()
+    rng = random.Random(7)
+    formal = sorted(table.nicks)
+    names = [*sorted(table.code)[::7], "zebedee", "x", None]
+    a = [rng.choice(names) for _ in range(400)]
+    b = [rng.choice(names) for _ in range(400)]
+    for i in range(150):  # and many real nickname pairs
+        a[i] = rng.choice(formal)
+        b[i] = rng.choice(sorted(table.nicks[a[i]]))
+    few = nicknames.nickname_match(a, b)
+    monkeypatch.setattr(nicknames, "_SMALL", 0)
+    assert few.tolist() == nicknames.nickname_match(a, b).tolist()
+    assert few.sum() >= 150
