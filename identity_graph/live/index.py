@@ -160,14 +160,25 @@ class _Rows:
         positions = np.asarray(positions, dtype=np.int64)
         which = np.searchsorted(np.asarray(self.starts), positions, side="right") - 1
         parts = [(np.flatnonzero(which == c), c) for c in np.unique(which).tolist()]
-        out: dict[str, pd.Series] = {}
-        for name, dtype in self.chunks[0].dtypes.items():
-            taken = np.empty(len(positions), dtype=dtype if isinstance(dtype, np.dtype) else object)
+        objects: dict[str, np.ndarray] = {}
+        others: list[tuple[int, str, np.ndarray]] = []
+        for k, (name, dtype) in enumerate(self.chunks[0].dtypes.items()):
+            plain = isinstance(dtype, np.dtype) and dtype != np.dtype(object)
+            taken = np.empty(len(positions), dtype=dtype if plain else object)
             for sel, c in parts:
                 taken[sel] = self._columns(c)[name][positions[sel] - self.starts[c]]
             head = front[name].to_numpy() if name in front.columns else np.full(len(front), None, dtype=object)
-            out[name] = pd.Series(np.concatenate([head.astype(taken.dtype, copy=False), taken]), dtype=dtype)
-        return pd.DataFrame(out)
+            both = np.concatenate([head.astype(taken.dtype, copy=False), taken])
+            if plain:
+                others.append((k, name, both))
+            else:
+                objects[name] = both
+        # one object frame (``dtype=object``: pandas would infer its ``str`` dtype, and align a
+        # Series per column), then the bool and int columns in their places
+        out = pd.DataFrame(objects, dtype=object)
+        for k, name, values in others:
+            out.insert(k, name, values)
+        return out
 
     def take(self, positions: np.ndarray) -> pd.DataFrame:
         positions = np.asarray(positions, dtype=np.int64)
