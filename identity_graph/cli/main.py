@@ -184,6 +184,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
         if rep.rejects_file:
             msg += f" (see {rep.rejects_file})"
         click.echo(msg + f" [{rep.seconds:.1f}s]")
+        for w in rep.warnings:  # a column mapped to the wrong field (ADR 0030)
+            click.echo(f"warning: {rep.source}: {w.message()}", err=True)
 
     try:
         # a failed export raises BatchLoadError naming it; the exports before it stay loaded
@@ -192,7 +194,7 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
     finally:
         bar.close()
         if as_json:
-            print_json([r.__dict__ for r in reports])
+            print_json([r.to_dict() for r in reports])
 
 
 # -- resolve ------------------------------------------------------------------------------------
