@@ -541,6 +541,11 @@ cli.add_command(review)
 cli.add_command(decide)
 
 
+from .mapping_cmd import mapping as mapping_group  # noqa: E402
+
+cli.add_command(mapping_group)
+
+
 def main() -> None:
     cli(prog_name="idgraph")
 

@@ -40,6 +40,9 @@ KINDS: tuple[str, ...] = (
     "uk_postcode", "date", "nhs_number", "ni_number", "email", "phone", "gender", "title", "suffix",
     "given_name", "name", "full_name", "address", "digits",
 )  # fmt: skip
+#: formats tried on a column's dates: the ones a load detects by itself, then ones it parses
+#: only when the mapping names them (a suggestion then writes them under [formats])
+PROFILE_DATE_FORMATS: tuple[str, ...] = DATE_FORMATS + ("%d-%b-%Y", "%d-%b-%y", "%d/%b/%Y", "%m/%d/%Y", "%Y.%m.%d")
 #: at most this many distinct values are profiled (the most frequent first)
 MAX_DISTINCT = 2000
 
@@ -178,7 +181,7 @@ def _dates(texts: pd.Series, weights: pd.Series) -> tuple[float, str | None, boo
     bare = texts.str.replace(_TIME_TAIL, "", regex=True).str.strip()
     total = float(weights.sum())
     best: tuple[float, str | None, pd.Series | None] = (0.0, None, None)
-    for fmt in DATE_FORMATS:
+    for fmt in PROFILE_DATE_FORMATS:
         parsed = parse_dates(bare, fmt, earliest="1000-01-01", latest="2999-12-31")["value"]
         share = float(weights[parsed.notna()].sum()) / total
         if share > best[0]:
