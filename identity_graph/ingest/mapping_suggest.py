@@ -138,9 +138,14 @@ class MappingSuggestion:
             f"#   idgraph mapping check {Path(self.file).name} --mapping THIS_FILE.toml",
             "# Format: docs/MAPPING_SPEC.md",
         ]
-        for key in ("source", "id", "format", "sheet", "record_path", "region", "trust"):
+        fixed = {"source": "the source system's name ([a-z0-9_]+); rename it if you like",
+                 "format": "from the file's extension and contents",
+                 "region": "the country of the phone numbers (see fields.phone)"}
+        for key in ("source", "id", "format", "sheet", "record_path", "delimiter", "encoding", "region"):
             if key in m:
-                lines.append(_line(key, m[key], notes.get(key)))
+                note = notes.get(key)
+                line = _line(key, m[key], note)
+                lines.append(line if note or key not in fixed else f"{line}  # {fixed[key]}")
         for table in ("fields", "formats", "compare"):
             if m.get(table):
                 lines += ["", f"[{table}]"]
