@@ -115,6 +115,7 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
         f"{summary.people:,} people, {summary.records:,} records in {len(summary.files)} exports "
         f"({summary.seconds:.1f}s) -> {out}/exports, mappings in {out}/mappings, truth {summary.truth}"
     )
+    click.echo(f"load them all: idgraph load --manifest {summary.load_manifest}")
 
 
 # -- load ---------------------------------------------------------------------------------------
