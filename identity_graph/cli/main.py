@@ -546,6 +546,10 @@ from .mapping_cmd import mapping as mapping_group  # noqa: E402
 
 cli.add_command(mapping_group)
 
+from .evaluate_cmd import evaluate as evaluate_cmd  # noqa: E402
+
+cli.add_command(evaluate_cmd)
+
 
 def main() -> None:
     cli(prog_name="idgraph")
