@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import BatchLoadError, IdentityGraphError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
+from .ingest.mapping_check import FieldTallies
 from .ingest.readers import file_sha256, read_export
 from .ingest.rejects import write_rejects
 from .settings import Settings, default_settings
@@ -242,9 +243,11 @@ def _load_one(
     report = LoadReport(source=m.source, file=str(path))
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
+    tallies = FieldTallies(m)  # per-field fill and validity: a field mapped wrong is a warning
     with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
         for chunk, std in batch.chunks(k):
             rejects.extend(chunk.rejects)
+            tallies.add(std.tallies, std.rows)
             report.rows += len(chunk.frame) + len(chunk.rejects)
             _write_chunk(w, std, m, str(path), seen, rejects, report)
             if progress:
@@ -253,6 +256,7 @@ def _load_one(
             _fault_point("load", fault.chunks, w)
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
+        report.fields, report.warnings = dict(tallies.fills), tallies.warnings()
         w.finish(
             {
                 "rows": report.rows,

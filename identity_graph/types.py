@@ -18,6 +18,8 @@ __all__ = [
     "DOB_UNPARSED",
     "Tier",
     "LoadReport",
+    "FieldFill",
+    "MappingWarning",
     "ResolveReport",
     "Reject",
 ]
@@ -105,6 +107,76 @@ class Reject:
 
 
 @dataclass
+class FieldFill:
+    """How one mapped field fared in an export (``ingest.mapping_check``, ADR 0030): ``filled``
+    rows held a value in its column(s), and ``valid`` of those kept a value after validation
+    (a valid UK postcode, a real date, an NHS number with its check digit, ...)."""
+
+    field: str
+    columns: tuple[str, ...]
+    rows: int = 0
+    filled: int = 0
+    valid: int = 0
+
+    @property
+    def lost(self) -> int:
+        """Values present in the export that validation dropped."""
+        return self.filled - self.valid
+
+    @property
+    def fill_rate(self) -> float:
+        return self.filled / self.rows if self.rows else 0.0
+
+    @property
+    def valid_rate(self) -> float:
+        """Share of the filled values that survived validation (1.0 when none were filled)."""
+        return self.valid / self.filled if self.filled else 1.0
+
+    @property
+    def lost_share(self) -> float:
+        return self.lost / self.filled if self.filled else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field, "columns": list(self.columns), "rows": self.rows, "filled": self.filled,
+            "valid": self.valid, "lost": self.lost, "fill_rate": round(self.fill_rate, 4),
+            "valid_rate": round(self.valid_rate, 4),
+        }
+
+
+@dataclass(frozen=True)
+class MappingWarning:
+    """A mapped field that lost more than its share of values to validation: the column is
+    probably mapped to the wrong field. ``looks_like`` and ``suggestion`` describe the lost
+    values' shape (never the values themselves: they are personal data)."""
+
+    field: str
+    columns: tuple[str, ...]
+    filled: int
+    lost: int
+    looks_like: str | None
+    expected: str  # what the field's valid values are ("UK postcodes")
+    suggestion: str
+
+    @property
+    def lost_share(self) -> float:
+        return self.lost / self.filled if self.filled else 0.0
+
+    def message(self) -> str:
+        """One line for people: field, column, share lost, what the values look like, the fix."""
+        cols = " + ".join(self.columns)
+        seen = f"they look like {self.looks_like}, not {self.expected}" if self.looks_like else (
+            f"they are not {self.expected}")
+        return (f"fields.{self.field} (column {cols}) lost {self.lost_share:.0%} of its values to validation "
+                f"({self.lost:,} of {self.filled:,}): {seen}. Fix: {self.suggestion}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "columns": list(self.columns), "filled": self.filled, "lost": self.lost,
+                "lost_share": round(self.lost_share, 4), "looks_like": self.looks_like,
+                "expected": self.expected, "suggestion": self.suggestion, "message": self.message()}
+
+
+@dataclass
 class LoadReport:
     source: str
     file: str
@@ -118,10 +190,21 @@ class LoadReport:
     seconds: float = 0.0
     #: record ids inserted or changed, when the caller asked for them (``api.load_records``)
     written: list[str] | None = None
+    #: per mapped field: rows that held a value and how many of those survived validation
+    fields: dict[str, FieldFill] = field(default_factory=dict)
+    #: mapped fields that lost more than 20% of their values: probably mapped wrong (ADR 0030)
+    warnings: list[MappingWarning] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
         return self.inserted + self.updated + self.unchanged
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the counts, each field's fill and validity, and the mapping warnings."""
+        out = dict(self.__dict__)
+        out["fields"] = {k: v.to_dict() for k, v in self.fields.items()}
+        out["warnings"] = [w.to_dict() for w in self.warnings]
+        return out
 
 
 @dataclass

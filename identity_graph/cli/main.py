@@ -115,6 +115,7 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
         f"{summary.people:,} people, {summary.records:,} records in {len(summary.files)} exports "
         f"({summary.seconds:.1f}s) -> {out}/exports, mappings in {out}/mappings, truth {summary.truth}"
     )
+    click.echo(f"load them all: idgraph load --manifest {summary.load_manifest}")
 
 
 # -- load ---------------------------------------------------------------------------------------
@@ -184,6 +185,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
         if rep.rejects_file:
             msg += f" (see {rep.rejects_file})"
         click.echo(msg + f" [{rep.seconds:.1f}s]")
+        for w in rep.warnings:  # a column mapped to the wrong field (ADR 0030)
+            click.echo(f"warning: {rep.source}: {w.message()}", err=True)
 
     try:
         # a failed export raises BatchLoadError naming it; the exports before it stay loaded
@@ -192,7 +195,7 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
     finally:
         bar.close()
         if as_json:
-            print_json([r.__dict__ for r in reports])
+            print_json([r.to_dict() for r in reports])
 
 
 # -- resolve ------------------------------------------------------------------------------------
@@ -537,6 +540,15 @@ from .review_cmd import decide, review  # noqa: E402
 
 cli.add_command(review)
 cli.add_command(decide)
+
+
+from .mapping_cmd import mapping as mapping_group  # noqa: E402
+
+cli.add_command(mapping_group)
+
+from .evaluate_cmd import evaluate as evaluate_cmd  # noqa: E402
+
+cli.add_command(evaluate_cmd)
 
 
 def main() -> None:

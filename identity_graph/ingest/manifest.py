@@ -18,6 +18,7 @@ ADR 0012). Every problem in the manifest is reported together, naming the entry 
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -40,6 +41,14 @@ class ManifestEntry:
         return f"ManifestEntry({str(self.file)!r}, {str(self.mapping)!r}, {self.rejects and str(self.rejects)!r})"
 
 
+def _is_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
 def read_manifest(path: str | Path) -> list[ManifestEntry]:
     """Parse and validate a load manifest; raise :class:`ManifestError` listing every problem.
 
@@ -58,7 +67,13 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     except FileNotFoundError:
         raise ManifestError(where, ["file not found; check the path"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(where, [f"is not valid TOML ({exc})"]) from None
+        problem = f"is not valid TOML ({exc})"
+        if _is_json(p):
+            problem = ("is JSON, but a load manifest is TOML: [[export]] tables with file = \"...\" and "
+                       "mapping = \"...\" (docs/MAPPING_SPEC.md)")
+            if (p.parent / "load.toml").is_file():
+                problem += f"; the load manifest beside it is {p.parent / 'load.toml'}"
+        raise ManifestError(where, [problem]) from None
     problems = [f"unknown top-level key {k!r}; a manifest holds [[export]] tables only" for k in data if k != "export"]
     exports = data.get("export")
     if not isinstance(exports, list) or not exports:

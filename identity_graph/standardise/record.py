@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from .nicknames import canonical_given
 from .phones import normalise_phones
 from .phonetic import phonetic_key
 
-__all__ = ["standardise_chunk", "StandardisedChunk", "ENGINE_VERSION", "IDENTIFYING"]
+__all__ = ["standardise_chunk", "StandardisedChunk", "FieldTally", "ENGINE_VERSION", "IDENTIFYING"]
 
 #: bumped when standardisation changes, so a re-load re-standardises unchanged rows
 ENGINE_VERSION = "1"
@@ -38,10 +38,28 @@ NAME_PARTS = ("title", "given_name", "middle_names", "family_name", "suffix")
 MAX_VALUE_CHARS = 1000
 
 
+#: a few lost values per field and chunk, kept in memory (never logged or reported) so that a
+#: mapping warning can say what the lost values look like (``ingest.mapping_check``)
+LOST_SAMPLE = 50
+
+
+@dataclass
+class FieldTally:
+    """One mapped field in one chunk: rows holding a value, and how many of those kept one after
+    validation; ``lost_sample`` holds a few of the values that did not (in memory only)."""
+
+    filled: int
+    valid: int
+    lost_sample: list[str] = field(default_factory=list)
+
+
 @dataclass
 class StandardisedChunk:
     frame: pd.DataFrame  # RECORD_COLUMNS + row_hash + raw + __row__
     rejects: list[Reject]
+    #: per mapped field (ADR 0030); ``rows`` the chunk's rows, before any row is rejected
+    tallies: dict[str, FieldTally] = field(default_factory=dict)
+    rows: int = 0
 
 
 def _none(s: pd.Series) -> pd.Series:
@@ -135,10 +153,13 @@ def standardise_chunk(
     rows = raw["__row__"].astype(int)
     f = mapping.fields
 
+    as_given: dict[str, pd.Series] = {}  # mapped field -> its values as the export gave them
+
     def col(field_name: str, sep: str = " ") -> pd.Series:
         if field_name not in f:
             return _empty(idx)
         joined = _joined(raw, f[field_name], sep)
+        as_given.setdefault(field_name, joined)
         too_long = joined.map(lambda v: v is not None and len(v) > MAX_VALUE_CHARS)
         if too_long.any():
             column = "+".join(f[field_name])
@@ -266,6 +287,7 @@ def standardise_chunk(
     out["record_id"] = mapping.source + ":" + ids.fillna("")
     out["__row__"] = rows
     table = pd.DataFrame(out, index=idx)
+    tallies = _tally(as_given, table, addr["postcode_valid"].astype(bool))
     # -- rows that identify nobody ---------------------------------------------------------------
     has_any = table[list(IDENTIFYING)].notna().any(axis=1)
     for r in rows[keep & ~has_any]:
@@ -275,7 +297,31 @@ def standardise_chunk(
     keep &= has_any
     frame = table[keep]
     frame = frame[list(RECORD_COLUMNS) + ["row_hash", "raw", "__row__"]]
-    return StandardisedChunk(frame, rejects)
+    return StandardisedChunk(frame, rejects, tallies, len(raw))
+
+
+#: the canonical column(s) a mapped field's value ends up in: present there = survived validation
+_KEPT_IN: dict[str, tuple[str, ...]] = {
+    "full_name": ("given_name", "family_name"),
+    "phone": ("phones",),
+    "email": ("emails",),
+}
+
+
+def _tally(given: dict[str, pd.Series], table: pd.DataFrame, postcode_valid: pd.Series) -> dict[str, FieldTally]:
+    """Per mapped field: rows that held a value, and those whose value survived standardisation
+    (for the postcode, a valid UK postcode in its own column, not one found in the address)."""
+    out: dict[str, FieldTally] = {}
+    for name, values in given.items():
+        held = values.notna()
+        if name == "postcode":
+            kept = postcode_valid
+        else:
+            kept = table[list(_KEPT_IN.get(name, (name,)))].notna().any(axis=1)
+        lost = held & ~kept
+        sample = [str(v)[:200] for v in values[lost].head(LOST_SAMPLE)]
+        out[name] = FieldTally(int(held.sum()), int((held & kept).sum()), sample)
+    return out
 
 
 def drop_duplicate_ids(

@@ -34,6 +34,24 @@ class SynthSummary:
     mappings: dict[str, Path] = field(default_factory=dict)  # source -> mapping TOML
     truth: Path = Path()
     seconds: float = 0.0
+    #: the load manifest (TOML) listing every export with its mapping: ``idgraph load --manifest``
+    load_manifest: Path = Path()
+
+
+#: the load manifest ``generate`` writes beside the exports (``docs/MAPPING_SPEC.md``)
+LOAD_MANIFEST = "load.toml"
+
+
+def _load_manifest(summary: SynthSummary) -> str:
+    """Every export with its mapping, sources in name order, paths relative to the manifest."""
+    lines = [
+        "# Load manifest of the synthetic council: idgraph load --manifest load.toml",
+        "# (paths are relative to this file; see docs/MAPPING_SPEC.md)",
+    ]
+    for source in sorted(summary.files):
+        lines += ["", "[[export]]", f'file = "exports/{summary.files[source].name}"',
+                  f'mapping = "mappings/{summary.mappings[source].name}"']
+    return "\n".join(lines) + "\n"
 
 
 def _membership(pop: Population, rng: np.random.Generator) -> np.ndarray:
@@ -85,8 +103,9 @@ def generate(
 
     Writes ``out/exports/<source>.<ext>`` (one per service system), ``out/mappings/<source>.toml``
     (loadable with ``idgraph load``), ``out/truth.csv`` (``source,source_record_id,person_id,
-    household_id``: one row per exported record) and ``out/manifest.json``. The same ``seed``
-    gives byte-identical files.
+    household_id``: one row per exported record), ``out/load.toml`` (the load manifest:
+    ``idgraph load --manifest out/load.toml`` loads every export) and ``out/manifest.json`` (how
+    the council was generated). The same ``seed`` gives byte-identical files.
 
     Examples
     --------
@@ -164,8 +183,11 @@ def generate(
         "exports": {k: f"exports/{p.name}" for k, p in summary.files.items()},
         "mappings": {k: f"mappings/{p.name}" for k, p in summary.mappings.items()},
         "truth": "truth.csv",
+        "load_manifest": LOAD_MANIFEST,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    summary.load_manifest = out / LOAD_MANIFEST
+    summary.load_manifest.write_text(_load_manifest(summary), encoding="utf-8", newline="\n")
     report("done", total, total)
     summary.seconds = time.perf_counter() - started
     return summary
