@@ -35,12 +35,15 @@ __all__ = [
     "DIR_MODE",
     "PRIVATE_UMASK",
     "SIDE_SUFFIXES",
+    "Checked",
     "Finding",
     "create_private_file",
     "open_private",
     "private_dirs",
     "findings",
     "fix",
+    "neo4j_paths",
+    "store_paths",
 ]
 
 FILE_MODE = 0o600
@@ -116,11 +119,11 @@ class Finding:
         return asdict(self)
 
 
-def _problem(mode: int) -> str:
+def _problem(mode: int, folder: bool = False) -> str:
     who = []
     for name, shift in (("group", 3), ("others", 0)):
         bits = (mode >> shift) & 0o7
-        can = [v for v, b in (("read", 4), ("write", 2), ("enter/run", 1)) if bits & b]
+        can = [v for v, b in (("read", 4), ("write", 2), ("enter" if folder else "execute", 1)) if bits & b]
         if can:
             who.append(f"{name} may {'/'.join(can)}")
     return "; ".join(who)
@@ -143,7 +146,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
                 yield p, p.lstat()
 
 
-def _check(path: Path, what: str, out: list[Finding]) -> None:
+def _dir_finding(p: Path, what: str, m: int) -> Finding:
+    inside = sum(1 for _, t in _walk(p) if not stat.S_ISLNK(t.st_mode) and _exposed(t))
+    return Finding(str(p), what, f"{m:04o}", _problem(m, folder=True), f"chmod -R go-rwx {_quote(p)}", inside)
+
+
+def _check(path: Path, what: str, deep: bool, out: list[Finding]) -> None:
     try:
         st = path.lstat()
     except OSError:
@@ -151,39 +159,77 @@ def _check(path: Path, what: str, out: list[Finding]) -> None:
     if stat.S_ISLNK(st.st_mode):
         return
     mode = stat.S_IMODE(st.st_mode)
-    if stat.S_ISDIR(st.st_mode):
+    if not stat.S_ISDIR(st.st_mode):
         if _exposed(st):
-            inside = sum(1 for _, s in _walk(path) if not stat.S_ISLNK(s.st_mode) and _exposed(s))
-            out.append(Finding(str(path), what, f"{mode:04o}", _problem(mode), f"chmod -R go-rwx {_quote(path)}", inside))
-            return
-        for p, s in sorted(_walk(path)):
-            if stat.S_ISLNK(s.st_mode) or not _exposed(s):
-                continue
-            if any(Path(f.path) in p.parents for f in out):
-                continue  # inside a folder already reported
-            m = stat.S_IMODE(s.st_mode)
-            if stat.S_ISDIR(s.st_mode):
-                inside = sum(1 for _, t in _walk(p) if not stat.S_ISLNK(t.st_mode) and _exposed(t))
-                out.append(Finding(str(p), what, f"{m:04o}", _problem(m), f"chmod -R go-rwx {_quote(p)}", inside))
-            else:
-                out.append(Finding(str(p), what, f"{m:04o}", _problem(m), f"chmod 600 {_quote(p)}"))
-    elif _exposed(st):
-        out.append(Finding(str(path), what, f"{mode:04o}", _problem(mode), f"chmod 600 {_quote(path)}"))
+            out.append(Finding(str(path), what, f"{mode:04o}", _problem(mode), f"chmod 600 {_quote(path)}"))
+        return
+    if _exposed(st):
+        out.append(_dir_finding(path, what, mode))
+        return
+    if not deep:
+        return
+    reported: list[Path] = []
+    for p, s in sorted(_walk(path)):
+        if stat.S_ISLNK(s.st_mode) or not _exposed(s) or any(d in p.parents for d in reported):
+            continue
+        m = stat.S_IMODE(s.st_mode)
+        if stat.S_ISDIR(s.st_mode):
+            out.append(_dir_finding(p, what, m))
+            reported.append(p)  # what is inside is counted, not listed
+        else:
+            out.append(Finding(str(p), what, f"{m:04o}", _problem(m), f"chmod 600 {_quote(p)}"))
 
 
-def findings(paths: Iterable[tuple[str | os.PathLike[str], str]]) -> list[Finding]:
-    """Every path of ``paths`` (``(path, what it is)``; a folder is checked with everything in
-    it) that group or others may read, write or enter. Missing paths are skipped; symbolic
-    links are not followed."""
+@dataclass(frozen=True)
+class Checked:
+    """A path ``idgraph doctor`` looks at: what it is, and whether everything inside counts."""
+
+    path: str
+    what: str
+    deep: bool = True
+
+    @property
+    def exists(self) -> bool:
+        return os.path.lexists(self.path)
+
+
+def findings(paths: Iterable[Checked]) -> list[Finding]:
+    """Every path of ``paths`` (a ``deep`` folder with everything in it) that group or others
+    may read, write or enter. Missing paths are skipped; symbolic links are not followed."""
     out: list[Finding] = []
-    for path, what in paths:
-        _check(Path(path), what, out)
+    for c in paths:
+        _check(Path(c.path), c.what, c.deep, out)
     return out
 
 
+def store_paths(store: str) -> list[Checked]:
+    """What an embedded store at ``store`` keeps on disk: the file, SQLite's side files, and the
+    default rejects folder (``<store>.rejects/``). None for a Neo4j URI (its files are the
+    server's: see :func:`neo4j_paths`)."""
+    if "://" in store or store == ":memory:":
+        return []
+    return [
+        Checked(store, "store"),
+        *(Checked(store + suffix, "store side file") for suffix in SIDE_SUFFIXES),
+        Checked(store + ".rejects", "rejects folder"),
+    ]
+
+
+def neo4j_paths(home: str | os.PathLike[str]) -> list[Checked]:
+    """The development Neo4j server's folder (``idgraph neo4j start``): the folder itself, its
+    credentials, its database and its logs (the launcher's jars in ``build/`` are not data)."""
+    h = Path(home)
+    return [
+        Checked(str(h), "neo4j folder", deep=False),
+        Checked(str(h / "credentials.json"), "neo4j credentials"),
+        Checked(str(h / "dbms"), "neo4j data"),
+        Checked(str(h / "logs"), "neo4j logs"),
+    ]
+
+
 def fix(found: Iterable[Finding]) -> None:
-    """Make each found path owner-only: a file 0600 (keeping the owner's bits but execute), a
-    folder and everything in it without group and other bits."""
+    """Make each found path owner-only: a file 0600; a folder and everything in it without its
+    group and other bits (as ``chmod -R go-rwx``)."""
     for f in found:
         p = Path(f.path)
         if p.is_dir() and not p.is_symlink():

@@ -538,6 +538,10 @@ from .review_cmd import decide, review  # noqa: E402
 cli.add_command(review)
 cli.add_command(decide)
 
+from .doctor_cmd import doctor  # noqa: E402
+
+cli.add_command(doctor)
+
 
 def main() -> None:
     cli(prog_name="idgraph")

@@ -1,6 +1,7 @@
 """Start, stop and inspect the development Neo4j server (one per home folder).
 
-The home folder (``IDGRAPH_NEO4J_HOME``, default ``.neo4j/`` at the repository root) holds::
+The home folder (``IDGRAPH_NEO4J_HOME``, default ``.neo4j/`` at the repository root) is created
+0700 and the server runs with umask 077, so its data and logs are owner-only (ADR 0027). It holds::
 
     credentials.json   user and password (0600), generated on first start, kept after
     build/             the launcher, built by Maven (see build.py)
