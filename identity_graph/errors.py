@@ -118,7 +118,7 @@ class SettingsError(ModelError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
-            f"settings {path} have {len(self.problems)} problem(s):\n{lines}\n"
+            f"{path}: {len(self.problems)} problem(s):\n{lines}\n"
             "(start from `idgraph resolve --print-settings`)"
         )
 

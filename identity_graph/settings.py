@@ -203,7 +203,7 @@ class Settings:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], where: str = "<settings>") -> Settings:
+    def from_dict(cls, d: dict[str, Any], where: str = "settings") -> Settings:
         """Settings from a dict shaped as ``to_dict`` makes it, checked against the schema first
         (``settings_schema``): raises :class:`SettingsError` listing every problem, each with its
         path (``blocking_rules[2].keys[0]: unknown key "nosuchcol"; known: ...``)."""
@@ -216,7 +216,7 @@ class Settings:
         return cls(blocking_rules=rules, comparisons=comps, **rest)
 
     @classmethod
-    def from_json(cls, text: str, where: str = "<settings>") -> Settings:
+    def from_json(cls, text: str, where: str = "settings") -> Settings:
         return cls.from_dict(json.loads(text), where)
 
     @classmethod
@@ -235,7 +235,7 @@ class Settings:
                 f"settings file {p} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                 "start from `idgraph resolve --print-settings`"
             ) from exc
-        return cls.from_dict(data, f"file {p}")
+        return cls.from_dict(data, f"settings file {p}")
 
 
 def default_settings() -> Settings:

@@ -60,7 +60,7 @@ def test_resolve_refuses_a_settings_file_that_would_run_copy_to(loaded: Path, tm
     settings = _settings(tmp_path, f"idx\") AS h FROM base_df b; COPY (SELECT 42) TO '{target}'; --")
     result = idgraph("--store", loaded, "resolve", "--settings", settings)
     assert result.exit_code == 5
-    assert f"settings file {settings} have 1 problem(s)" in result.stderr
+    assert f"settings file {settings}: 1 problem(s):" in result.stderr
     assert "blocking_rules[0].keys[0]: unknown key" in result.stderr
     assert not target.exists()
     stats = json.loads(idgraph("--store", loaded, "stats", "--json").output)

@@ -51,6 +51,13 @@ def test_the_crafted_settings_file_that_ran_copy_to_is_refused(tmp_path: Path) -
     assert not target.exists()
 
 
+def test_the_schema_knows_exactly_the_comparison_kinds_the_compare_stage_computes() -> None:
+    from identity_graph.compare.library import KINDS
+    from identity_graph.settings import COMPARISON_KINDS
+
+    assert set(COMPARISON_KINDS) == set(KINDS)
+
+
 def test_a_misspelt_key_gets_a_suggestion() -> None:
     data = _defaults()
     data["blocking_rules"][0]["keys"] = ["postcode_distrct"]
