@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from . import csvsafe
 from .errors import BatchLoadError, IdentityGraphError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.mapping_check import FieldTallies
 from .ingest.readers import file_sha256, read_export
 from .ingest.rejects import write_rejects
+from .private_files import open_private, private_dirs
 from .settings import Settings, default_settings
 from .standardise.parallel import Batch, BatchJob
 from .standardise.record import drop_duplicate_ids
@@ -269,7 +271,7 @@ def _load_one(
         )
     out = Path(rejects_path) if rejects_path else _rejects_path(store, m, path)
     if rejects or rejects_path:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(out.parent)  # owner-only, as the file is (ADR 0027)
         write_rejects(rejects, out)
         report.rejects_file = str(out)
     report.seconds = time.perf_counter() - t0
@@ -519,14 +521,17 @@ def stats(store: Store) -> dict[str, Any]:
 
 
 def export_links(store: Store, out: str | os.PathLike[str]) -> int:
-    """Write ``source,source_record_id,person_id`` (one row per record) to a CSV; return rows."""
+    """Write ``source,source_record_id,person_id`` (one row per record) to a CSV; return rows.
+
+    The file is owner-only (0600, its new folders 0700) and a cell a spreadsheet would run as a
+    formula gets a ``'`` in front (``csvsafe.restore`` takes it off; ADR 0027)."""
     n = 0
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    private_dirs(path.parent)
+    with open_private(path, encoding="utf-8", newline="") as fh:
         header = True
         for chunk in store.links():
-            chunk.to_csv(fh, index=False, header=header)
+            csvsafe.frame(chunk).to_csv(fh, index=False, header=header)
             header = False
             n += len(chunk)
         if header:

@@ -14,6 +14,7 @@ __all__ = [
     "BatchLoadError",
     "StoreError",
     "ModelError",
+    "SettingsError",
     "BlockingExplosionError",
     "NotFoundError",
 ]
@@ -104,6 +105,22 @@ class ModelError(IdentityGraphError):
     """The matching model is invalid or missing (e.g. explain before any resolve)."""
 
     exit_code = 5
+
+
+class SettingsError(ModelError):
+    """A settings file (``idgraph resolve --settings``) breaks its schema (``settings_schema``).
+
+    ``problems`` holds every problem found, each "path in the file: what is wrong and the fix".
+    """
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"{path}: {len(self.problems)} problem(s):\n{lines}\n"
+            "(start from `idgraph resolve --print-settings`)"
+        )
 
 
 class StaleIndexError(StoreError):

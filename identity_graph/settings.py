@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import ModelError
+from .errors import ModelError, SettingsError
+from .settings_schema import settings_problems
 
 __all__ = [
     "BlockingRule",
@@ -202,34 +203,39 @@ class Settings:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Settings:
-        try:
-            rules = [BlockingRule.from_dict(r) for r in d["blocking_rules"]]
-            comps = [ComparisonSpec.from_dict(c) for c in d["comparisons"]]
-        except (KeyError, TypeError) as exc:
-            raise ModelError(
-                f"settings are missing {exc}; start from `idgraph resolve --print-settings`"
-            ) from exc
-        bad = [c.kind for c in comps if c.kind not in COMPARISON_KINDS]
-        if bad:
-            raise ModelError(f"unknown comparison kind(s) {bad}; valid: {list(COMPARISON_KINDS)}")
-        known = {f.name for f in fields(cls)} - {"blocking_rules", "comparisons"}
-        rest = {k: v for k, v in d.items() if k in known}
+    def from_dict(cls, d: dict[str, Any], where: str = "settings") -> Settings:
+        """Settings from a dict shaped as ``to_dict`` makes it, checked against the schema first
+        (``settings_schema``): raises :class:`SettingsError` listing every problem, each with its
+        path (``blocking_rules[2].keys[0]: unknown key "nosuchcol"; known: ...``)."""
+        problems = settings_problems(d)
+        if problems:
+            raise SettingsError(where, problems)
+        rules = [BlockingRule.from_dict(r) for r in d["blocking_rules"]]
+        comps = [ComparisonSpec.from_dict(c) for c in d["comparisons"]]
+        rest = {k: v for k, v in d.items() if k not in ("blocking_rules", "comparisons")}
         return cls(blocking_rules=rules, comparisons=comps, **rest)
 
     @classmethod
-    def from_json(cls, text: str) -> Settings:
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str, where: str = "settings") -> Settings:
+        return cls.from_dict(json.loads(text), where)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Settings:
         p = Path(path)
         try:
-            return cls.from_json(p.read_text(encoding="utf-8"))
+            text = p.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise ModelError(f"settings file {p} not found") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelError(f"settings file {p} cannot be read as UTF-8 text: {exc}") from exc
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ModelError(f"settings file {p} is not valid JSON: {exc}") from exc
+            raise ModelError(
+                f"settings file {p} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "start from `idgraph resolve --print-settings`"
+            ) from exc
+        return cls.from_dict(data, f"settings file {p}")
 
 
 def default_settings() -> Settings:

@@ -5,6 +5,10 @@ goes to DuckDB as int32 codes of its distinct values (null where missing or empt
 table DuckDB reads without converting a Python object per cell; derived keys (initials, birth
 year, names in either order) are computed once per distinct value, not once per record. The
 multi-valued keys (phones, emails) stay text, split into their values in SQL.
+
+Which names a rule may join on is the fixed list of ``block.key_names``: a key is looked up here
+by name (a derived key's function, a canonical column, a mapping's ``x_`` field), and an unknown
+name is an error, never a column name passed on (ADR 0027).
 """
 
 from __future__ import annotations
@@ -15,10 +19,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["MULTI_KEYS", "blocking_keys"]
+from ..errors import ModelError
+from .key_names import (
+    BLOCKING_KEY_NAMES,
+    COLUMN_KEYS,
+    DERIVED_KEYS,
+    EXTRA_PREFIX,
+    MULTI_KEYS,
+    is_blocking_key,
+)
 
-#: keys that hold several "|"-joined values per record (a record has several phones)
-MULTI_KEYS = {"phone": "phones", "email": "emails"}
+__all__ = ["MULTI_KEYS", "blocking_keys"]
 
 
 def _factorize(values: np.ndarray, *, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -96,11 +107,22 @@ def blocking_keys(frame: pd.DataFrame, needed: set[str]) -> pa.Table:
         "names_unordered": lambda: _unordered(_values(frame, "given_name"), _values(frame, "family_name")),
         "initials_unordered": lambda: _unordered(_initials(frame, "given_name"), _initials(frame, "family_name")),
     }
+    assert set(derived) == set(DERIVED_KEYS)
+    unknown = sorted(k for k in needed if not is_blocking_key(k))
+    if unknown:
+        raise ModelError(
+            f"unknown blocking key(s) {unknown}; known: {', '.join(BLOCKING_KEY_NAMES)} "
+            f"(or {EXTRA_PREFIX}<field> for a mapping's [compare] field)"
+        )
     columns: dict[str, pa.Array] = {"idx": pa.array(np.arange(len(frame), dtype=np.int32))}
     for key in sorted(needed):
         if key in MULTI_KEYS:
             columns[key] = pa.array(_values(frame, MULTI_KEYS[key]).tolist(), type=pa.string())
             continue
-        codes = derived[key]() if key in derived else _column(frame, key)[0]
+        if key in derived:
+            codes = derived[key]()
+        else:  # a canonical column or an x_ field: one of the frame's own columns
+            assert key in COLUMN_KEYS or key.startswith(EXTRA_PREFIX)
+            codes = _column(frame, key)[0]
         columns[key] = pa.array(codes.astype(np.int32), mask=codes < 0)
     return pa.table(columns)

@@ -6,6 +6,10 @@ Each rule is a list of keys. A record's key value for a rule is the hash of its 
 Pairs are generated rule by rule (one self-join each); a pair an earlier rule already generated
 is dropped by one sort over all pair keys, so every pair appears exactly once, credited to the
 first rule that makes it, and comes back in chunks.
+
+No text from a settings file reaches the SQL: DuckDB sees the key columns under aliases the
+code makes (``k0``, ``k1``, ... in sorted key order), the table and rule numbers are the code's
+own integers, and ``max_block`` is an int (ADR 0027).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import BlockingExplosionError
 from ..settings import BlockingRule
@@ -118,8 +123,11 @@ class Blocker:
     diagnostics: list[RuleDiagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        needed = {k for r in self.rules for k in r.keys}
-        self._keys = blocking_keys(self.frame, needed)
+        needed = sorted({k for r in self.rules for k in r.keys})
+        keys = blocking_keys(self.frame, set(needed))  # raises ModelError on an unknown key name
+        #: key name -> the column alias the SQL uses: made here, never the name itself
+        self._alias = {k: f"k{j}" for j, k in enumerate(needed)}
+        self._keys = pa.table({"idx": keys.column("idx"), **{self._alias[k]: keys.column(k) for k in needed}})
         self._con = duckdb.connect(config={"threads": self.threads})
         self._con.register("base_df", self._keys)
         self._prepared = False
@@ -136,11 +144,12 @@ class Blocker:
         """
         cols, joins = [], []
         for j, k in enumerate(rule.keys):
+            alias = self._alias[k]  # "k<int>": the SQL never holds the key's name
             if k in MULTI_KEYS:
-                joins.append(f", LATERAL (SELECT unnest(string_split(b.\"{k}\", '|')) AS v) m{j}")
+                joins.append(f", LATERAL (SELECT unnest(string_split(b.{alias}, '|')) AS v) m{j}")
                 cols.append(f"m{j}.v")
             else:
-                cols.append(f'b."{k}"')
+                cols.append(f"b.{alias}")
         # codes are null where a value is missing or empty; split phones/emails may hold ''
         not_null = " AND ".join(
             f"{c} IS NOT NULL AND {c} <> ''" if k in MULTI_KEYS else f"{c} IS NOT NULL"
@@ -177,7 +186,7 @@ class Blocker:
                 )
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE k_{i} AS SELECT e.idx, e.h FROM ex_{i} e "
-                f"JOIN (SELECT h FROM ex_{i} GROUP BY h HAVING count(*) BETWEEN 2 AND {rule.max_block}) s "
+                f"JOIN (SELECT h FROM ex_{i} GROUP BY h HAVING count(*) BETWEEN 2 AND {int(rule.max_block)}) s "
                 f"USING (h)"
             )
             con.execute(f"DROP TABLE ex_{i}")

@@ -541,6 +541,10 @@ from .review_cmd import decide, review  # noqa: E402
 cli.add_command(review)
 cli.add_command(decide)
 
+from .doctor_cmd import doctor  # noqa: E402
+
+cli.add_command(doctor)
+
 
 from .mapping_cmd import mapping as mapping_group  # noqa: E402
 

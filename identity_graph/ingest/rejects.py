@@ -1,7 +1,14 @@
 """The rejects file: one CSV row per row (or value) the pipeline could not use, with where and why.
 
+A rejected value is whatever the export held, so a cell that a spreadsheet would run as a
+formula (``=HYPERLINK(...)`` typed as an email) is written with a ``'`` in front
+(``csvsafe``; ADR 0027); :func:`read_rejects` gives the values back as they were. The file is
+created owner-only (``private_files``): it holds whole raw rows.
+
 >>> import tempfile, os
->>> from identity_graph.types import Reject
+>>> from identity_graph.csvsafe import cell, restore
+from identity_graph.private_files import open_private
+from identity_graph.types import Reject
 >>> path = os.path.join(tempfile.mkdtemp(), "rejects.csv")
 >>> write_rejects([Reject("a.csv", 3, None, "row has 2 fields, the header has 3")], path)
 1
@@ -15,6 +22,8 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from identity_graph.csvsafe import cell, restore
+from identity_graph.private_files import open_private
 from identity_graph.types import Reject
 
 __all__ = ["REJECT_COLUMNS", "MAX_VALUE_CHARS", "write_rejects", "read_rejects"]
@@ -35,11 +44,13 @@ def _clip(value: str | None) -> str:
 def write_rejects(rejects: Iterable[Reject], path: str | Path) -> int:
     """Write ``rejects`` as CSV (header always written); return how many were written."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with open_private(path, encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(REJECT_COLUMNS)
         for r in rejects:
-            writer.writerow([r.file, r.row, r.column or "", r.reason, r.action, _clip(r.value)])
+            writer.writerow(
+                [cell(r.file), r.row, cell(r.column or ""), cell(r.reason), cell(r.action), cell(_clip(r.value))]
+            )
             count += 1
     return count
 
@@ -50,12 +61,12 @@ def read_rejects(path: str | Path) -> list[Reject]:
         reader = csv.DictReader(fh)
         return [
             Reject(
-                file=rec["file"],
+                file=restore(rec["file"]),
                 row=int(rec["row"]),
-                column=rec["column"] or None,
-                reason=rec["reason"],
+                column=restore(rec["column"]) or None,
+                reason=restore(rec["reason"]),
                 action="value dropped" if rec["action"] == "value dropped" else "row rejected",
-                value=rec["value"] or None,
+                value=restore(rec["value"]) or None,
             )
             for rec in reader
         ]

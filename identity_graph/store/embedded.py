@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._memory import trim_heap
 from ..errors import NotFoundError, StoreError
+from ..private_files import create_private_file
 from ..types import RECORD_COLUMNS
 from .contract import (
     DECISION_COLUMNS,
@@ -406,6 +407,7 @@ class EmbeddedStore(EmbeddedAccessMixin):
             parent = Path(self.path).parent
             if not parent.exists():
                 raise StoreError(f"cannot create store {self.path}: folder {parent} does not exist")
+            create_private_file(self.path)  # 0600; SQLite gives -wal/-shm/-journal its mode (ADR 0027)
         try:
             self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.con.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from identity_graph import csvsafe
 from identity_graph.synth import writers
 from identity_graph.synth.population import AS_OF, YEAR, Population, build_population
 from identity_graph.synth.systems import DUPLICATE_RATE, FALLBACK, SYSTEMS, System, rows_for
@@ -169,7 +170,7 @@ def generate(
 
     truth = pd.concat(truth_parts, ignore_index=True)
     summary.truth = out / "truth.csv"
-    truth.to_csv(summary.truth, index=False, lineterminator="\n")
+    csvsafe.frame(truth).to_csv(summary.truth, index=False, lineterminator="\n")  # ADR 0027
     summary.records = len(truth)
     manifest = {
         "generator": "identity_graph.synth",

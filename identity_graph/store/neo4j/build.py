@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...private_files import private_dirs
 from .errors import JavaNotFoundError, LauncherBuildError, MavenNotFoundError
 
 __all__ = ["LAUNCHER_DIR", "MAIN_CLASS", "Launcher", "build", "find_java", "source_hash"]
@@ -122,7 +123,7 @@ def build(home: Path, *, force: bool = False) -> Launcher:
     java = find_java()
     shutil.rmtree(build_dir, ignore_errors=True)  # no stale jars from an older pom
     logs = home / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    private_dirs(logs)  # the server's logs go here too: owner-only (ADR 0027)
     build_log = logs / "build.log"
     env = dict(os.environ)
     env.setdefault("JAVA_HOME", str(Path(java).resolve().parents[1]))

@@ -1,6 +1,7 @@
 """Start, stop and inspect the development Neo4j server (one per home folder).
 
-The home folder (``IDGRAPH_NEO4J_HOME``, default ``.neo4j/`` at the repository root) holds::
+The home folder (``IDGRAPH_NEO4J_HOME``, default ``.neo4j/`` at the repository root) is created
+0700 and the server runs with umask 077, so its data and logs are owner-only (ADR 0027). It holds::
 
     credentials.json   user and password (0600), generated on first start, kept after
     build/             the launcher, built by Maven (see build.py)
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...private_files import PRIVATE_UMASK, open_private, private_dirs
 from .build import MAIN_CLASS, build, find_java
 from .errors import Neo4jServerError, Neo4jStartError
 
@@ -101,7 +103,7 @@ def _clear_state(home: Path) -> None:
 @contextlib.contextmanager
 def _locked(home: Path) -> Iterator[None]:
     """One start/stop at a time per home, across processes."""
-    home.mkdir(parents=True, exist_ok=True)
+    private_dirs(home)  # a new home is 0700: it holds the database (ADR 0027)
     with (home / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -223,8 +225,8 @@ def start(
         creds = _credentials(home)
         port = port or _free_port()
         uri = f"bolt://127.0.0.1:{port}"
-        (home / "logs").mkdir(parents=True, exist_ok=True)
-        (home / "run").mkdir(parents=True, exist_ok=True)
+        private_dirs(home / "logs")
+        private_dirs(home / "run")
         env = dict(os.environ)
         env.update(
             IDGRAPH_NEO4J_HOME=str(home),
@@ -236,7 +238,7 @@ def start(
         cmd = [java, *java_opts, "-cp", launcher.classpath, MAIN_CLASS]
         say(f"starting Neo4j 5.26 on {uri} (data in {home / 'dbms'})")
         t0 = time.monotonic()
-        with (home / "logs" / "neo4j.out").open("ab") as out:
+        with open_private(home / "logs" / "neo4j.out", append=True, binary=True) as out:
             proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,
@@ -244,6 +246,7 @@ def start(
                 stderr=subprocess.STDOUT,
                 env=env,
                 cwd=home,
+                umask=PRIVATE_UMASK,  # Neo4j's data, logs and transactions owner-only
                 start_new_session=True,  # survives the shell (and Ctrl-C) that started it
             )
         _CHILDREN[proc.pid] = proc
