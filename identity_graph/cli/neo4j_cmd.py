@@ -27,7 +27,7 @@ _HOME = click.option(
     envvar="IDGRAPH_NEO4J_HOME",
     default=None,
     help="The server's folder (data, logs, credentials). Default: .neo4j/ at the repository "
-    "root. Env: IDGRAPH_NEO4J_HOME.",
+    "root (installed from a wheel: in the working directory). Env: IDGRAPH_NEO4J_HOME.",
 )
 
 
