@@ -30,8 +30,5 @@ def package_folder(package: str, *parts: str) -> Path | None:
 def checkout_root() -> Path | None:
     """The source checkout this package runs from (the folder holding ``pyproject.toml`` above
     ``identity_graph/``), or None for an installed package."""
-    here = Path(__file__).resolve().parent  # .../identity_graph
-    root = here.parent
-    if (root / "pyproject.toml").is_file() and (root / "identity_graph") == here:
-        return root
-    return None
+    root = Path(__file__).resolve().parents[1]  # the folder holding identity_graph/
+    return root if (root / "pyproject.toml").is_file() else None
