@@ -1,13 +1,15 @@
 """``idgraph neo4j start|stop|status``: the development Neo4j server (docs/adr/0007).
 
-``start`` and ``status`` print ``NEO4J_URI=…``, ``NEO4J_USER=…`` and ``NEO4J_PASSWORD=…`` on
-stdout and nothing else, so a shell can ``eval "$(idgraph neo4j start)"``; progress goes to
-stderr.
+``start`` and ``status`` print ``export NEO4J_URI=…``, ``export NEO4J_USER=…`` and
+``export NEO4J_PASSWORD=…`` on stdout and nothing else (values quoted for a POSIX shell), so
+``eval "$(idgraph neo4j start)"`` sets them for every command the shell runs next; progress goes
+to stderr.
 """
 
 from __future__ import annotations
 
 import functools
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +27,7 @@ _HOME = click.option(
     envvar="IDGRAPH_NEO4J_HOME",
     default=None,
     help="The server's folder (data, logs, credentials). Default: .neo4j/ at the repository "
-    "root. Env: IDGRAPH_NEO4J_HOME.",
+    "root (installed from a wheel: in the working directory). Env: IDGRAPH_NEO4J_HOME.",
 )
 
 
@@ -42,8 +44,10 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_env(info: server.ServerInfo) -> None:
+    """``export NAME=value`` lines: exported, so the commands the shell runs next see them (a
+    bare ``NAME=value`` would set shell variables that no child process inherits)."""
     for key, value in info.env().items():
-        click.echo(f"{key}={value}")
+        click.echo(f"export {key}={shlex.quote(value)}")
 
 
 @click.group()
@@ -71,7 +75,7 @@ def neo4j() -> None:
 )
 @_errors
 def start(home: Path | None, port: int | None, timeout: float) -> None:
-    """Start the server (build it on first use) and print its NEO4J_* variables.
+    """Start the server (build it on first use) and print ``export NEO4J_*=…`` lines.
 
     Starting when it already runs prints the running server's variables.
 
@@ -87,7 +91,7 @@ def start(home: Path | None, port: int | None, timeout: float) -> None:
 @_HOME
 @_errors
 def status(home: Path | None) -> None:
-    """Print the running server's NEO4J_* variables; exit 1 when none runs.
+    """Print the running server's ``export NEO4J_*=…`` lines; exit 1 when none runs.
 
     Example: idgraph neo4j status && eval "$(idgraph neo4j status)"
     """

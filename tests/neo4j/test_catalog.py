@@ -34,3 +34,14 @@ def test_catalog_queries_take_values_as_parameters() -> None:
         text = catalog.query(name)
         assert "{{" not in text and "%s" not in text, name  # no Python formatting templates
         assert text.strip(), name
+
+
+def test_a_checkout_reads_the_top_level_cypher_folder() -> None:
+    """The source tree keeps the queries at the top (cypher/); the build copies them into the
+    package, where an installed wheel finds them (tests/packaging/test_wheel.py, ADR 0031)."""
+    from identity_graph._resources import checkout_root
+
+    assert checkout_root() == PACKAGE.parent
+    found = catalog.CYPHER_DIR
+    assert found == PACKAGE.parent / "cypher"
+    assert not (PACKAGE / "cypher").exists(), "identity_graph/cypher/ is a build product only"

@@ -4,17 +4,24 @@ label and deletes it afterwards."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from neo4j import Driver
 from neo4j.exceptions import ClientError
 
+from identity_graph.cli import neo4j_cmd
 from identity_graph.cli.main import cli
+from identity_graph.store.neo4j import server
 from identity_graph.store.neo4j.testing import Neo4jForTests
 
 pytestmark = pytest.mark.neo4j
@@ -93,24 +100,72 @@ def test_gds_connected_components(neo4j: Neo4jForTests, neo4j_driver: Driver, la
     assert records[0]["n"] == 2
 
 
-def test_status_prints_eval_able_variables(neo4j: Neo4jForTests) -> None:
+def test_status_prints_eval_able_exports(neo4j: Neo4jForTests) -> None:
     test_home = Path(__file__).parents[2] / ".neo4j-test"  # tests/conftest.py: NEO4J_TEST_HOME
-    result = CliRunner().invoke(cli, ["neo4j", "status", "--home", str(test_home)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["neo4j", "status", "--home", str(test_home)], catch_exceptions=False
+    )
     if neo4j.kind != "provisioned":
         assert result.exit_code in (0, 1)  # the provisioned server may or may not run too
         return
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split("=", 1)[0] for line in lines] == [
-        "NEO4J_URI",
-        "NEO4J_USER",
-        "NEO4J_PASSWORD",
+        "export NEO4J_URI",
+        "export NEO4J_USER",
+        "export NEO4J_PASSWORD",
     ]
-    assert re.fullmatch(r"NEO4J_URI=bolt://127\.0\.0\.1:\d+", lines[0])
-    assert lines[0] == f"NEO4J_URI={neo4j.uri}"
-    assert lines[1] == f"NEO4J_USER={neo4j.user}"
-    assert lines[2] == f"NEO4J_PASSWORD={neo4j.password}"
-    assert re.fullmatch(r"NEO4J_PASSWORD=[A-Za-z0-9_-]+", lines[2])  # no shell quoting needed
+    assert re.fullmatch(r"export NEO4J_URI=bolt://127\.0\.0\.1:\d+", lines[0])
+    assert lines[0] == f"export NEO4J_URI={neo4j.uri}"
+    assert lines[1] == f"export NEO4J_USER={neo4j.user}"
+    assert lines[2] == f"export NEO4J_PASSWORD={neo4j.password}"
+    assert re.fullmatch(r"export NEO4J_PASSWORD=[A-Za-z0-9_-]+", lines[2])  # no quoting needed
+
+
+def test_eval_of_status_exports_what_the_next_command_needs(neo4j: Neo4jForTests) -> None:
+    """README: `eval "$(idgraph neo4j start)"`, then any command on `--store "$NEO4J_URI"`. The
+    variables must be exported: a plain NAME=value would not reach the next command."""
+    if neo4j.kind != "provisioned":
+        return  # only the provisioned server has a home for `status` to read
+    test_home = Path(__file__).parents[2] / ".neo4j-test"
+    idgraph = Path(sys.executable).parent / "idgraph"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    script = f"""
+        set -euo pipefail
+        eval "$('{idgraph}' neo4j status --home '{test_home}')"
+        '{idgraph}' --store "$NEO4J_URI" stats --json
+    """
+    done = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "records" in json.loads(done.stdout)
+
+
+def test_the_printed_exports_survive_any_characters_in_a_value() -> None:
+    info = server.ServerInfo(
+        "bolt://127.0.0.1:7687", "neo 4j", "pa$$ 'w\"o`rd;", 1, Path("/nonexistent")
+    )
+    lines = _exports(info)
+    script = f'{lines}\nprintf "%s\\n" "$NEO4J_URI" "$NEO4J_USER" "$NEO4J_PASSWORD"\n'
+    done = subprocess.run(
+        ["bash", "-c", script], env={}, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [info.uri, info.user, info.password]
+    exported = subprocess.run(
+        ["bash", "-c", f"{lines}\nenv"], env={}, capture_output=True, text=True, check=True
+    ).stdout
+    assert "NEO4J_PASSWORD=pa$$ 'w\"o`rd;" in exported.splitlines()
+
+
+def _exports(info: server.ServerInfo) -> str:
+    """What `idgraph neo4j start` prints for ``info``."""
+
+    @click.command()
+    def show() -> None:
+        neo4j_cmd._print_env(info)
+
+    return CliRunner().invoke(show, [], catch_exceptions=False).stdout
 
 
 def test_status_exits_1_when_not_running(tmp_path: Path) -> None:

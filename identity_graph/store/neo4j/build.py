@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..._resources import package_folder
 from ...private_files import private_dirs
 from .errors import JavaNotFoundError, LauncherBuildError, MavenNotFoundError
 
@@ -28,8 +29,10 @@ __all__ = ["LAUNCHER_DIR", "MAIN_CLASS", "Launcher", "build", "find_java", "sour
 
 log = logging.getLogger(__name__)
 
-#: the Maven project: pom.xml and src/
-LAUNCHER_DIR = Path(__file__).parent / "launcher"
+#: the Maven project: pom.xml and src/, package data of this package (docs/adr/0031)
+LAUNCHER_DIR = package_folder(__package__ or "identity_graph.store.neo4j", "launcher") or (
+    Path(__file__).parent / "launcher"
+)
 MAIN_CLASS = "uk.gov.idgraph.neo4j.Launcher"
 _JAR = "idgraph-neo4j-launcher-1.jar"
 _MIN_JAVA = 17
@@ -119,6 +122,12 @@ def build(home: Path, *, force: bool = False) -> Launcher:
                 return launcher
         except (OSError, ValueError):
             pass
+    if not (LAUNCHER_DIR / "pom.xml").is_file():
+        raise LauncherBuildError(
+            f"the Neo4j launcher's sources are missing ({LAUNCHER_DIR / 'pom.xml'}): this "
+            "identity-graph was installed without its package data. Reinstall it from a wheel "
+            "built with `pip wheel .` (or `python -m build`) from the repository"
+        )
     mvn = _find_maven()
     java = find_java()
     shutil.rmtree(build_dir, ignore_errors=True)  # no stale jars from an older pom

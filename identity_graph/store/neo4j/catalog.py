@@ -9,21 +9,33 @@ import functools
 import os
 from pathlib import Path
 
+from ..._resources import checkout_root, package_folder
 from ...errors import StoreError
 
 __all__ = ["CYPHER_DIR", "query", "statements", "names"]
 
 
 def _find_dir() -> Path:
+    """``IDGRAPH_CYPHER_DIR``, else the queries shipped in the installed package
+    (``identity_graph/cypher/``), else the top-level ``cypher/`` of the source checkout
+    (docs/adr/0031)."""
     env = os.environ.get("IDGRAPH_CYPHER_DIR")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent / "cypher"
-        if (cand / "schema").is_dir():
-            return cand
-    raise StoreError("cannot find the cypher/ query folder; set IDGRAPH_CYPHER_DIR to it")
+    for folder in (package_folder("identity_graph", "cypher"), _checkout_cypher()):
+        if folder is not None and (folder / "schema").is_dir():
+            return folder
+    raise StoreError(
+        "cannot find the Cypher queries: the installed identity_graph package has no cypher/ "
+        "folder and it does not run from a source checkout. Reinstall it from a wheel built "
+        "with `pip wheel .` (or `python -m build`), or set IDGRAPH_CYPHER_DIR to a copy of the "
+        "repository's cypher/ folder"
+    )
+
+
+def _checkout_cypher() -> Path | None:
+    root = checkout_root()
+    return root / "cypher" if root is not None else None
 
 
 CYPHER_DIR = _find_dir()

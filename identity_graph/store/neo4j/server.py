@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..._resources import checkout_root
 from ...private_files import PRIVATE_UMASK, open_private, private_dirs
 from .build import MAIN_CLASS, build, find_java
 from .errors import Neo4jServerError, Neo4jStartError
@@ -68,9 +69,7 @@ def neo4j_home(home: Path | str | None = None) -> Path:
         return Path(home).expanduser().resolve()
     if os.environ.get("IDGRAPH_NEO4J_HOME"):
         return Path(os.environ["IDGRAPH_NEO4J_HOME"]).expanduser().resolve()
-    repo = Path(__file__).resolve().parents[3]
-    base = repo if (repo / "pyproject.toml").is_file() else Path.cwd()
-    return base / ".neo4j"
+    return (checkout_root() or Path.cwd()) / ".neo4j"
 
 
 # -- files in the home ------------------------------------------------------------------------

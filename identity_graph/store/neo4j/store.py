@@ -248,8 +248,10 @@ class Neo4jStore(Neo4jAccessMixin):
         password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
         if password is None:
             raise StoreError(
-                f"no password for {uri}: set NEO4J_PASSWORD (and NEO4J_USER), e.g. "
-                "`eval \"$(idgraph neo4j start)\"`"
+                f"no password for {uri}: export NEO4J_PASSWORD (and NEO4J_USER). For the "
+                "server `idgraph neo4j start` runs, `eval \"$(idgraph neo4j start)\"` exports "
+                "NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD in this shell (give it the server's "
+                "--home or IDGRAPH_NEO4J_HOME)"
             )
         try:
             self.driver = neo4j.GraphDatabase.driver(
