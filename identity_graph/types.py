@@ -118,6 +118,10 @@ class LoadReport:
     seconds: float = 0.0
     #: record ids inserted or changed, when the caller asked for them (``api.load_records``)
     written: list[str] | None = None
+    #: a snapshot load: records of the source missing from the export, retired (ADR 0032), and
+    #: the update run that retired them
+    retired: int = 0
+    retired_run: int | None = None
 
     @property
     def accepted(self) -> int:
