@@ -174,6 +174,31 @@ def _redacted(detail: str, ids: set[str], values: list[str], affected: bool, nam
     return out
 
 
+#: golden-record fields of which one shared value ties a retired person to an erased record
+STRONG_FIELDS = ("emails", "phones", "nhs_number", "ni_number")
+
+
+def _split(v: Any) -> set[str]:
+    if v is None or v != v:
+        return set()
+    return {p for p in str(v).split(MULTI_SEPARATOR) if p}
+
+
+def _held_by(golden: str | None, rows: list[dict[str, Any]]) -> bool:
+    """Whether a (retired) person's last golden record came from one of these records: it holds
+    one of their emails, phones, NHS or NI numbers, or their name and date of birth together."""
+    g = _json_dict(golden)
+    if not g:
+        return False
+    for r in rows:
+        if any(_split(g.get(f)) & _split(r.get(f)) for f in STRONG_FIELDS):
+            return True
+        keys = ("given_name", "family_name", "dob")
+        if all(r.get(k) for k in keys) and all(g.get(k) == r.get(k) for k in keys):
+            return True
+    return False
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame([{c: r.get(c) for c in RECORD_COLUMNS} for r in rows], columns=list(RECORD_COLUMNS), dtype=object)
     df = df.where(df.notna(), None)
@@ -314,6 +339,9 @@ def erase(
     id_set = set(ids)
     mentioning = store.events_mentioning(ids)
     affected |= {p for p in [*mentioning["person_id"].tolist(), *mentioning["other_person_id"].tolist()] if p}
+    # retired people whose last golden record came from these records (merged away, dissolved)
+    affected |= {p for p, g in zip(*(store.retired_goldens()[c].tolist() for c in ("person_id", "golden")),
+                                     strict=True) if _held_by(g, [*canon, *h_canon])}
     events = pd.concat([store.person_changes(sorted(affected)), mentioning], ignore_index=True)
     details: dict[int, str | None] = {}
     for seq, detail, p, q in zip(events["seq"].tolist(), events["detail"].tolist(), events["person_id"].tolist(),
