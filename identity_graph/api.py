@@ -285,6 +285,9 @@ def _load_one(
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         if is_snapshot:  # refused here, the embedded store rolls the whole load back
+            flush = getattr(w, "flush", None)  # a writer in the background: every row stored first
+            if callable(flush):
+                flush()
             missing, total = snap.missing_records(store, m.source, present)
             snap.check_guard(store, m.source, str(path), missing, total, opts.allow_mass_retire)
         w.finish(

@@ -141,7 +141,10 @@ class Neo4jGdprMixin:
         return df
 
     def prune_history(self, source: str, before: str) -> int:
+        """The versions go; so do identifier nodes nothing holds any more (on Neo4j a replaced
+        value's identifier node outlives it: a load relinks the record, it does not prune)."""
         rows = self._run_write("gdpr/history_prune", prefix=f"{source}:", before=before)
+        self._until_none("gdpr/identifiers_orphans_prune", "deleted")
         return int(rows[0]["deleted"]) if rows else 0
 
     def retired_goldens(self) -> pd.DataFrame:
@@ -165,5 +168,7 @@ class Neo4jGdprMixin:
         def _run_write(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
 
         def _session(self) -> Any: ...
+
+        def _until_none(self, name: str, counted: str, limit: int = 20_000, **params: Any) -> None: ...
 
         def _tx_meta(self, name: str) -> dict[str, str]: ...
