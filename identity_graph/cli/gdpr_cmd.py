@@ -80,7 +80,10 @@ def register(cli: click.Group, api: Any, handle_errors: Any) -> None:
 
     @cli.group()
     def retention() -> None:
-        """Retention of history per source (`retain_history_days` in the mapping)."""
+        """Retention of history per source (`retain_history_days` in the mapping).
+
+        Example: idgraph retention apply --dry-run
+        """
 
     @retention.command("apply")
     @click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
