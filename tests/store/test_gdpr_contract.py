@@ -285,3 +285,16 @@ def test_deleting_every_record_of_a_person_dissolves_them(store: Store, world: d
     assert res.run_id is not None
     assert store.person(world["pid"])["status"] == "retired"
     assert "dissolved" in res.events["event"].tolist()
+
+
+def test_deleting_a_record_changed_since_the_last_run_retires_it(store: Store, world: dict) -> None:
+    """Regression: a record loaded again with new values since the last run was re-clustered
+    instead of retired by `idgraph delete` (the update dropped it from the records to retire)."""
+    moved = write_export(world["dir"] / "moved.csv", [ZEB_1, ZEB_2, OTHERS[0],
+                                                      OTHERS[1][:4] + ["5 Other Street"] + OTHERS[1][5:], OTHERS[2]])
+    api.load(store, moved, world["mapping"], rejects_path=world["dir"] / "r.csv")
+    assert "gdpr_test:B1" in store.dirty_records()[0]
+    res = api.update(store, retire=["gdpr_test:B1"], reason="account closed")
+    assert res.records_retired == 1
+    assert not len(store.records(["gdpr_test:B1"]))
+    assert store.record_history("gdpr_test:B1")["reason"].tolist()[-1] == "account closed"
