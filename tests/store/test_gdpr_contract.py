@@ -175,6 +175,9 @@ def test_an_old_export_does_not_bring_an_erased_person_back(store: Store, world:
     today = datetime.now(UTC).date().isoformat()
     assert text.count(f"erased on {today}") == 2
     assert not [n for n in NEEDLES if n in text.lower()]  # the reject holds no personal data
+    # nor can a service post the record back (the write routes' path)
+    report, refused, ids = api.load_records(store, "gdpr_test", [dict(zip(HEADER, ZEB_2, strict=True))])
+    assert (report.inserted, ids) == (0, []) and "erased on" in refused[0].reason
     # only with the flag, and then the tombstones go
     back = api.load(store, world["v1"], world["mapping"], rejects_path=rejects, allow_erased=True)
     assert back.inserted == 2
