@@ -356,6 +356,11 @@ def erase(
                    "actor": actor} for r in ids]
     store.purge(Purge(record_ids=ids, people=sorted(affected), event_details=details, term_frequencies=tf_rows,
                       audit_record_ids=names, tombstones=tombstones))
+    # the erasure in the audit log, beside the reads of the person (no record id, no reason text)
+    from ..access import audit
+
+    audit.record(store, actor, "cli" if actor.startswith("cli:") else "api", "erase", [(person_id, None)],
+                 detail=f"{len(ids)} records erased")
     compacted = store.compact() if compact else {}
 
     # 5. rejects files

@@ -162,7 +162,9 @@ def test_erasing_a_person_leaves_not_one_byte_of_them(store: Store, world: dict)
     assert not len(store.record_history("gdpr_test:Z1"))
     assert store.decisions(history=True)["record_a"].tolist() == []
     # the audit log keeps who read the person, the records named by pseudonyms only
-    assert "cli:officer" in store.audit_log(person_id=world["pid"])["actor"].tolist()
+    log = store.audit_log(person_id=world["pid"])
+    assert "cli:officer" in log["actor"].tolist()
+    assert log.loc[log["action"] == "erase", ["actor", "detail"]].values.tolist() == [["cli:dpo", "2 records erased"]]
 
 
 def test_an_old_export_does_not_bring_an_erased_person_back(store: Store, world: dict) -> None:
