@@ -302,16 +302,16 @@ def _load_one(
         )
     if gate.readmitted:
         store.drop_tombstones(gate.readmitted)
-    if missing:  # the delete path, as `idgraph delete`: kept in history, people re-clustered
-        from .recompute import update as _update
-
-        res = _update(store, retire=missing, reason=f"missing from snapshot {path.name}", changed=[])
-        report.retired, report.retired_run = len(missing), res.run_id
     out = Path(rejects_path) if rejects_path else _rejects_path(store, m, path)
     if rejects or rejects_path:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_rejects(rejects, out)
         report.rejects_file = str(out)
+    if missing:  # the delete path, as `idgraph delete`: kept in history, people re-clustered
+        from .recompute import update as _update
+
+        res = _update(store, retire=missing, reason=f"missing from snapshot {path.name}", changed=[])
+        report.retired, report.retired_run = len(missing), res.run_id
     report.seconds = time.perf_counter() - t0
     return report
 
