@@ -62,6 +62,9 @@ __all__ = [
     "review_reject",
     "PersonView",
     "DEFAULT_STORE",
+    "subject_access",
+    "erase",
+    "retention_apply",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -116,15 +119,25 @@ def load(
     rejects_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     chunk_rows: int = 25_000,
+    snapshot: bool | None = None,
+    allow_mass_retire: bool = False,
+    allow_erased: bool = False,
 ) -> LoadReport:
     """Load one export into the store, atomically and idempotently.
 
     New rows are inserted, changed rows updated (their previous values kept as history),
     unchanged rows left alone; unusable rows and values go to the rejects CSV.
+
+    ``snapshot`` (default: the mapping's ``snapshot``): the export is the whole source, and
+    the source's records missing from it are retired (``gdpr.snapshot``; more than 10% of the
+    source needs ``allow_mass_retire``). Rows of erased records are refused (rejects, "erased
+    on DATE") unless ``allow_erased`` (ADR 0032).
     """
+    from .gdpr.snapshot import SnapshotOptions
+
     (report,) = _load_batch(
         store, [LoadSpec(export, mapping, rejects_path)], progress=progress, chunk_rows=chunk_rows,
-        stage=lambda _: "load",
+        stage=lambda _: "load", options=SnapshotOptions(snapshot, allow_mass_retire, allow_erased),
     )
     return report
 
@@ -136,6 +149,9 @@ def load_many(
     progress: Progress | None = None,
     on_report: Callable[[LoadReport], None] | None = None,
     chunk_rows: int = 25_000,
+    snapshot: bool | None = None,
+    allow_mass_retire: bool = False,
+    allow_erased: bool = False,
 ) -> list[LoadReport]:
     """Load several exports in order, in one process: each export atomic and idempotent as
     :func:`load` makes it, while the next export is already being read and standardised.
@@ -156,10 +172,12 @@ def load_many(
     >>> [r.inserted for r in load_many(open_store(":memory:"), [(d / "hr.csv", d / "hr.toml")])]
     [1]
     """
+    from .gdpr.snapshot import SnapshotOptions
+
     specs = [s if isinstance(s, LoadSpec) else LoadSpec(*s) for s in loads]
     return _load_batch(
         store, specs, progress=progress, on_report=on_report, chunk_rows=chunk_rows,
-        stage=lambda p: f"load {p.name}",
+        stage=lambda p: f"load {p.name}", options=SnapshotOptions(snapshot, allow_mass_retire, allow_erased),
     )
 
 
@@ -197,6 +215,7 @@ def _load_batch(
     chunk_rows: int,
     stage: Callable[[Path], str],
     on_report: Callable[[LoadReport], None] | None = None,
+    options: Any = None,
 ) -> list[LoadReport]:
     checked = _checked(specs)
     # read_export is lazy: each file is opened only when the batch reaches it
@@ -206,7 +225,8 @@ def _load_batch(
     with Batch(jobs) as batch:
         for k, ((m, path), spec) in enumerate(zip(checked, specs, strict=True)):
             try:
-                report = _load_one(store, batch, k, m, path, spec.rejects_path, progress, stage(path), fault)
+                report = _load_one(store, batch, k, m, path, spec.rejects_path, progress, stage(path), fault,
+                                   options)
             except IdentityGraphError as exc:
                 if len(specs) == 1:
                     raise
@@ -234,8 +254,17 @@ def _load_one(
     progress: Progress | None,
     stage: str,
     fault: _FaultCounter,
+    options: Any = None,
 ) -> LoadReport:
+    from .gdpr import snapshot as snap
+    from .gdpr.tombstones import ErasedGate
+
     t0 = time.perf_counter()
+    opts = options or snap.SnapshotOptions()
+    is_snapshot = m.snapshot if opts.snapshot is None else opts.snapshot
+    gate = ErasedGate(store, opts.allow_erased)  # before the load's transaction: may write the salt
+    present: set[str] = set()
+    missing: list[str] = []
     src = SourceInfo(
         source=m.source,
         trust=m.trust,
@@ -251,7 +280,9 @@ def _load_one(
             rejects.extend(chunk.rejects)
             tallies.add(std.tallies, std.rows)
             report.rows += len(chunk.frame) + len(chunk.rejects)
-            _write_chunk(w, std, m, str(path), seen, rejects, report)
+            if is_snapshot:
+                present.update(snap.raw_ids(chunk.frame, m.id_column))
+            _write_chunk(w, std, m, str(path), seen, rejects, report, gate)
             if progress:
                 progress(stage, report.rows, -1)  # total unknown while streaming: rows/s shown
             fault.chunks += 1
@@ -259,6 +290,12 @@ def _load_one(
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         report.fields, report.warnings = dict(tallies.fills), tallies.warnings()
+        if is_snapshot:  # refused here, the embedded store rolls the whole load back
+            flush = getattr(w, "flush", None)  # a writer in the background: every row stored first
+            if callable(flush):
+                flush()
+            missing, total = snap.missing_records(store, m.source, present)
+            snap.check_guard(store, m.source, str(path), missing, total, opts.allow_mass_retire)
         w.finish(
             {
                 "rows": report.rows,
@@ -269,26 +306,39 @@ def _load_one(
                 "values_dropped": report.values_dropped,
             }
         )
+    if gate.readmitted:
+        store.drop_tombstones(gate.readmitted)
     out = Path(rejects_path) if rejects_path else _rejects_path(store, m, path)
     if rejects or rejects_path:
         private_dirs(out.parent)  # owner-only, as the file is (ADR 0027)
         write_rejects(rejects, out)
         report.rejects_file = str(out)
+    if missing:  # the delete path, as `idgraph delete`: kept in history, people re-clustered
+        from .recompute import update as _update
+
+        res = _update(store, retire=missing, reason=f"missing from snapshot {path.name}", changed=[])
+        report.retired, report.retired_run = len(missing), res.run_id
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def _write_chunk(
-    w: Any, std: Any, m: SourceMapping, file: str, seen: dict[str, int], rejects: list[Reject], report: LoadReport
+    w: Any, std: Any, m: SourceMapping, file: str, seen: dict[str, int], rejects: list[Reject], report: LoadReport,
+    gate: Any = None,
 ) -> list[str]:
-    """One standardised chunk into a load: duplicates of earlier ids rejected, new rows
-    inserted, changed rows updated, unchanged rows left alone. Returns the record ids of the
-    chunk's accepted rows, and (attribute ``written`` of the report's caller) those written."""
+    """One standardised chunk into a load: duplicates of earlier ids rejected, rows of erased
+    records refused (``gate``), new rows inserted, changed rows updated, unchanged rows left
+    alone. Returns the record ids of the chunk's accepted rows, and (attribute ``written`` of
+    the report's caller) those written."""
     std = drop_duplicate_ids(std, seen, file, m.id_column)
     rejects.extend(std.rejects)
     f = std.frame
     if not len(f):
         return []
+    if gate is not None:
+        f = _refuse_erased(gate, f, file, m.id_column, rejects)
+        if not len(f):
+            return []
     old = w.existing_hashes(f["source_record_id"].tolist())
     prev = f["record_id"].map(old)
     new = prev.isna()
@@ -300,6 +350,25 @@ def _write_chunk(
     if report.written is not None:
         report.written.extend(f.loc[new | changed, "record_id"].tolist())
     return f["record_id"].tolist()
+
+
+def _refuse_erased(gate: Any, f: pd.DataFrame, file: str, id_column: str, rejects: list[Reject]) -> pd.DataFrame:
+    """Rows of erased records: refused (a reject without their values), or with
+    ``allow_erased`` let back in (their tombstones dropped once the load commits)."""
+    from .gdpr.tombstones import record_hash
+
+    erased = gate.erased(f["record_id"].tolist())
+    if not erased:
+        return f
+    if gate.allow_erased:
+        gate.readmitted.extend(record_hash(gate.salt, r) for r in sorted(erased))
+        return f
+    hit = f["record_id"].isin(set(erased))
+    for rid, row in zip(f.loc[hit, "record_id"], f.loc[hit, "__row__"], strict=True):
+        rejects.append(Reject(file, int(row), id_column,
+                              f"erased on {erased[rid][:10]}: this record was erased and is not loaded again; "
+                              "load with --allow-erased only if its data may lawfully be held again"))
+    return f[~hit]
 
 
 def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> tuple[LoadReport, list[Reject], list[str]]:
@@ -328,11 +397,14 @@ def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> t
     report = LoadReport(source=source, file=file, rows=len(raw), written=[])
     rejects: list[Reject] = list(std.rejects)
     src = SourceInfo(source=m.source, trust=m.trust, mapping_json=info.mapping_json, compare=info.compare)
+    from .gdpr.tombstones import ErasedGate
+
+    gate = ErasedGate(store)
     payload = json.dumps(rows, sort_keys=True, default=str).encode("utf-8")
     import hashlib
 
     with store.load(src, FileInfo(file, hashlib.sha256(payload).hexdigest())) as w:
-        ids = _write_chunk(w, std, m, file, {}, rejects, report)
+        ids = _write_chunk(w, std, m, file, {}, rejects, report, gate)
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         w.finish({"rows": report.rows, "inserted": report.inserted, "updated": report.updated,
@@ -582,6 +654,46 @@ def changes(store: Store, after: int = 0, source: str | None = None, limit: int 
     """The change feed: person events after cursor ``after`` (optionally only those touching
     ``source``'s records), in order; the last row's ``seq`` is the next cursor."""
     return store.changes(after=after, source=source, limit=limit)
+
+
+# -- personal data (issue 12, ADR 0032) ------------------------------------------------------------
+if TYPE_CHECKING:
+    from .gdpr.erase import ErasureReport
+    from .gdpr.retention import RetentionReport
+    from .gdpr.subject_access import SubjectAccessReport
+
+
+def subject_access(
+    store: Store, person_or_record_id: str, out: str | os.PathLike[str], *, actor: str,
+    purpose: str | None = None,
+) -> SubjectAccessReport:
+    """Write everything held about a person (or the person holding a record) to folder ``out``:
+    ``subject_access.json`` and a readable ``subject_access.html``. The read is audited (as
+    ``actor``, with ``purpose``). See ``identity_graph.gdpr.subject_access``."""
+    from .gdpr.subject_access import subject_access as _sar
+
+    return _sar(store, person_or_record_id, out, actor=actor, purpose=purpose)
+
+
+def erase(
+    store: Store, person_or_record_id: str, *, reason: str, actor: str,
+    rejects_dirs: Sequence[str | os.PathLike[str]] = (),
+) -> ErasureReport:
+    """Erase a person (every record they hold) or one record everywhere, keeping only a
+    tombstone (salted hash, when, why, who) that stops a reload. The person's remaining records
+    are re-clustered as a delete would. See ``identity_graph.gdpr.erase``."""
+    from .gdpr.erase import erase as _erase
+
+    return _erase(store, person_or_record_id, reason=reason, actor=actor, rejects_dirs=rejects_dirs)
+
+
+def retention_apply(store: Store, *, dry_run: bool = False, as_of: Any = None) -> RetentionReport:
+    """Remove history older than each source's ``retain_history_days`` (``dry_run``: count
+    only; ``as_of``: a datetime to apply the rules as of, default now). See
+    ``identity_graph.gdpr.retention``."""
+    from .gdpr.retention import apply_retention
+
+    return apply_retention(store, dry_run=dry_run, now=as_of)
 
 
 def __getattr__(name: str) -> Any:

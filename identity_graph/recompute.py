@@ -188,6 +188,8 @@ def update(
     else:
         changed_ids, gone_ids = sorted(set(changed)), []
     retire = sorted(set(retire))
+    # a record asked to be retired is retired, even if it changed since the last run
+    changed_ids = [c for c in changed_ids if c not in set(retire)]
     unknown = [r for r in retire if r not in live.pos_of]
     if unknown:
         raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")

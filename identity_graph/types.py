@@ -194,6 +194,10 @@ class LoadReport:
     fields: dict[str, FieldFill] = field(default_factory=dict)
     #: mapped fields that lost more than 20% of their values: probably mapped wrong (ADR 0030)
     warnings: list[MappingWarning] = field(default_factory=list)
+    #: a snapshot load: records of the source missing from the export, retired (ADR 0032), and
+    #: the update run that retired them
+    retired: int = 0
+    retired_run: int | None = None
 
     @property
     def accepted(self) -> int:

@@ -130,10 +130,18 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
               help="Where to write rejected rows (default: next to the store).")
 @click.option("--chunk-rows", type=click.IntRange(1), default=25_000, show_default=True,
               help="Rows read, standardised and written per batch (memory stays flat).")
+@click.option("--snapshot", is_flag=True, default=None,
+              help="Each export is the whole of its source: records missing from it are retired "
+                   "(as `idgraph delete` retires them). Default: the mapping's `snapshot`.")
+@click.option("--allow-mass-retire", is_flag=True,
+              help="Let a snapshot retire more than 10% of its source's records.")
+@click.option("--allow-erased", is_flag=True,
+              help="Load rows of erased records again (their tombstones are removed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load reports as JSON.")
 @click.pass_obj
 def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manifest: Path | None,
-         rejects: Path | None, chunk_rows: int, as_json: bool) -> None:
+         rejects: Path | None, chunk_rows: int, snapshot: bool | None, allow_mass_retire: bool,
+         allow_erased: bool, as_json: bool) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
     Several exports load in one process, in order, the next one standardised while the previous
@@ -182,6 +190,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
         )
         if rep.values_dropped:
             msg += f", {rep.values_dropped:,} values dropped"
+        if rep.retired:
+            msg += f", {rep.retired:,} retired (missing from the snapshot; run {rep.retired_run})"
         if rep.rejects_file:
             msg += f" (see {rep.rejects_file})"
         click.echo(msg + f" [{rep.seconds:.1f}s]")
@@ -191,7 +201,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
     try:
         # a failed export raises BatchLoadError naming it; the exports before it stay loaded
         run_or_exit(api.load_many, obj.store, specs, progress=bar.callback, on_report=done,
-                    chunk_rows=chunk_rows)
+                    chunk_rows=chunk_rows, snapshot=snapshot, allow_mass_retire=allow_mass_retire,
+                    allow_erased=allow_erased)
     finally:
         bar.close()
         if as_json:
@@ -553,6 +564,10 @@ cli.add_command(mapping_group)
 from .evaluate_cmd import evaluate as evaluate_cmd  # noqa: E402
 
 cli.add_command(evaluate_cmd)
+
+from .gdpr_cmd import register as _register_gdpr  # noqa: E402
+
+_register_gdpr(cli, api, handle_errors)
 
 
 def main() -> None:

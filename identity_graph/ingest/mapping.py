@@ -50,6 +50,8 @@ _SCALAR_KEYS: tuple[str, ...] = (
     "region",
     "skip_initial_space",
     "one_record_per_person",
+    "snapshot",
+    "retain_history_days",
 )
 _TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes")
 TOP_LEVEL_KEYS: tuple[str, ...] = _SCALAR_KEYS + _TABLE_KEYS
@@ -145,6 +147,12 @@ class SourceMapping:
     #: the export holds each person at most once (a de-duplicated system, Splink's
     #: ``link_only``): clustering may complete one-to-one links across such sources (ADR 0010)
     one_record_per_person: bool = False
+    #: every export of this source is a full snapshot: its records missing from one are retired
+    #: (ADR 0032)
+    snapshot: bool = False
+    #: history (replaced values, retired records) older than this many days is removed by
+    #: ``idgraph retention apply`` (None: kept); ADR 0032
+    retain_history_days: int | None = None
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     dob_earliest: str = "1890-01-01"
@@ -183,6 +191,10 @@ class SourceMapping:
         out["skip_initial_space"] = self.skip_initial_space
         if self.one_record_per_person:
             out["one_record_per_person"] = True
+        if self.snapshot:
+            out["snapshot"] = True
+        if self.retain_history_days is not None:
+            out["retain_history_days"] = self.retain_history_days
         out["fields"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in self.fields.items()}
         out["formats"] = dict(self.formats)
         out["checks"] = {
@@ -298,6 +310,18 @@ class _Validator:
             self.problem(f"'one_record_per_person' must be true or false, got {one_per_person!r}")
             one_per_person = False
 
+        snapshot = data.get("snapshot", False)
+        if not isinstance(snapshot, bool):
+            self.problem(f"'snapshot' must be true or false, got {snapshot!r}")
+            snapshot = False
+        retain = data.get("retain_history_days")
+        if retain is not None and (isinstance(retain, bool) or not isinstance(retain, int) or retain < 0):
+            self.problem(
+                f"'retain_history_days' must be a whole number of days (0 or more), got {retain!r}; "
+                "e.g. retain_history_days = 2190 (six years)"
+            )
+            retain = None
+
         fields = self.fields(self.table(data, "fields"))
         formats = self.formats(self.table(data, "formats"))
         earliest, latest = self.checks(self.table(data, "checks"))
@@ -320,6 +344,8 @@ class _Validator:
             region=region,
             skip_initial_space=skip,
             one_record_per_person=one_per_person,
+            snapshot=snapshot,
+            retain_history_days=retain,
             fields=fields,
             formats=formats,
             dob_earliest=earliest,

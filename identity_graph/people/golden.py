@@ -62,7 +62,9 @@ def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     cur = cur.astype(object).where(cur.notna(), None)
     sources = joined_sets(ordered["person_id"].reset_index(drop=True), ordered["source"].reset_index(drop=True))
     out = best.join(cur)
-    out["sources"] = sources.reindex(out.index).str.split(",")
+    # (no people: an update whose region lost every record; ``.str`` needs text, even none)
+    out["sources"] = sources.reindex(out.index).astype(object).str.split(",") if len(out) else pd.Series(
+        index=out.index, dtype=object)
     out = out[sorted(out.columns)]
     # pandas' C JSON writer: one JSON object per person, keys sorted, a chunk of people at a time
     lines: list[str] = []

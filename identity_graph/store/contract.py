@@ -17,6 +17,7 @@ __all__ = [
     "Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS",
     "Decision", "DECISION_COLUMNS", "REVIEW_EDGE_COLUMNS",
     "AUDIT_COLUMNS", "API_KEY_COLUMNS",
+    "Purge", "TOMBSTONE_COLUMNS",
 ]
 
 #: columns of a run's person events, as computed (the store adds ``seq``, the durable cursor of
@@ -171,6 +172,36 @@ class Decision:
     actor: str
     decided_at: str
     reason: str
+
+
+# -- personal data: erasure, tombstones, retention (issue 12, ADR 0032) ------------------------------
+#: columns of a tombstone: ``hash`` (hex SHA-256 of the store's salt + ``source:source_record_id``),
+#: ``source`` (the system's name, not personal), ``erased_at`` (ISO UTC), ``reason``, ``actor``
+TOMBSTONE_COLUMNS = ["hash", "source", "erased_at", "reason", "actor"]
+
+
+@dataclass
+class Purge:
+    """What an erasure (or a retention run) removes, written by ``Store.purge`` in one transaction.
+
+    - ``record_ids``: every trace of these records goes: the record row (if still there), its
+      history (``record_history`` / ``:RecordVersion``), identifiers (Neo4j: identifier nodes no
+      one else holds), person links, similarity edges, and every decision naming it (superseded
+      ones too).
+    - ``people``: people whose golden record and address history are removed when they are
+      retired (an active person's are the ones its remaining records give: left alone).
+    - ``event_details``: seq -> the event's new ``detail`` (None: no detail).
+    - ``term_frequencies``: (column, value, tf): the row's new frequency, or None to remove it.
+    - ``audit_record_ids``: record_id -> the pseudonym audit entries name it by from now on.
+    - ``tombstones``: rows of ``TOMBSTONE_COLUMNS`` added (a hash already there is kept).
+    """
+
+    record_ids: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    event_details: dict[int, str | None] = field(default_factory=dict)
+    term_frequencies: list[tuple[str, str, float | None]] = field(default_factory=list)
+    audit_record_ids: dict[str, str] = field(default_factory=dict)
+    tombstones: list[dict[str, Any]] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -349,3 +380,58 @@ class Store(Protocol):
         one. Embedded: the thread's own read-only connection, inside one read transaction, so
         every read in the block sees one committed state (never half a write). Neo4j: the store
         itself (driver sessions are per call; each read is its own transaction)."""
+
+    # -- personal data: erasure, tombstones, retention (issue 12, ADR 0032) -----------------------
+    # (kept apart from the sections above: identity_graph/gdpr/ is its only user)
+    def tombstone_salt(self) -> str:
+        """The store's secret salt for tombstone hashes (hex), created on first use and kept in
+        the store: the same record id hashes the same way in this store, and in no other."""
+
+    def tombstones(self, hashes: list[str]) -> dict[str, str]:
+        """hash -> erased_at of those of ``hashes`` that have a tombstone."""
+
+    def drop_tombstones(self, hashes: list[str]) -> int:
+        """Remove these tombstones (a record let back in with ``load --allow-erased``); returns
+        how many there were."""
+
+    def purge(self, purge: Purge) -> None:
+        """Apply a ``Purge`` in one transaction (see its docstring); ids that are not there are
+        skipped, so a purge run twice leaves what one leaves."""
+
+    def history_record_ids(self, record_ids: list[str]) -> list[str]:
+        """Those of ``record_ids`` that have history rows (records retired earlier live on only
+        there), sorted."""
+
+    def person_changes(self, person_ids: list[str]) -> pd.DataFrame:
+        """The change feed's events naming any of these people (``person_id`` or
+        ``other_person_id``), with the columns of ``changes``, in seq order."""
+
+    def events_mentioning(self, texts: list[str]) -> pd.DataFrame:
+        """``changes`` columns of the events whose ``detail`` contains any of ``texts``, in seq
+        order (a scan: for erasure only)."""
+
+    def detailed_events(self, before: str) -> pd.DataFrame:
+        """``changes`` columns of the ``details_changed`` events written before ``before`` (ISO
+        UTC) that still hold a detail, in seq order."""
+
+    def history_before(self, source: str, before: str) -> pd.DataFrame:
+        """record_id, replaced_at, reason, current (bool: the record still exists) of the
+        history rows of ``source``'s records replaced or retired before ``before``."""
+
+    def prune_history(self, source: str, before: str) -> int:
+        """Delete those history rows (``history_before``) in one transaction; returns how many."""
+
+    def retired_goldens(self) -> pd.DataFrame:
+        """person_id, golden (JSON text), retired_at (the finish time of the run that retired
+        them) of retired people who still hold a golden record or an address history."""
+
+    def compact(self) -> dict[str, Any]:
+        """Make removed values unrecoverable from the store's own files where the store can:
+        embedded, ``VACUUM`` then a truncating WAL checkpoint (``{"vacuumed": True,
+        "wal_truncated": bool}``); Neo4j, nothing it can do from a session (``{}``: its
+        transaction logs rotate by the server's retention policy, see README)."""
+
+    def find_text(self, needles: list[str]) -> list[str]:
+        """Where any of ``needles`` occurs, case-insensitively, in a stored text value:
+        ``table.column`` (embedded) or ``Label.property`` / ``:TYPE.property`` (Neo4j), sorted,
+        distinct. A scan of everything: to check an erasure, never on a hot path."""

@@ -34,6 +34,7 @@ from .contract import (
 )
 from .delta import check_delta, missing_people_error, missing_records_error, stale_run_error
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
+from .embedded_gdpr import GDPR_SCHEMA, EmbeddedGdprMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
 
@@ -384,7 +385,7 @@ class _Writer:
         return self.load_id
 
 
-class EmbeddedStore(EmbeddedAccessMixin):
+class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
     """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
 
     ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration):
@@ -456,7 +457,7 @@ class EmbeddedStore(EmbeddedAccessMixin):
                 )
             if version == 1:
                 _migrate_v1_to_v2(self.con)
-            for stmt in _SCHEMA + _DECISIONS_SCHEMA + ACCESS_SCHEMA:
+            for stmt in _SCHEMA + _DECISIONS_SCHEMA + ACCESS_SCHEMA + GDPR_SCHEMA:
                 self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)

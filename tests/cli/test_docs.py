@@ -30,6 +30,6 @@ def test_the_makefile_defines_the_readme_targets() -> None:
 
 
 def test_every_idgraph_command_in_the_readme_exists() -> None:
-    mentioned = set(re.findall(r"idgraph(?: --store \S+)? ([a-z0-9]+)", README))
+    mentioned = set(re.findall(r"idgraph(?: --store \S+)? ([a-z0-9][a-z0-9-]*)", README))
     assert mentioned, "the README shows no idgraph commands"
     assert mentioned <= set(cli.commands), mentioned - set(cli.commands)

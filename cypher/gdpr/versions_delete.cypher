@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (v:RecordVersion {record_id: id})
+DETACH DELETE v
