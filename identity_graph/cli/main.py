@@ -51,7 +51,10 @@ class Ctx:
         """Write the audit entries of a read of people or records (actor ``cli:<os user>``)."""
         from ..access import audit
 
-        audit.record(self.store, audit.cli_actor(), "cli", action, reads, purpose=self.purpose, detail=detail)
+        # before anything is shown: a read whose entry cannot be written (the store is busy for
+        # longer than --wait) ends here, one line, and shows nothing
+        run_or_exit(audit.record, self.store, audit.cli_actor(), "cli", action, reads, purpose=self.purpose,
+                    detail=detail)
 
     def progress(self, label: str) -> ProgressReporter:
         return ProgressReporter(label, disabled=self.quiet)

@@ -269,13 +269,16 @@ class Neo4jStore(Neo4jAccessMixin):
                 f"no password for {uri}: set NEO4J_PASSWORD (and NEO4J_USER), e.g. "
                 "`eval \"$(idgraph neo4j start)\"`"
             )
+        driver = None
         try:
-            self.driver = neo4j.GraphDatabase.driver(
-                uri, auth=(user, password), notifications_min_severity="OFF"
-            )
-            self.driver.verify_connectivity()
+            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            driver.verify_connectivity()
+            self.driver = driver
         except Exception as exc:  # the driver raises several unrelated types
-            raise StoreError(f"cannot connect to Neo4j at {uri}: {exc}; is it running? (`idgraph neo4j status`)") from exc
+            if driver is not None:
+                driver.close()
+            why = " ".join(str(exc).split())  # the driver's messages run over several lines
+            raise StoreError(f"cannot connect to Neo4j at {uri}: {why}; is it running? (`idgraph neo4j status`)") from exc
         self.read_only = read_only
         try:
             self._open(create, read_only)
