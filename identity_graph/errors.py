@@ -130,7 +130,7 @@ class ModelError(IdentityGraphError):
     exit_code = 5
 
 
-class StaleIndexError(StoreError):
+class StaleIndexError(StaleInputError):
     """A warm live index no longer matches its store: another process ran a resolve, recluster
     or update since it was read. Open it again (``api.open_live``); the service does so itself."""
 

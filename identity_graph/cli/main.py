@@ -486,7 +486,8 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     if obj.store_uri == DEFAULT_STORE:
         obj.store_uri = str(out / "demo.idgraph.db")
     out.mkdir(parents=True, exist_ok=True)
-    Path(obj.store_uri).unlink(missing_ok=True)
+    for side in ("", "-wal", "-shm", "-writer"):
+        Path(obj.store_uri + side).unlink(missing_ok=True)
     obj.create = True  # the demo makes its own store, afresh
     bar = obj.progress("synth")
     summary = generate(people, seed, out, progress=bar.callback)
