@@ -466,21 +466,27 @@ class EmbeddedStore(EmbeddedAccessMixin):
             self._check_path(create)
         try:
             self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.wait)
+        except sqlite3.Error as exc:  # e.g. a file this user may not open
+            raise StoreError(f"cannot open store {self.path}: {exc}; check --store and its permissions") from exc
+        try:
             self.con.execute("PRAGMA journal_mode=WAL" if not memory else "PRAGMA journal_mode=MEMORY")
             self.con.execute("PRAGMA synchronous=NORMAL")
             self.con.execute("PRAGMA temp_store=MEMORY")
             self.con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             if self._needs_migration():
                 self._migrate()
-        except sqlite3.OperationalError as exc:
-            if _locked(exc):
-                raise busy_error(self.path, self.wait) from exc
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not an identity-graph store ({exc}); check --store (a store is a "
-                "file made by `idgraph init` or `idgraph load --create`)"
-            ) from exc
+        except BaseException as exc:
+            self.con.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                if _locked(exc):
+                    raise busy_error(self.path, self.wait) from exc
+                raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(
+                    f"{self.path} is not an identity-graph store ({exc}); check --store (a store is a "
+                    "file made by `idgraph init` or `idgraph load --create`)"
+                ) from exc
+            raise
 
     def _check_path(self, create: bool) -> None:
         p = Path(self.path)
@@ -517,6 +523,7 @@ class EmbeddedStore(EmbeddedAccessMixin):
                 f"no store at {self.path}: check --store (a read never creates a store; "
                 f"`idgraph --store {self.path} init` or `idgraph load --create` makes one)"
             )
+        con: sqlite3.Connection | None = None
         try:
             con = sqlite3.connect(
                 Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
@@ -527,13 +534,11 @@ class EmbeddedStore(EmbeddedAccessMixin):
             con.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE name IS NOT NULL")}
-        except sqlite3.OperationalError as exc:
-            if _locked(exc):
+        except sqlite3.Error as exc:
+            if con is not None:
+                con.close()
+            if isinstance(exc, sqlite3.OperationalError) and _locked(exc):
                 raise busy_error(self.path, self.wait) from exc
-            raise StoreError(
-                f"{self.path} is not an identity-graph store ({exc}); check --store"
-            ) from exc
-        except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not an identity-graph store ({exc}); check --store") from exc
         if row is None or int(row[0]) != SCHEMA_VERSION or set(_schema_objects()) - have:
             con.close()
