@@ -3,7 +3,7 @@ and memory on the same runs.
 
 For each dataset, in a fresh temporary store, the engine's CLI runs as child processes::
 
-    idgraph --store DB --quiet load EXPORT... --mapping MAPPING...  (one process, every export)
+    idgraph --store DB --quiet load --create EXPORT... --mapping MAPPING...  (one process, every export)
     idgraph --store DB --quiet resolve
     idgraph --store DB --quiet export links --out links.csv
 
@@ -298,7 +298,7 @@ def run_dataset(
     steps: list[tuple[str, list[str]]] = [
         (
             "load",
-            [*base, "load", *(str(load.export) for load in prepared.loads),
+            [*base, "load", "--create", *(str(load.export) for load in prepared.loads),
              *(a for load in prepared.loads for a in ("--mapping", str(load.mapping)))],
         )
     ]

@@ -44,7 +44,7 @@ def main() -> None:
         for side in ("", "-wal", "-shm"):
             Path(f"{db}{side}").unlink(missing_ok=True)
         shutil.copyfile(snapshot, db)
-    store = api.open_store(db)
+    store = api.open_store(db, create=True)
     resolve_s = None
     if store.latest_model() is None:
         ct = pd.read_csv(s.files["council_tax"], dtype=str, keep_default_na=False)

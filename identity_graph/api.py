@@ -70,19 +70,59 @@ __all__ = [
 Progress = Callable[[str, int, int], None]
 
 
-def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
-    """Open (or create) a store. A path selects the embedded SQLite store (the default);
-    ``bolt://`` / ``neo4j://`` URIs select Neo4j."""
+def open_store(
+    uri: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = False,
+    read_only: bool = False,
+    wait: float | None = None,
+    command: str | None = None,
+) -> Store:
+    """Open a store. A path selects the embedded SQLite store (the default); ``bolt://`` /
+    ``neo4j://`` URIs select Neo4j. (ADR 0028.)
+
+    ``create``: make the store when it does not exist (a mistyped path is otherwise an error,
+    never a new empty store). ``read_only``: open for reading only: no migration, no lock;
+    a store that needs migrating says so. ``wait``: seconds a write waits for another writer
+    before it fails naming the holder (default ``IDGRAPH_WAIT`` or 60). ``command``: how this
+    process is named to writers that wait for it.
+    """
+    from .store.lock import DEFAULT_WAIT
+
     uri = str(uri or os.environ.get("IDGRAPH_STORE") or DEFAULT_STORE)
-    if uri.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://")):
+    if wait is None:
+        wait = _env_wait()
+    if wait is None:
+        wait = DEFAULT_WAIT
+    if "://" in uri:
+        if not uri.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://", "bolt+ssc://", "neo4j+ssc://")):
+            raise StoreError(
+                f"unknown store URI scheme in {uri!r}: a store is a file path (embedded SQLite) or a "
+                "bolt:// or neo4j:// URI (Neo4j)"
+            )
         try:
             from .store.neo4j.store import Neo4jStore  # type: ignore[import-not-found]
         except ImportError as exc:
             raise StoreError(
                 f"the Neo4j store is not available in this version ({uri}); use a file path"
             ) from exc
-        return Neo4jStore(uri)  # type: ignore[no-any-return]
-    return EmbeddedStore(uri)
+        return Neo4jStore(uri, create=create, read_only=read_only)  # type: ignore[no-any-return]
+    if uri == ":memory:":
+        return EmbeddedStore(uri, command=command)
+    return EmbeddedStore(uri, create=create, read_only=read_only, wait=wait, command=command)
+
+
+def _env_wait() -> float | None:
+    raw = os.environ.get("IDGRAPH_WAIT")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise StoreError(f"IDGRAPH_WAIT={raw!r} is not a number of seconds (e.g. 60)")
+    return value
 
 
 def _fault_point(stage: str, count: int, writer: object = None) -> None:
@@ -98,7 +138,15 @@ def _fault_point(stage: str, count: int, writer: object = None) -> None:
 
 
 def _rejects_path(store: Store, mapping: SourceMapping, export: Path) -> Path:
-    base = Path(store.uri if store.uri != ":memory:" else DEFAULT_STORE)
+    """Where a load's rejects go by default: ``<store file>.rejects/`` beside an embedded store;
+    ``./<database>.rejects/`` (``./neo4j.rejects/``) in the working folder for a Neo4j store,
+    whose URI is no path."""
+    if "://" in store.uri:
+        import re
+
+        base = Path(re.sub(r"[^\w.-]", "_", str(getattr(store, "database", None) or "neo4j")))
+    else:
+        base = Path(store.uri if store.uri != ":memory:" else DEFAULT_STORE)
     return base.parent / (base.name + ".rejects") / f"{mapping.source}__{export.name}.csv"
 
 

@@ -13,6 +13,9 @@ __all__ = [
     "IngestError",
     "BatchLoadError",
     "StoreError",
+    "StoreNotFoundError",
+    "StoreBusyError",
+    "StaleInputError",
     "ModelError",
     "SettingsError",
     "BlockingExplosionError",
@@ -101,6 +104,27 @@ class StoreError(IdentityGraphError):
     exit_code = 4
 
 
+class StoreNotFoundError(StoreError):
+    """No store at the path or URI given, and it was not asked to be created (``--create``,
+    ``idgraph init``): a mistyped ``--store`` is this error, never a new empty store."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store's write lock for longer than this one would wait
+    (``--wait``); the message names the holder (pid, host, command, since when) when it is known.
+    Nothing was written: run the command again when the holder has finished."""
+
+    exit_code = 8
+
+
+class StaleInputError(StoreError):
+    """A run (resolve, recluster, update) was computed from a state of the store that changed
+    before it could be written: another run was recorded, or records were loaded or removed,
+    since it read its input. Nothing was written: run it again (ADR 0028)."""
+
+    exit_code = 9
+
+
 class ModelError(IdentityGraphError):
     """The matching model is invalid or missing (e.g. explain before any resolve)."""
 
@@ -123,7 +147,7 @@ class SettingsError(ModelError):
         )
 
 
-class StaleIndexError(StoreError):
+class StaleIndexError(StaleInputError):
     """A warm live index no longer matches its store: another process ran a resolve, recluster
     or update since it was read. Open it again (``api.open_live``); the service does so itself."""
 

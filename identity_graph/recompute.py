@@ -110,6 +110,9 @@ def resolve(
 
     return_freed_memory()
     t0 = time.perf_counter()
+    # what this run is based on, read before its input: the write refuses it (StaleInputError)
+    # when another run was recorded or records changed since (ADR 0028)
+    run_id, records_version = store.next_run_id(), store.records_version()
     records = store.records_frame()
     if records.empty:
         raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
@@ -138,13 +141,13 @@ def resolve(
         frozen_tf=frozen_tf,
         decisions=store.decisions(),
     )
-    run_id = store.next_run_id()
     changes = None
     if dry_run:
         from .cluster.run_diff import run_diff
 
         changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
     else:
+        result.resolution.records_version = records_version
         store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
     rep = result.report
     ev = rep["events"]

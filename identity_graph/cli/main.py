@@ -28,23 +28,33 @@ __all__ = ["main", "cli"]
 
 
 class Ctx:
-    def __init__(self, store: str, quiet: bool, purpose: str | None = None):
+    def __init__(self, store: str, quiet: bool, purpose: str | None = None, wait: float = 60.0):
         self.store_uri = store
         self.quiet = quiet
         self.purpose = purpose
+        self.wait = wait
+        #: a writing command may create a missing store (``load --create``, ``init``, ``demo``)
+        self.create = False
         self._store: Any = None
 
     @property
     def store(self) -> Any:
+        """The store, opened on first use: read-only for the commands that only read, for
+        writing otherwise (``store_cmd``); an error opening it ends the command in one line."""
         if self._store is None:
-            self._store = api.open_store(self.store_uri)
+            from .store_cmd import open_for
+
+            self._store = open_for(self.store_uri, create=self.create, wait=self.wait)
         return self._store
 
     def audit(self, action: str, reads: list[tuple[str | None, str | None]], detail: str | None = None) -> None:
         """Write the audit entries of a read of people or records (actor ``cli:<os user>``)."""
         from ..access import audit
 
-        audit.record(self.store, audit.cli_actor(), "cli", action, reads, purpose=self.purpose, detail=detail)
+        # before anything is shown: a read whose entry cannot be written (the store is busy for
+        # longer than --wait) ends here, one line, and shows nothing
+        run_or_exit(audit.record, self.store, audit.cli_actor(), "cli", action, reads, purpose=self.purpose,
+                    detail=detail)
 
     def progress(self, label: str) -> ProgressReporter:
         return ProgressReporter(label, disabled=self.quiet)
@@ -84,13 +94,17 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--purpose", envvar="IDGRAPH_PURPOSE", default=None,
               help="Why you read these people: kept in the audit log with each read. Env: IDGRAPH_PURPOSE.")
+@click.option("--wait", type=click.FloatRange(min=0), envvar="IDGRAPH_WAIT", default=60.0, show_default=True,
+              metavar="SECONDS",
+              help="How long a write waits for another process writing the store before it gives up "
+                   "(naming that process). Env: IDGRAPH_WAIT.")
 @click.pass_context
-def cli(ctx: click.Context, store: str, quiet: bool, purpose: str | None) -> None:
+def cli(ctx: click.Context, store: str, quiet: bool, purpose: str | None, wait: float) -> None:
     """identity-graph: one identity per resident from many service systems.
 
     Example: idgraph load exports/council_tax.csv --mapping mappings/council_tax.toml
     """
-    ctx.obj = Ctx(store, quiet, purpose)
+    ctx.obj = Ctx(store, quiet, purpose, wait)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -138,10 +152,12 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
 @click.option("--allow-erased", is_flag=True,
               help="Load rows of erased records again (their tombstones are removed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load reports as JSON.")
+@click.option("--create", is_flag=True,
+              help="Create the store if it does not exist (otherwise a missing store is an error).")
 @click.pass_obj
 def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manifest: Path | None,
          rejects: Path | None, chunk_rows: int, snapshot: bool | None, allow_mass_retire: bool,
-         allow_erased: bool, as_json: bool) -> None:
+         allow_erased: bool, as_json: bool, create: bool) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
     Several exports load in one process, in order, the next one standardised while the previous
@@ -153,8 +169,12 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
     Example: idgraph load council_tax.csv housing.xlsx -m council_tax.toml -m housing.toml
 
     Example: idgraph load --manifest load.toml
+
+    Example: idgraph --store new.idgraph.db load --create council_tax.csv -m council_tax.toml
     """
     from ..api import LoadSpec
+
+    obj.create = create
     from ..ingest.manifest import read_manifest
 
     if manifest is not None:
@@ -362,6 +382,10 @@ def search(obj: Ctx, limit: int, as_json: bool, **fields: str | None) -> None:
     q = {k: v for k, v in fields.items() if v}
     hits = api.search(obj.store, limit=limit, **q)
     obj.audit("idgraph search", [(h.person_id, h.record_id) for h in hits], detail="by " + ",".join(sorted(q)))
+    unresolved = getattr(hits, "unresolved", 0)
+    if unresolved:
+        click.echo(f"note: {unresolved} matching record(s) belong to no person yet (loaded since the last "
+                   "run); run `idgraph update` to resolve them, then search again", err=True)
     if as_json:
         print_json([h.to_dict() for h in hits])
         return
@@ -476,7 +500,9 @@ def demo(ctx: click.Context, people: int, seed: int, out: Path) -> None:
     if obj.store_uri == DEFAULT_STORE:
         obj.store_uri = str(out / "demo.idgraph.db")
     out.mkdir(parents=True, exist_ok=True)
-    Path(obj.store_uri).unlink(missing_ok=True)
+    for side in ("", "-wal", "-shm", "-writer"):
+        Path(obj.store_uri + side).unlink(missing_ok=True)
+    obj.create = True  # the demo makes its own store, afresh
     bar = obj.progress("synth")
     summary = generate(people, seed, out, progress=bar.callback)
     bar.close()
@@ -568,6 +594,11 @@ cli.add_command(evaluate_cmd)
 from .gdpr_cmd import register as _register_gdpr  # noqa: E402
 
 _register_gdpr(cli, api, handle_errors)
+
+from .store_cmd import init, migrate  # noqa: E402
+
+cli.add_command(init)
+cli.add_command(migrate)
 
 
 def main() -> None:

@@ -34,6 +34,8 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     from ..recompute import unique_sources as one_record_per_person_sources
 
     t0 = time.perf_counter()
+    # what this run is based on, read before its input: the write refuses it if either moved
+    run_id, records_version = store.next_run_id(), store.records_version()
     latest = store.latest_model()
     if latest is None:
         raise ModelError("no resolve has run yet: run `idgraph resolve` first")
@@ -75,7 +77,6 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     )
     previous = store.current_assignment()
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, store.persons_meta())
-    run_id = store.next_run_id()
     report = {
         "started": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "recluster": True,
@@ -105,6 +106,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
             edges=None,
             address_history=hist,
             term_frequencies=None,
+            records_version=records_version,
         )),
     )
     report["run_id"] = run_id

@@ -165,5 +165,29 @@ def residents(store: Store, address: str) -> pd.DataFrame:
     return store.residents(key)
 
 
+def parse_since(since: str) -> str:
+    """An ISO 8601 date or date-time as the stores write ``updated_at`` (UTC, seconds), so the
+    stores can compare it as text. A date means its midnight UTC; a time without an offset is
+    UTC. Anything else (``yesterday``, ``01/11/2026``, ``2026-13-45``) is an error.
+
+    >>> parse_since("2026-11-01"), parse_since("2026-11-01T10:30+01:00")
+    ('2026-11-01T00:00:00+00:00', '2026-11-01T09:30:00+00:00')
+    """
+    from datetime import UTC, datetime
+
+    text = str(since).strip()
+    try:
+        when = datetime.fromisoformat(text)
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise IdentityGraphError(
+            f"--since {since!r} is not an ISO date or date-time: give e.g. 2026-11-01 or 2026-11-01T09:30 "
+            "(UTC unless an offset such as +01:00 is given)"
+        ) from None
+    return when.isoformat(timespec="seconds")
+
+
 def changed_since(store: Store, since: str, limit: int = 1000) -> pd.DataFrame:
-    return store.changed_since(since, limit)
+    """Records created or changed at or after ``since`` (an ISO date or date-time: see
+    ``parse_since``), newest first, with their person."""
+    return store.changed_since(parse_since(since), limit)

@@ -22,9 +22,19 @@ from ..standardise.record import standardise_chunk
 from ..store.contract import Store
 from ..store.identifiers import identifier_rows
 
-__all__ = ["SearchHit", "search", "SEARCH_FIELDS"]
+__all__ = ["SearchHit", "SearchHits", "search", "SEARCH_FIELDS"]
 
 MAX_CANDIDATES = 5000
+
+
+class SearchHits(list["SearchHit"]):
+    """The people found, best first (a list), and ``unresolved``: how many records matched the
+    query at least as well as ``min_probability`` but belong to no person yet (loaded since the
+    last resolve or update). Those are not people, so they are not ranked: a person id of None
+    beside a probability read as a certain match of no one (issue 12). Run ``idgraph update``
+    (or ``resolve``) and they are searched as people."""
+
+    unresolved: int = 0
 
 
 @dataclass
@@ -62,8 +72,11 @@ def _query_frame(fields: dict[str, str]) -> pd.DataFrame:
     return std.frame.drop(columns=["row_hash", "raw", "__row__"]).assign(trust=0)
 
 
-def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fields: str) -> list[SearchHit]:
+def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fields: str) -> SearchHits:
     """Rank people by how likely they are the person described by ``fields``.
+
+    Only records that belong to a person are ranked; matching records not resolved yet are
+    counted in the answer's ``unresolved`` (see ``SearchHits``).
 
     >>> # search(store, given_name="Jon", family_name="Smith", dob="01/02/1980", postcode="LS6 2AB")
     """
@@ -84,7 +97,7 @@ def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fi
         if len(cands) > MAX_CANDIDATES:
             break
     if not cands:
-        return []
+        return SearchHits()
     ranked = sorted(cands, key=lambda r: (-cands[r], r))[:MAX_CANDIDATES]
     recs = store.records(ranked).drop(columns=["raw"])
     compare = {k: v for s in store.sources() for k, v in s.compare.items()}
@@ -98,17 +111,21 @@ def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fi
     _, _, _, total = scored_against(store, model, frame, np.full(len(others), qpos), others)
     probs = probability(total)
     best: dict[str, SearchHit] = {}
+    unresolved = 0
     for pos, w, p in zip(others, total, probs, strict=True):
         if p < min_probability:
             continue
         rid = frame.at[int(pos), "record_id"]
         pid = store.person_of(rid)
-        key = pid or rid
-        if key not in best or p > best[key].probability:
-            best[key] = SearchHit(pid, rid, float(p), float(w), {})
-    hits = sorted(best.values(), key=lambda h: (-h.probability, h.person_id or h.record_id))[:limit]
+        if pid is None:  # loaded since the last run: a record, not yet a person
+            unresolved += 1
+            continue
+        if pid not in best or p > best[pid].probability:
+            best[pid] = SearchHit(pid, rid, float(p), float(w), {})
+    hits = SearchHits(sorted(best.values(), key=lambda h: (-h.probability, h.person_id or h.record_id))[:limit])
+    hits.unresolved = unresolved
     for h in hits:
         if h.person_id:
-            p = store.person(h.person_id)
-            h.golden = p["golden"] if p else {}
+            person = store.person(h.person_id)
+            h.golden = person["golden"] if person else {}
     return hits

@@ -587,7 +587,9 @@ class LiveIndex:
         delta, res = self._delta(region, result, gone, dirty, da, db, scored, retired, reason, write)
         timings["people"] = time.perf_counter() - t
         t = time.perf_counter()
-        run_id = self.store.next_run_id()
+        # the run after the one this index holds: write_update refuses it, inside its transaction,
+        # when another run was recorded since (ADR 0028)
+        run_id = self.run_id + 1
         if not write:
             return UpdateResult(
                 run_id=run_id, records_changed=len(changed), records_retired=len(retired),

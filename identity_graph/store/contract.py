@@ -85,6 +85,9 @@ class Resolution:
     address_history: pd.DataFrame  # person_id, address_key, address, postcode, first_seen,
     #                                last_seen, sources, records, is_current
     term_frequencies: pd.DataFrame | None  # column, value, tf; None: keep the stored ones
+    #: ``Store.records_version()`` when the run read its records: the write is refused
+    #: (``StaleInputError``) when it has changed since. None: not checked (ADR 0028)
+    records_version: int | None = None
 
 
 @dataclass
@@ -123,7 +126,8 @@ class ResolutionDelta:
       retired, an edge not written ``record_a < record_b``, ``address_history`` rows of people
       not in ``history_people``.
     - Refused inside the transaction, which rolls back (``StoreError``): a ``run_id`` not after
-      every recorded run (use ``next_run_id()``); a retired record that
+      every recorded run (``StaleInputError``: take ``next_run_id()`` when the update's input is
+      read, ADR 0028); a retired record that
       is not in the store; an edge or assignment naming a record not in the store once step 1
       is done; an assignment to a person who is not active once step 4 is done. The delta was
       computed against another state of the store: compute it again.
@@ -232,11 +236,20 @@ class Store(Protocol):
 
     def next_run_id(self) -> int: ...
 
+    def records_version(self) -> int:
+        """A counter that changes whenever a record is inserted, changed or removed (ADR 0028):
+        read it before reading records, give it to the run as ``Resolution.records_version``."""
+
     def write_resolution(self, run_id: int, resolution: Resolution) -> None:
         """Write a full run in one transaction (Neo4j: in idempotent batches, ADR 0011). Every
         record's person link also records the record's current ``row_hash`` (so
         ``dirty_records`` is empty right after), and the events are appended to the change feed
-        (``changes``) with new ``seq`` numbers."""
+        (``changes``) with new ``seq`` numbers.
+
+        Refused, nothing written (``StaleInputError``, checked in the transaction that records
+        the run): a ``run_id`` not after every recorded run (read ``next_run_id()`` before
+        reading the input: another run recorded since makes this one stale), and a
+        ``resolution.records_version`` that is not the store's ``records_version()`` any more."""
 
     def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
         """Write an incremental update in one transaction (see ``ResolutionDelta``); on any

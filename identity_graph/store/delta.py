@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import StoreError
+from ..errors import StaleInputError, StoreError
 from .contract import ResolutionDelta
 
 __all__ = [
     "DELTA_COLUMNS", "check_delta", "missing_records_error", "missing_people_error", "stale_run_error",
+    "stale_records_error",
 ]
 
 #: the columns each frame of a delta must have (an empty frame may have none)
@@ -113,8 +114,19 @@ def missing_people_error(ids: list[str]) -> StoreError:
     )
 
 
-def stale_run_error(run_id: int, next_run_id: int) -> StoreError:
-    return StoreError(
-        f"run {run_id} is not after the latest recorded run: write the update as run {next_run_id} "
-        "(store.next_run_id()); nothing was written"
+def stale_run_error(run_id: int, next_run_id: int) -> StaleInputError:
+    """A run computed before another run was recorded (checked inside the write transaction)."""
+    return StaleInputError(
+        f"run {run_id} is not after the latest recorded run (run {next_run_id - 1}): another resolve, "
+        "recluster or update was recorded after this one read the store, so its people are out of "
+        f"date. Nothing was written: run it again (in code: compute it again, as run {next_run_id})"
+    )
+
+
+def stale_records_error(read_at: int, now: int) -> StaleInputError:
+    """A run whose records changed (loaded, changed, removed) after it read them."""
+    return StaleInputError(
+        "records were loaded, changed or removed after this run read them (records version "
+        f"{read_at}, now {now}): its people would leave those changes out. Nothing was written: "
+        "run it again"
     )

@@ -8,6 +8,7 @@ migrated forward on open.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._memory import trim_heap
-from ..errors import NotFoundError, StoreError
+from ..errors import NotFoundError, StoreError, StoreNotFoundError
 from ..private_files import create_private_file
 from ..types import RECORD_COLUMNS
 from .contract import (
@@ -32,11 +33,19 @@ from .contract import (
     ResolutionDelta,
     SourceInfo,
 )
-from .delta import check_delta, missing_people_error, missing_records_error, stale_run_error
+from .default import DEFAULT_STORE as DEFAULT_NAME
+from .delta import (
+    check_delta,
+    missing_people_error,
+    missing_records_error,
+    stale_records_error,
+    stale_run_error,
+)
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .embedded_gdpr import GDPR_SCHEMA, EmbeddedGdprMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
+from .lock import DEFAULT_WAIT, busy_error, clear_note, process_label, write_note
 
 #: SQLite's page cache (KiB) for loads and reads; and while a resolve writes its run
 CACHE_KIB = 200_000
@@ -109,6 +118,36 @@ _DECISIONS_SCHEMA = [
         reason TEXT NOT NULL, superseded_by INTEGER)""",
     "CREATE INDEX IF NOT EXISTS decisions_pair ON decisions(record_a, record_b)",
 ]
+
+
+#: ``meta.records_version`` changes whenever a record is inserted, changed or deleted: a load
+#: bumps it with each chunk it writes, this trigger with every deletion (a retirement, an erasure,
+#: a hand edit). A resolve refuses to write when it changed since it read its records (ADR 0028).
+_STALENESS_SCHEMA = [
+    """CREATE TRIGGER IF NOT EXISTS records_deleted_version AFTER DELETE ON records BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'records_version'; END""",
+]
+
+_OBJECT_NAME = re.compile(r"CREATE (?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)")
+
+
+def _all_schema() -> list[str]:
+    """Every statement of the current schema, in order (each ``IF NOT EXISTS``)."""
+    return _SCHEMA + _DECISIONS_SCHEMA + ACCESS_SCHEMA + GDPR_SCHEMA + _STALENESS_SCHEMA
+
+
+def _schema_objects() -> list[str]:
+    """The tables, indexes and triggers the current schema creates, by name."""
+    return [m.group(1) for stmt in _all_schema() if (m := _OBJECT_NAME.search(stmt))]
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _bump_records_version(con: sqlite3.Connection) -> None:
+    con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'records_version'")
 
 
 def _now() -> str:
@@ -376,6 +415,7 @@ class _Writer:
             "INSERT OR IGNORE INTO identifiers(kind, value, record_id) VALUES (?,?,?)",
             _rows(idents, ["kind", "value", "record_id"]),
         )
+        _bump_records_version(con)
 
     def finish(self, counts: dict[str, int]) -> int:
         self.con.execute(
@@ -388,59 +428,131 @@ class _Writer:
 class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
     """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
 
-    ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration):
-    what ``read_view()`` hands each thread of a service.
+    Opening (ADR 0028):
+
+    - ``create``: a file that does not exist is created (with its folder's existence checked);
+      with ``create=False`` a missing file is an error naming the path and how to create it.
+    - ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration, no
+      lock): what read commands and ``read_view()`` use. A store that needs migrating says so.
+      Audit entries of reads are still written, each in a short transaction of its own.
+    - a writable open migrates only when the schema needs it, so it takes no lock otherwise.
+    - ``wait``: seconds a write waits for another writer's transaction to end before it fails
+      with ``StoreBusyError`` naming the holder (``lock``); ``command`` is how this process is
+      named to writers that wait for it.
     """
 
     #: a load is one transaction (rolled back on failure)
     atomic_loads = True
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        wait: float = DEFAULT_WAIT,
+        command: str | None = None,
+    ):
         self.path = str(path)
         self.uri = self.path
         self.read_only = read_only
+        self.wait = float(wait)
+        self.command = command or process_label()
         self._readers = None
         self._tx_lock = threading.RLock()
         if read_only:
             self.con = self._open_read_only()
             return
-        if self.path != ":memory:":
-            parent = Path(self.path).parent
-            if not parent.exists():
-                raise StoreError(f"cannot create store {self.path}: folder {parent} does not exist")
+        memory = self.path == ":memory:"
+        if not memory:
+            self._check_path(create)
             create_private_file(self.path)  # 0600; SQLite gives -wal/-shm/-journal its mode (ADR 0027)
         try:
-            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.con.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.wait)
+        except sqlite3.Error as exc:  # e.g. a file this user may not open
+            raise StoreError(f"cannot open store {self.path}: {exc}; check --store and its permissions") from exc
+        try:
+            self.con.execute("PRAGMA journal_mode=WAL" if not memory else "PRAGMA journal_mode=MEMORY")
             self.con.execute("PRAGMA synchronous=NORMAL")
             self.con.execute("PRAGMA temp_store=MEMORY")
             self.con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not an identity-graph store ({exc}); point --store at a new file"
-            ) from exc
+            if self._needs_migration():
+                self._migrate()
+        except BaseException as exc:
+            self.con.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                if _locked(exc):
+                    raise busy_error(self.path, self.wait) from exc
+                raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(
+                    f"{self.path} is not an identity-graph store ({exc}); check --store (a store is a "
+                    "file made by `idgraph init` or `idgraph load --create`)"
+                ) from exc
+            raise
+
+    def _check_path(self, create: bool) -> None:
+        p = Path(self.path)
+        if p.is_dir():
+            raise StoreError(f"store {self.path} is a folder; --store names a file, e.g. {p / DEFAULT_NAME}")
+        if p.exists():
+            return
+        if not create:
+            raise StoreNotFoundError(
+                f"no store at {self.path}: check --store, or create it: `idgraph --store {self.path} init` "
+                "(or `idgraph load --create ...`)"
+            )
+        if not p.parent.exists():
+            raise StoreError(f"cannot create store {self.path}: folder {p.parent} does not exist")
+
+    def _needs_migration(self) -> bool:
+        """Whether the schema is behind this version (a read: no lock is taken)."""
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return True
+            raise
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            return True
+        have = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE name IS NOT NULL")}
+        meta = {r[0] for r in self.con.execute("SELECT key FROM meta")}
+        return bool(set(_schema_objects()) - have) or "records_version" not in meta
 
     def _open_read_only(self) -> sqlite3.Connection:
         """A read-only connection to an existing, migrated store (``mode=ro``, ``query_only``)."""
         if self.path == ":memory:" or not Path(self.path).is_file():
-            raise StoreError(f"no store at {self.path} to open read-only; create it first (idgraph load)")
+            raise StoreNotFoundError(
+                f"no store at {self.path}: check --store (a read never creates a store; "
+                f"`idgraph --store {self.path} init` or `idgraph load --create` makes one)"
+            )
+        con: sqlite3.Connection | None = None
         try:
             con = sqlite3.connect(
                 Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
-                check_same_thread=False,
+                check_same_thread=False, timeout=self.wait,
             )
             con.execute("PRAGMA query_only=ON")
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             con.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
             row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not an identity-graph store ({exc})") from exc
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+            have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE name IS NOT NULL")}
+        except sqlite3.Error as exc:
+            if con is not None:
+                con.close()
+            if isinstance(exc, sqlite3.OperationalError) and _locked(exc):
+                raise busy_error(self.path, self.wait) from exc
+            raise StoreError(f"{self.path} is not an identity-graph store ({exc}); check --store") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION or set(_schema_objects()) - have:
             con.close()
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path} has schema v{row[0]}, newer than this identity-graph "
+                    f"(v{SCHEMA_VERSION}); upgrade identity-graph"
+                )
             raise StoreError(
-                f"store {self.path} has schema {row[0] if row else 'none'}, not v{SCHEMA_VERSION}: "
-                "open it once for writing (any idgraph command) to migrate it"
+                f"store {self.path} needs migrating to this version's schema (v{SCHEMA_VERSION}) before it can "
+                f"be read: run `idgraph --store {self.path} migrate` (or any command that writes)"
             )
         return con
 
@@ -457,11 +569,20 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
                 )
             if version == 1:
                 _migrate_v1_to_v2(self.con)
-            for stmt in _SCHEMA + _DECISIONS_SCHEMA + ACCESS_SCHEMA + GDPR_SCHEMA:
+            for stmt in _all_schema():
                 self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            self.con.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('records_version', '0')")
+
+    def migrate(self) -> bool:
+        """Bring the schema to this version's now (what a writable open does when needed);
+        True when something was migrated."""
+        if self.read_only or not self._needs_migration():
+            return False
+        self._migrate()
+        return True
 
     def close(self) -> None:
         self._close_readers()
@@ -476,9 +597,21 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
     @contextmanager
     def _tx(self) -> Iterator[None]:
         """One write transaction on the store's connection; threads take turns (a connection
-        holds one transaction at a time: two threads would share it)."""
+        holds one transaction at a time: two threads would share it). Another process's writer
+        is waited for (``wait`` seconds), then named in a ``StoreBusyError``; while this one
+        holds the lock its note says so (``lock``)."""
+        if self.read_only:
+            raise StoreError(f"store {self.path} was opened read-only: open it for writing to change it")
         with self._tx_lock:
-            self.con.execute("BEGIN IMMEDIATE")
+            try:
+                self.con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _locked(exc):
+                    raise busy_error(self.path, self.wait) from exc
+                raise
+            noted = self.path != ":memory:"
+            if noted:
+                write_note(self.path, self.command)
             try:
                 yield
             except BaseException:
@@ -486,6 +619,9 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
                 raise
             else:
                 self.con.execute("COMMIT")
+            finally:
+                if noted:
+                    clear_note(self.path)
 
     # -- loading ------------------------------------------------------------------------------
     @contextmanager
@@ -532,6 +668,21 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
         row = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
         return int(row[0])
 
+    def records_version(self) -> int:
+        row = self.con.execute("SELECT value FROM meta WHERE key='records_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_current(self, run_id: int, records_version: int | None) -> None:
+        """Inside the write transaction: refuse a run computed from a state of the store that
+        changed since (another run recorded, records written or removed): ADR 0028."""
+        next_run = self.next_run_id()
+        if run_id < next_run:
+            raise stale_run_error(run_id, next_run)
+        if records_version is not None:
+            now = self.records_version()
+            if now != records_version:
+                raise stale_records_error(records_version, now)
+
     def write_resolution(self, run_id: int, r: Resolution) -> None:
         con = self.con
         now = _now()
@@ -547,6 +698,7 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
     def _write_resolution(self, run_id: int, r: Resolution, now: str) -> None:
         con = self.con
         with self._tx():
+            self._check_current(run_id, r.records_version)
             con.execute(
                 "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
                 "VALUES (?,?,?,?,?,?)",
@@ -584,9 +736,7 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
         con = self.con
         now = _now()
         with self._tx():
-            next_run = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0])
-            if run_id < next_run:
-                raise stale_run_error(run_id, next_run)
+            self._check_current(run_id, None)
             con.execute(
                 "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
                 "VALUES (?,?,?,?,?,?)",

@@ -88,6 +88,8 @@ class EmbeddedAccessMixin:
     path: str
     con: sqlite3.Connection
     read_only: bool
+    wait: float
+    command: str
     _readers: _Readers | None
 
     # -- read views ---------------------------------------------------------------------------
@@ -155,11 +157,19 @@ class EmbeddedAccessMixin:
         if not entries:
             return
         rows = [tuple(e.get(c) for c in AUDIT_COLUMNS) for e in entries]
+        sql = f"INSERT INTO audit_log({', '.join(AUDIT_COLUMNS)}) VALUES ({','.join('?' * len(AUDIT_COLUMNS))})"
+        if self.read_only:  # a read is still audited: one short write of its own (ADR 0028)
+            from .embedded import EmbeddedStore
+
+            writer = EmbeddedStore(self.path, create=False, wait=self.wait, command=self.command)
+            try:
+                with writer._tx():
+                    writer.con.executemany(sql, rows)
+            finally:
+                writer.close()
+            return
         with self._tx():
-            self.con.executemany(
-                f"INSERT INTO audit_log({', '.join(AUDIT_COLUMNS)}) VALUES ({','.join('?' * len(AUDIT_COLUMNS))})",
-                rows,
-            )
+            self.con.executemany(sql, rows)
 
     def audit_log(
         self, limit: int = 100, person_id: str | None = None, actor: str | None = None

@@ -102,7 +102,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Tiny:
     assert f"{TINY_PEOPLE} people" in result.output
     t = Tiny(root)
     for export in t.exports:
-        result = idgraph("--store", t.store, "load", export, "--mapping", t.mapping(export))
+        result = idgraph("--store", t.store, "load", "--create", export, "--mapping", t.mapping(export))
         assert result.exit_code == 0, result.stderr
         assert "rows from" in result.output
     result = idgraph("--store", t.store, "resolve")
@@ -217,7 +217,7 @@ def assert_clear_error(result: Result, *, exit_code: int, says: str) -> None:
 def test_a_mapping_with_an_unknown_key_fails_with_exit_2_naming_the_key(tiny: Tiny) -> None:
     bad = tiny.root / "bad.toml"
     bad.write_text('source = "x"\nid = "REF"\nsurnam = "SURNAME"\n', encoding="utf-8")
-    result = idgraph("--store", tiny.root / "e1.db", "load", tiny.exports[0], "--mapping", bad)
+    result = idgraph("--store", tiny.root / "e1.db", "load", "--create", tiny.exports[0], "--mapping", bad)
     assert_clear_error(result, exit_code=2, says=f"mapping {bad}")
     # every problem in the mapping is listed on its own line under the error line
     problems = result.stderr.splitlines()[1:]
@@ -227,7 +227,7 @@ def test_a_mapping_with_an_unknown_key_fails_with_exit_2_naming_the_key(tiny: Ti
 
 def test_a_missing_export_fails_and_names_the_file(tiny: Tiny) -> None:
     missing = tiny.root / "no_such_export.csv"
-    result = idgraph("--store", tiny.root / "e2.db", "load", missing, "-m", tiny.mapping(tiny.exports[0]))
+    result = idgraph("--store", tiny.root / "e2.db", "load", "--create", missing, "-m", tiny.mapping(tiny.exports[0]))
     assert result.exit_code != 0
     assert "no_such_export.csv" in result.stderr
     assert "Traceback" not in result.stderr
@@ -235,7 +235,7 @@ def test_a_missing_export_fails_and_names_the_file(tiny: Tiny) -> None:
 
 def test_a_missing_export_is_a_one_line_error(tiny: Tiny) -> None:
     missing = tiny.root / "no_such_export.csv"
-    result = idgraph("--store", tiny.root / "e3.db", "load", missing, "-m", tiny.mapping(tiny.exports[0]))
+    result = idgraph("--store", tiny.root / "e3.db", "load", "--create", missing, "-m", tiny.mapping(tiny.exports[0]))
     assert_clear_error(result, exit_code=1, says="not found")
     assert len(result.stderr.splitlines()) == 1
 
@@ -249,12 +249,13 @@ def test_an_unknown_person_fails_with_exit_7(tiny: Tiny) -> None:
 def test_explain_before_any_resolve_fails_with_exit_5(tiny: Tiny) -> None:
     export = tiny.exports[0]
     fresh = tiny.root / "unresolved.db"
-    assert idgraph("--store", fresh, "load", export, "-m", tiny.mapping(export)).exit_code == 0
+    assert idgraph("--store", fresh, "load", "--create", export, "-m", tiny.mapping(export)).exit_code == 0
     result = idgraph("--store", fresh, "explain", "a:1", "b:2")
     assert_clear_error(result, exit_code=5, says="run `idgraph resolve` first")
     assert len(result.stderr.splitlines()) == 1
 
 
 def test_resolve_on_an_empty_store_fails_with_a_hint_to_load(tiny: Tiny) -> None:
+    assert idgraph("--store", tiny.root / "empty.db", "init").exit_code == 0
     result = idgraph("--store", tiny.root / "empty.db", "resolve")
     assert_clear_error(result, exit_code=1, says="idgraph load")

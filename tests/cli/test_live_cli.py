@@ -20,7 +20,7 @@ def test_update_resolves_what_was_loaded_since_and_the_feed_says_what_changed(
     small_council: SynthSummary, tmp_path: Path
 ) -> None:
     store_path = tmp_path / "c.idgraph.db"
-    store = api.open_store(store_path)
+    store = api.open_store(store_path, create=True)
     for source in sorted(set(small_council.files) - {"parking"}):
         api.load(store, small_council.files[source], small_council.mappings[source], rejects_path=tmp_path / "r.csv")
     api.resolve(store)

@@ -31,8 +31,8 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = root / "store.idgraph.db"
     for export in sorted((root / "synth" / "exports").iterdir()):
         mapping = root / "synth" / "mappings" / f"{export.stem}.toml"
-        assert idgraph("--store", store, "load", export, "-m", mapping).exit_code == 0
-    assert idgraph("--store", store, "load", DATA / "households.csv", "-m", DATA / "households.toml").exit_code == 0
+        assert idgraph("--store", store, "load", "--create", export, "-m", mapping).exit_code == 0
+    assert idgraph("--store", store, "load", "--create", DATA / "households.csv", "-m", DATA / "households.toml").exit_code == 0
     result = idgraph("--store", store, "resolve")
     assert result.exit_code == 0, result.output
     return store

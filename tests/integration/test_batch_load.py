@@ -166,7 +166,7 @@ def test_every_missing_export_and_bad_mapping_is_reported_before_anything_loads(
 
 def test_the_cli_pairs_each_export_with_its_mapping_in_order(three: list[tuple[Path, Path]], tmp_path: Path) -> None:
     (e1, m1), (e2, m2), _ = three
-    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", e1, e2, "-m", m1, "-m", m2, "--json")
+    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", e1, e2, "-m", m1, "-m", m2, "--json")
 
     assert result.exit_code == 0, result.output
     assert [(r["source"], r["inserted"]) for r in json.loads(result.output)] == [("payroll", 900), ("pensions", 40)]
@@ -174,7 +174,7 @@ def test_the_cli_pairs_each_export_with_its_mapping_in_order(three: list[tuple[P
 
 def test_the_cli_refuses_a_mapping_count_that_pairs_with_nothing(three: list[tuple[Path, Path]], tmp_path: Path) -> None:
     exports = [e for e, _ in three]
-    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", *exports, "-m", three[0][1], "-m", three[1][1])
+    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", *exports, "-m", three[0][1], "-m", three[1][1])
 
     assert result.exit_code == 2
     assert "3 exports but 2 --mapping options" in result.output
@@ -187,7 +187,7 @@ def test_a_manifest_lists_the_exports_relative_to_itself(three: list[tuple[Path,
         + f'rejects = "{tmp_path / "training-rejects.csv"}"\n',
         encoding="utf-8",
     )
-    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--manifest", manifest)
+    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", "--manifest", manifest)
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -209,7 +209,7 @@ def test_a_manifest_reports_every_problem_at_once(tmp_path: Path) -> None:
     assert any("number 1: file" in p and "nope.csv not found" in p for p in problems)
     assert any("number 2: unknown key 'fiel'" in p for p in problems)
     assert any("number 2: mapping must be a path" in p for p in problems)
-    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--manifest", manifest)
+    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", "--manifest", manifest)
     assert result.exit_code == 2 and "load manifest" in result.output
 
 
@@ -217,7 +217,7 @@ def test_the_cli_prints_the_loaded_exports_then_names_the_one_that_failed(
     three: list[tuple[Path, Path]], tmp_path: Path
 ) -> None:
     bad = _export(tmp_path / "bad.csv", _rows(2000, "BD"), bad_byte_at_row=1500)
-    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", three[0][0], bad, three[2][0],
+    result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", three[0][0], bad, three[2][0],
                       "-m", three[0][1], "-m", _mapping(tmp_path / "bad.toml", "bad"), "-m", three[2][1])
 
     assert result.exit_code == 3
@@ -241,7 +241,7 @@ def test_a_batch_killed_in_its_second_export_keeps_the_first_and_a_rerun_complet
 ) -> None:
     (e1, m1), _, (e3, m3) = three
     store_path = tmp_path / "s.idgraph.db"
-    load = ["load", e1, e3, "-m", m1, "-m", m3, "--chunk-rows", "100"]
+    load = ["load", "--create", e1, e3, "-m", m1, "-m", m3, "--chunk-rows", "100"]
 
     # payroll is 9 chunks of 100; the 11th chunk written is training's second: kill -9 there
     killed = _cli_process(store_path, *load, crash_after="load:11")

@@ -32,7 +32,7 @@ def test_a_resolved_synthetic_council_meets_the_accuracy_floor(
     links_series: Callable[[Store], pd.Series],
     tmp_path: Path,
 ) -> None:
-    store = api.open_store(tmp_path / "council.idgraph.db")
+    store = api.open_store(tmp_path / "council.idgraph.db", create=True)
     reports = load_council(store, council, tmp_path)
     for r in reports:
         assert r.rows == r.accepted + r.rejected, r
@@ -121,7 +121,7 @@ def test_hand_mapped_exports_from_two_systems_resolve_the_same_people_to_the_sam
 ) -> None:
     (tmp_path / "hr.toml").write_text(HR_MAPPING, encoding="utf-8")
     (tmp_path / "crm.toml").write_text(CRM_MAPPING, encoding="utf-8")
-    store = api.open_store(tmp_path / "two.idgraph.db")
+    store = api.open_store(tmp_path / "two.idgraph.db", create=True)
     load_council(store, small_council, tmp_path)  # the rest of the council's data around them
     hr = api.load(store, _hr_csv(tmp_path / "HR Export.csv"), tmp_path / "hr.toml")
     crm = api.load(store, _crm_json(tmp_path / "crm_export.json"), tmp_path / "crm.toml")
@@ -153,7 +153,7 @@ def hr_mapping(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return api.open_store(tmp_path / "bad_input.idgraph.db")
+    return api.open_store(tmp_path / "bad_input.idgraph.db", create=True)
 
 
 GOOD_ROW = b"HR001,Okonkwo,Adaeze,14.03.1985,LS6 2AB,07700 900101\n"

@@ -107,7 +107,7 @@ def _assert_duplicates_merged(people: pd.DataFrame) -> None:
 def fixture_alone(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The fixture resolved on its own, in a new store."""
     tmp = tmp_path_factory.mktemp("households")
-    store = api.open_store(tmp / "households.idgraph.db")
+    store = api.open_store(tmp / "households.idgraph.db", create=True)
     _load_fixture(store, tmp)
     api.resolve(store)
     people = _people(store)
@@ -121,7 +121,7 @@ def fixture_in_a_council(
 ) -> pd.DataFrame:
     """The fixture resolved on top of a 1,500-person synthetic council."""
     tmp = tmp_path_factory.mktemp("households_council")
-    store = api.open_store(tmp / "council.idgraph.db")
+    store = api.open_store(tmp / "council.idgraph.db", create=True)
     load_council(store, council, tmp)
     _load_fixture(store, tmp)
     api.resolve(store)

@@ -39,7 +39,7 @@ def test_a_loader_killed_mid_way_then_rerun_leaves_exactly_one_clean_load(
 ) -> None:
     wipe(neo4j_server)
     export, mapping = small_council.files["electoral_register"], small_council.mappings["electoral_register"]
-    load = ["load", str(export), "-m", str(mapping), "--chunk-rows", "50"]
+    load = ["load", "--create", str(export), "-m", str(mapping), "--chunk-rows", "50"]
 
     killed = _idgraph(neo4j_server, *load, crash_after="load:2")  # like kill -9 after 2 batches
     assert killed.returncode == 137, killed.stderr

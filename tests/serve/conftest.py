@@ -58,7 +58,7 @@ def resolved(
 ) -> Resolved:
     root = tmp_path_factory.mktemp("serve")
     path = root / "council.idgraph.db"
-    store = api.open_store(path)
+    store = api.open_store(path, create=True)
     try:
         load_council(store, small_council, root)
         api.resolve(store)

@@ -148,6 +148,7 @@ def test_an_app_with_a_route_that_checks_no_key_is_refused_at_build(tmp_path: Pa
         router = careless
 
     monkeypatch.setattr("identity_graph.serve.app.ROUTERS", [*ROUTERS, Module])
+    EmbeddedStore(tmp_path / "s.idgraph.db").close()
     with pytest.raises(RuntimeError, match="without an API-key check"):
         create_app(str(tmp_path / "s.idgraph.db"))
 

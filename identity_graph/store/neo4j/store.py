@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..._memory import share_repeated_strings
-from ...errors import NotFoundError, StoreError
+from ...errors import NotFoundError, StoreError, StoreNotFoundError
 from ...types import RECORD_COLUMNS
 from ..contract import (
     DECISION_COLUMNS,
@@ -38,10 +38,16 @@ from ..contract import (
     ResolutionDelta,
     SourceInfo,
 )
-from ..delta import check_delta, missing_people_error, missing_records_error, stale_run_error
+from ..delta import (
+    check_delta,
+    missing_people_error,
+    missing_records_error,
+    stale_records_error,
+    stale_run_error,
+)
 from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
-from .access import Neo4jAccessMixin
+from .access import ACCESS_SCHEMA_VERSION, Neo4jAccessMixin
 from .catalog import query, statements
 from .gdpr import Neo4jGdprMixin
 
@@ -225,6 +231,7 @@ class _Writer:
         new_rows = [r for r, u in zip(rows, is_update, strict=True) if not u]
         if new_rows:
             steps.append(("load/records_create", {"rows": new_rows, **common}))
+        steps.append(("load/records_version_bump", {}))  # last: its lock is held to the commit only
         return steps
 
     def finish(self, counts: dict[str, int]) -> int:
@@ -240,7 +247,18 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
     #: a load is one transaction (no: per-batch transactions, idempotent, resumable)
     atomic_loads = False
 
-    def __init__(self, uri: str, user: str | None = None, password: str | None = None, database: str | None = None):
+    def __init__(
+        self,
+        uri: str,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+    ):
+        """``create=False``: a database that holds no identity-graph store yet is an error (not
+        a new store); ``read_only``: no migration (a database that needs one says so). ADR 0028."""
         import neo4j
 
         self.uri = uri
@@ -254,14 +272,49 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
                 "NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD in this shell (give it the server's "
                 "--home or IDGRAPH_NEO4J_HOME)"
             )
+        driver = None
         try:
-            self.driver = neo4j.GraphDatabase.driver(
-                uri, auth=(user, password), notifications_min_severity="OFF"
-            )
-            self.driver.verify_connectivity()
+            driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            driver.verify_connectivity()
+            self.driver = driver
         except Exception as exc:  # the driver raises several unrelated types
-            raise StoreError(f"cannot connect to Neo4j at {uri}: {exc}; is it running? (`idgraph neo4j status`)") from exc
-        self._migrate()
+            if driver is not None:
+                driver.close()
+            why = " ".join(str(exc).split())  # the driver's messages run over several lines
+            raise StoreError(f"cannot connect to Neo4j at {uri}: {why}; is it running? (`idgraph neo4j status`)") from exc
+        self.read_only = read_only
+        try:
+            self._open(create, read_only)
+        except BaseException:
+            self.driver.close()
+            raise
+
+    def _open(self, create: bool, read_only: bool) -> None:
+        rows = self._read("schema/version_get")
+        version = int(rows[0]["version"]) if rows else 0
+        if version == 0 and not create:
+            raise StoreNotFoundError(
+                f"the Neo4j database at {self.uri} holds no identity-graph store: check --store, or "
+                f"create one: `idgraph --store {self.uri} init` (or `idgraph load --create ...`)"
+            )
+        if not read_only:
+            self._migrate()
+            return
+        access = self._read("schema/access_version_get")
+        if version != SCHEMA_VERSION or not access or int(access[0]["version"]) != ACCESS_SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"Neo4j database has identity-graph schema v{version}, newer than v{SCHEMA_VERSION}; "
+                    "upgrade identity-graph"
+                )
+            raise StoreError(
+                f"the identity-graph store at {self.uri} needs migrating to this version's schema before it "
+                f"can be read: run `idgraph --store {self.uri} migrate` (or any command that writes)"
+            )
+
+    def migrate(self) -> bool:
+        """Bring the schema to this version's now (a writable open already did); False."""
+        return False
 
     # -- plumbing -----------------------------------------------------------------------------
     def _session(self) -> Any:
@@ -441,21 +494,43 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
     def next_run_id(self) -> int:
         return int(self._read("read/next_run_id")[0]["next"])
 
+    def records_version(self) -> int:
+        return int(self._read("read/records_version")[0]["version"])
+
+    @staticmethod
+    def _check_current(run: Callable[..., list[dict[str, Any]]], run_id: int, records_version: int | None,
+                       now: str) -> None:
+        """In the transaction that records a run: take the run lock, then refuse a run computed
+        from a state of the store that changed since (ADR 0028)."""
+        run("cluster/run_lock", now=now)
+        next_run = int(run("read/next_run_id")[0]["next"])
+        if run_id < next_run:
+            raise stale_run_error(run_id, next_run)
+        if records_version is not None:
+            current = int(run("read/records_version")[0]["version"])
+            if current != records_version:
+                raise stale_records_error(records_version, current)
+
     def write_resolution(self, run_id: int, r: Resolution) -> None:
         """Write a run differentially: people, HAS_RECORD links and address histories are compared
         with what is stored (hashes on :Person, the links themselves) and only what changed is
         written, so a recluster of an unchanged graph writes almost nothing. Every step is
         idempotent: a write killed half-way and run again converges on the same graph."""
+        import neo4j
+
         now = _now()
-        self._run_write(
-            "cluster/run_create",
-            run_id=run_id,
-            started=r.report.get("started", now),
-            now=now,
-            settings_json=r.settings_json,
-            model_json=r.model_json,
-            report_json=json.dumps(r.report, default=str),
-        )
+
+        def create_run(tx: Any) -> None:  # the run id is checked and taken in one transaction
+            def run(name: str, **params: Any) -> list[dict[str, Any]]:
+                return [dict(x.items()) for x in tx.run(query(name), params)]
+
+            self._check_current(run, run_id, r.records_version, now)
+            run("cluster/run_create", run_id=run_id, started=r.report.get("started", now), now=now,
+                settings_json=r.settings_json, model_json=r.model_json,
+                report_json=json.dumps(r.report, default=str))
+
+        with self._session() as s:
+            s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta("cluster/run_create"))(create_run))
         if r.edges is not None:
             self._delete_all("cluster/delete_batch_similar")
         if r.term_frequencies is not None:
@@ -603,9 +678,7 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
             def run(name: str, **params: Any) -> list[dict[str, Any]]:
                 return [dict(r.items()) for r in tx.run(query(name), params)]
 
-            next_run = int(run("read/next_run_id")[0]["next"])
-            if run_id < next_run:
-                raise stale_run_error(run_id, next_run)
+            self._check_current(run, run_id, None, now)
             run("cluster/run_create", run_id=run_id, started=d.report.get("started", now), now=now,
                 settings_json=d.settings_json, model_json=d.model_json,
                 report_json=json.dumps(d.report, default=str))
@@ -627,6 +700,7 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
                 run("cluster/update_versions_retire", rows=versions, now=now)
                 keys = run("cluster/update_records_delete", ids=retired)
                 run("cluster/update_identifiers_prune", keys=keys[0]["keys"] if keys else [])
+                run("load/records_version_bump")
             if named:
                 gone = run("cluster/update_records_missing", ids=named)[0]["missing"]
                 if gone:

@@ -1,6 +1,6 @@
 """A stand-in for the `idgraph` CLI with the interface the benchmark harness drives.
 
-    fake_idgraph.py --store DB --quiet load FILE... --mapping MAP.toml...   (paired in order)
+    fake_idgraph.py --store DB --quiet load --create FILE... --mapping MAP.toml...   (paired in order)
     fake_idgraph.py --store DB --quiet resolve        (clusters records by their mapped family_name)
     fake_idgraph.py --store DB --quiet export links --out links.csv
     fake_idgraph.py --quiet synth --people N --seed S --out DIR
@@ -29,7 +29,7 @@ def _option(args: list[str], name: str) -> str:
 def main() -> int:
     args = sys.argv[1:]
     store = Path(_option(args, "--store")) if "--store" in args else None
-    args = [a for a in args if a != "--quiet"]
+    args = [a for a in args if a not in ("--quiet", "--create")]
     verb = args[0]
     if os.environ.get("FAKE_IDGRAPH_FAIL") == verb:
         print(f"fake failure in {verb}", file=sys.stderr)
