@@ -28,7 +28,7 @@ __all__ = ["READ_ONLY_COMMANDS", "open_for", "init", "migrate"]
 READ_ONLY_COMMANDS = frozenset({
     "stats", "person", "search", "explain", "blocking", "export links", "changes", "audit",
     "graph person", "graph shared", "graph residents", "graph path", "graph changes",
-    "review list", "review show", "keys list",
+    "review list", "review show", "keys list", "evaluate",
 })
 
 

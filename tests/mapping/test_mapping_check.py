@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import FEBRL_WRONG_MAPPING
 
 from identity_graph import api
 from identity_graph.cli.main import cli
@@ -78,9 +77,11 @@ def test_blank_values_are_not_lost_values(tmp_path: Path) -> None:
     assert (pc.rows, pc.filled, pc.valid, pc.fill_rate, pc.valid_rate) == (10, 1, 1, 0.1, 1.0)
 
 
-def test_dates_in_another_format_than_the_mapping_says_suggest_the_format(febrl: Path, tmp_path: Path) -> None:
+def test_dates_in_another_format_than_the_mapping_says_suggest_the_format(
+    febrl: Path, febrl_wrong_mapping: Path, tmp_path: Path
+) -> None:
     m = tmp_path / "m.toml"
-    m.write_text(FEBRL_WRONG_MAPPING + '\n[formats]\ndob = "%d/%m/%Y"\n', encoding="utf-8")
+    m.write_text(febrl_wrong_mapping.read_text(encoding="utf-8") + '\n[formats]\ndob = "%d/%m/%Y"\n', encoding="utf-8")
     (w,) = [w for w in check_mapping(febrl, m).warnings if w.field == "dob"]
     assert w.suggestion.startswith('set [formats] dob = "%Y%m%d"')
 

@@ -115,6 +115,8 @@ class Neo4jGdprMixin:
                 run("gdpr/audit_pseudonymise", rows=audit)
             if tombstones:
                 run("gdpr/tombstones_add", rows=tombstones)
+            if ids:  # records removed: a resolve that read them before is stale (ADR 0028)
+                run("load/records_version_bump")
 
         with self._session() as s:
             s.execute_write(neo4j.unit_of_work(metadata=self._tx_meta("purge"))(work))
