@@ -9,6 +9,7 @@ import click
 from ..types import LINK_KINDS
 from ._lazy import LazyModule
 from .render import print_json, print_table
+from .workbench_cmd import register_graph_commands
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +85,7 @@ def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: 
     if identifier:
         found = run_or_exit(g.identifier_people, obj.store, identifier)
         obj.audit("idgraph graph shared", _people(found))
-        _out(found, as_json)
+        _out(g.with_names(obj.store, found), as_json)
     else:
         df = run_or_exit(g.shared_identifiers, obj.store, kinds=_kinds(kinds), min_people=min_people, limit=limit)
         obj.audit("idgraph graph shared", [(p, None) for ids in df["person_ids"] for p in ids])
@@ -98,15 +99,19 @@ def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: 
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def residents_cmd(obj: Any, address: str, as_json: bool) -> None:
-    """Everyone who lived at an address (an address key, or a postcode), with dates.
+    """Everyone who lived at an address, typed as people type it, with dates.
 
-    Example: idgraph graph residents "LS6 2AB"
+    ADDRESS: "14 Hyde Park Road", a postcode ("LS61AB", any case), both, or an address key.
+
+    Example: idgraph graph residents "14 Hyde Park Road"
     """
     from .main import run_or_exit
 
     found = run_or_exit(g.residents, obj.store, address)
     obj.audit("idgraph graph residents", _people(found))
-    _out(found, as_json, ["person_id", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"])
+    found = g.with_names(obj.store, found)
+    _out(found, as_json, ["person_id", "name", "address", "postcode", "first_seen", "last_seen", "sources",
+                          "is_current", "match"])
 
 
 @graph.command("path")
@@ -144,3 +149,6 @@ def changes_cmd(obj: Any, since: str, limit: int, as_json: bool) -> None:
     found = run_or_exit(g.changed_since, obj.store, since, limit)
     obj.audit("idgraph graph changes", _people(found))
     _out(found, as_json)
+
+
+register_graph_commands(graph)

@@ -33,6 +33,7 @@ from .contract import (
 )
 from .delta import check_delta, missing_people_error, missing_records_error, stale_run_error
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
+from .embedded_investigate import EmbeddedInvestigateMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
 
@@ -383,7 +384,7 @@ class _Writer:
         return self.load_id
 
 
-class EmbeddedStore(EmbeddedAccessMixin):
+class EmbeddedStore(EmbeddedAccessMixin, EmbeddedInvestigateMixin):
     """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
 
     ``read_only=True`` opens an existing store for reading only (``mode=ro``, no migration):

@@ -43,6 +43,7 @@ from ..feed import changes_frame, check_feed_window, event_rows
 from ..identifiers import identifier_rows
 from .access import Neo4jAccessMixin
 from .catalog import query, statements
+from .investigate import Neo4jInvestigateMixin
 
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
@@ -232,7 +233,7 @@ class _Writer:
         return self.load_id
 
 
-class Neo4jStore(Neo4jAccessMixin):
+class Neo4jStore(Neo4jAccessMixin, Neo4jInvestigateMixin):
     """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
     ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
 
