@@ -9,8 +9,9 @@ the records went through), then matched against the stored address history:
 - a postcode and more: the addresses in that postcode whose house (and flat, when given) agree
   and whose street is alike (Jaro-Winkler ≥ ``STREET_SIMILARITY``);
 - a house and street without a postcode: every address key holding that house and street; when
-  none does exactly (a typo: "hyde prak road"), the addresses on streets holding the street's
-  longest word, ranked by street similarity.
+  none does exactly (a typo: "14 hyde prak road"), the dwellings of that house number (or, with
+  no number, on streets holding one of the street's less common words), ranked by street
+  similarity.
 
 Scores are 1.0 for an exact key, postcode or street, else the street's similarity.
 """
@@ -30,6 +31,9 @@ __all__ = ["AddressQuery", "AddressMatch", "parse_address_query", "address_rows"
 
 #: street similarity (Jaro-Winkler) at or above which two streets are taken as one
 STREET_SIMILARITY = 0.88
+#: words too common to look a street up by ("road" would fetch half the index)
+_STREET_WORDS = frozenset({"road", "street", "avenue", "lane", "close", "drive", "place", "terrace", "court",
+                           "crescent", "gardens", "grove", "park", "view", "walk", "mount", "square", "green"})
 
 
 class AddressQuery(TypedDict):
@@ -111,9 +115,14 @@ def address_rows(store: Store, text: str) -> pd.DataFrame:
     elif q["street"]:
         needle = "|".join([q["house"] or "", q["street"], ""]) if q["house"] else f"|{q['street']}|"
         rows = store.residents_matching(needle)
-        if rows.empty:  # a typo in the street: the streets holding its longest word, ranked
-            word = max(q["street"].split(), key=len)
-            rows = store.residents_matching(word) if len(word) >= 4 else rows
+        if rows.empty:  # a typo in the street: every dwelling of that house number, or on a
+            # street holding one of its words, ranked by street similarity below
+            if q["house"]:
+                rows = store.residents_matching(f"|{q['house']}|")
+            else:
+                words = [w for w in q["street"].split() if len(w) >= 4 and w not in _STREET_WORDS]
+                rows = pd.concat([store.residents_matching(w) for w in words] or [rows], ignore_index=True)
+                rows = rows.drop_duplicates(["person_id", "address_key", "first_seen", "last_seen"])
     else:
         rows = pd.DataFrame(columns=cols)
     rows = rows.reset_index(drop=True)

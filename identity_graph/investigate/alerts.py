@@ -297,13 +297,23 @@ def _unrelated(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], li
 
 
 # -- rule 4: rapid address churn ------------------------------------------------------------------
+def _dwelling(key: str) -> str:
+    flat, house, street, pc = (str(key).split("|") + ["", "", "", ""])[:4]
+    return f"{flat}|{house}||{pc}" if house and pc else str(key)
+
+
 def _churn(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
     least, months = int(params["min_addresses"]), int(params["months"])
     span = timedelta(days=round(months * 30.44))
     hist = store.address_history_all()
     ph = placeholder_values(store).get("address", set())
     hist = hist[hist["address_key"].notna() & hist["first_seen"].notna() & ~hist["address_key"].isin(ph)]
-    firsts = hist.groupby(["person_id", "address_key"], sort=True)["first_seen"].min().reset_index()
+    # one dwelling written two ways ("51 nelson terrace" / "51 nelson ter") is one address: the
+    # same flat and house in one postcode; the first key seen (by key order) names it
+    hist = hist.assign(_dwelling=hist["address_key"].map(_dwelling))
+    firsts = (hist.sort_values(["person_id", "_dwelling", "first_seen", "address_key"])
+              .groupby(["person_id", "_dwelling"], sort=True)
+              .agg(address_key=("address_key", "first"), first_seen=("first_seen", "min")).reset_index())
     counts = firsts.groupby("person_id")["address_key"].size()
     firsts = firsts[firsts["person_id"].isin(counts[counts >= least].index)]
     found: list[tuple[str, list[tuple[str, str]]]] = []
