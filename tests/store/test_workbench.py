@@ -22,7 +22,7 @@ from identity_graph.investigate import graph as g
 from identity_graph.investigate.addresses import find_addresses
 from identity_graph.investigate.alerts import run_alert
 from identity_graph.investigate.evidence import evidence_path
-from identity_graph.investigate.export import graphml_text, graph_svg
+from identity_graph.investigate.export import graph_svg, graphml_text
 from identity_graph.investigate.neighbourhood import golden_name, person_graph
 from identity_graph.investigate.waterfall import waterfall
 from identity_graph.store.contract import Store
