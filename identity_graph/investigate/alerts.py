@@ -22,7 +22,7 @@ benchmark is ``benchmarks/bench_alerts.py`` (target: the whole index in 30 s at 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypedDict
@@ -98,6 +98,29 @@ def _words(v: Any) -> str:
     return str(v)
 
 
+class _Run:
+    """What the rules of one run share, each read once: the address history of the whole index,
+    placeholders, golden names."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._history: pd.DataFrame | None = None
+        self._placeholders: dict[str, set[str]] | None = None
+        self.names = _Names(store)
+
+    def history(self) -> pd.DataFrame:
+        if self._history is None:
+            self._history = self.store.address_history_all()
+        return self._history
+
+    def placeholders(self, switchboards: Sequence[str] = ()) -> dict[str, set[str]]:
+        if self._placeholders is None:
+            self._placeholders = placeholder_values(self.store)
+        out = {k: set(v) for k, v in self._placeholders.items()}
+        out.setdefault("phone", set()).update(_normalised_phones(list(switchboards)))
+        return out
+
+
 class _Names:
     """Golden names of people, read in bulk once per rule."""
 
@@ -132,10 +155,11 @@ def _people_text(people: list[AlertPerson], most: int = 6) -> str:
 
 
 # -- rule 1: identifiers shared by several people ------------------------------------------------
-def _shared(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+def _shared(run: _Run, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+    store = run.store
     extra = {"phone": _normalised_phones(params.get("known_switchboards", []))}
-    ph = placeholder_values(store, extra)
-    names = _Names(store)
+    ph = run.placeholders(params.get("known_switchboards", []))
+    names = run.names
     frames = []
     for kind, least in params["min_people"].items():
         df = store.shared_identifiers([kind], int(least), MAX_SHARED)
@@ -198,7 +222,8 @@ def _age_on(dob: Any, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _adults(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+def _adults(run: _Run, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+    store = run.store
     flag, allowed, min_age = str(params["flag"]), int(params["adults_allowed"]), int(params["min_age"])
     window = timedelta(days=int(params["window_days"]))
     sources = _flag_sources(store, flag)
@@ -214,11 +239,14 @@ def _adults(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[
                 flagged.append((str(rid), str(pid), str(key), rdate, src))
     if not flagged:
         return [], []
-    hist = store.address_history_all()
-    ph = placeholder_values(store).get("address", set())
+    hist = run.history()
+    ph = run.placeholders().get("address", set())
     at = hist[hist["address_key"].isin({k for _, _, k, _, _ in flagged})]
-    by_key = {k: g for k, g in at.groupby("address_key")}
-    names = _Names(store)
+    # plain tuples per address: a pandas filter per flagged record cost seconds per thousand
+    by_key: dict[str, list[tuple[str, date | None, date | None, str]]] = {}
+    for who, key, fs, ls in at[["person_id", "address_key", "first_seen", "last_seen"]].itertuples(index=False, name=None):
+        by_key.setdefault(str(key), []).append((str(who), _day(fs), _day(ls), str(fs)))
+    names = run.names
     names.load(set(at["person_id"]) | {p for _, p, _, _, _ in flagged})
     hits: list[AlertHit] = []
     seen: set[tuple[str, str]] = set()
@@ -227,23 +255,22 @@ def _adults(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[
             continue
         seen.add((pid, key))
         rows = by_key.get(key)
-        if rows is None:
+        if not rows:
             continue
-        own = rows[rows["person_id"] == pid]
-        start = _day(own["first_seen"].min()) if len(own) else _day(rdate)
-        end = _day(own["last_seen"].max()) if len(own) else _day(rdate)
+        own = [(f, last) for who, f, last, _ in rows if who == pid and f is not None and last is not None]
+        start = min(f for f, _ in own) if own else _day(rdate)
+        end = max(last for _, last in own) if own else _day(rdate)
         if start is None or end is None:
             continue
         lo, hi = start - window, end + window
         adults: list[tuple[str, str, str]] = []
-        for other, fs, ls in rows[["person_id", "first_seen", "last_seen"]].itertuples(index=False, name=None):
-            f, last = _day(fs), _day(ls)
+        for other, f, last, fs in rows:
             if f is None or last is None or last < lo or f > hi:
                 continue
             age = _age_on(names.golden(other).get("dob"), min(last, hi))
             if age is not None and age < min_age:
                 continue
-            adults.append((str(other), str(fs), "age unknown" if age is None else f"aged {age}"))
+            adults.append((other, fs, "age unknown" if age is None else f"aged {age}"))
         distinct = {a for a, _, _ in adults}
         if len(distinct) <= allowed:
             continue
@@ -261,19 +288,22 @@ def _adults(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[
 
 
 # -- rule 3: one phone or email across unrelated people -------------------------------------------
-def _unrelated(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+def _unrelated(run: _Run, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+    store = run.store
     kinds = list(params["kinds"])
-    ph = placeholder_values(store, {"phone": _normalised_phones(params.get("known_switchboards", []))})
+    ph = run.placeholders(params.get("known_switchboards", []))
     shared = store.shared_identifiers(kinds, 2, MAX_SHARED)
     shared = shared[[v not in ph.get(k, set()) for k, v in zip(shared["kind"], shared["value"], strict=True)]]
     shared = shared[shared["people"] <= int(params["max_people"])]
     if shared.empty:
         return [], []
     involved = {p for ids in shared["person_ids"] for p in ids}
-    hist = store.address_history_all()
-    hist = hist[hist["person_id"].isin(involved)]
-    homes = hist.groupby("person_id")["address_key"].agg(lambda s: set(s.dropna())).to_dict()
-    names = _Names(store)
+    hist = run.history()
+    hist = hist[hist["person_id"].isin(involved) & hist["address_key"].notna()]
+    homes: dict[str, set[str]] = {}
+    for who, key in hist[["person_id", "address_key"]].itertuples(index=False, name=None):
+        homes.setdefault(str(who), set()).add(str(key))
+    names = run.names
     names.load(involved)
     hits: list[AlertHit] = []
     for kind, value, n, ids in shared[["kind", "value", "people", "person_ids"]].itertuples(index=False, name=None):
@@ -302,23 +332,24 @@ def _dwelling(key: str) -> str:
     return f"{flat}|{house}||{pc}" if house and pc else str(key)
 
 
-def _churn(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
+def _churn(run: _Run, params: dict[str, Any]) -> tuple[list[AlertHit], list[AlertHit]]:
     least, months = int(params["min_addresses"]), int(params["months"])
     span = timedelta(days=round(months * 30.44))
-    hist = store.address_history_all()
-    ph = placeholder_values(store).get("address", set())
+    hist = run.history()
+    ph = run.placeholders().get("address", set())
     hist = hist[hist["address_key"].notna() & hist["first_seen"].notna() & ~hist["address_key"].isin(ph)]
-    # one dwelling written two ways ("51 nelson terrace" / "51 nelson ter") is one address: the
-    # same flat and house in one postcode; the first key seen (by key order) names it
-    hist = hist.assign(_dwelling=hist["address_key"].map(_dwelling))
-    firsts = (hist.sort_values(["person_id", "_dwelling", "first_seen", "address_key"])
-              .groupby(["person_id", "_dwelling"], sort=True)
-              .agg(address_key=("address_key", "first"), first_seen=("first_seen", "min")).reset_index())
-    counts = firsts.groupby("person_id")["address_key"].size()
-    firsts = firsts[firsts["person_id"].isin(counts[counts >= least].index)]
+    # per person, per dwelling: the first time seen there and the first key naming it (one dwelling
+    # written two ways, "51 nelson terrace" / "51 nelson ter", is one address: the same flat and
+    # house in one postcode); plain dicts, in one pass
+    first: dict[str, dict[str, tuple[str, str]]] = {}
+    for pid, key, fs in hist[["person_id", "address_key", "first_seen"]].itertuples(index=False, name=None):
+        d = first.setdefault(str(pid), {})
+        dw, cur = _dwelling(str(key)), (str(fs)[:10], str(key))
+        if dw not in d or cur < d[dw]:
+            d[dw] = cur
     found: list[tuple[str, list[tuple[str, str]]]] = []
-    for pid, grp in firsts.groupby("person_id", sort=True):
-        seq = sorted((str(fs)[:10], str(k)) for k, fs in zip(grp["address_key"], grp["first_seen"], strict=True))
+    for pid in sorted(p for p, d in first.items() if len(d) >= least):
+        seq = sorted(first[pid].values())
         days = [_day(fs) for fs, _ in seq]
         best: list[tuple[str, str]] = []
         j = 0
@@ -328,8 +359,8 @@ def _churn(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[A
             if i - j + 1 >= least and i - j + 1 > len(best):
                 best = seq[j : i + 1]
         if best:
-            found.append((str(pid), best))
-    names = _Names(store)
+            found.append((pid, best))
+    names = run.names
     names.load({p for p, _ in found})
     hits: list[AlertHit] = []
     for pid, best in found:
@@ -343,7 +374,7 @@ def _churn(store: Store, params: dict[str, Any]) -> tuple[list[AlertHit], list[A
     return hits, []
 
 
-RULES: dict[str, tuple[AlertRule, Callable[[Store, dict[str, Any]], tuple[list[AlertHit], list[AlertHit]]]]] = {
+RULES: dict[str, tuple[AlertRule, Callable[[_Run, dict[str, Any]], tuple[list[AlertHit], list[AlertHit]]]]] = {
     "shared-identifier": (AlertRule(
         "shared-identifier", "Identifiers shared by several people",
         "A phone, email or address held by at least this many different people ({min_people}). "
@@ -376,7 +407,7 @@ def rule_names() -> list[str]:
     return list(RULES)
 
 
-def run_alert(store: Store, rule: str, **parameters: Any) -> AlertResult:
+def run_alert(store: Store, rule: str, _run: _Run | None = None, **parameters: Any) -> AlertResult:
     """Run one rule; ``parameters`` override its defaults (unknown ones are refused)."""
     if rule not in RULES:
         raise IdentityGraphError(f"no alert rule {rule!r}; the rules are {', '.join(RULES)}")
@@ -386,7 +417,7 @@ def run_alert(store: Store, rule: str, **parameters: Any) -> AlertResult:
         raise IdentityGraphError(f"rule {rule!r} has no parameter {sorted(unknown)}; its parameters are "
                                  f"{', '.join(spec.parameters)}")
     params = spec.parameters | parameters
-    hits, excluded = fn(store, params)
+    hits, excluded = fn(_run or _Run(store), params)
     if rule != "address-churn":  # churn: most addresses first (its own order)
         hits.sort(key=lambda h: (-len(h["people"]), h["kind"], h["value"]))
     return {"rule": spec.name, "title": spec.title, "description": spec.describe(params),
@@ -395,4 +426,5 @@ def run_alert(store: Store, rule: str, **parameters: Any) -> AlertResult:
 
 def run_alerts(store: Store, rules: list[str] | None = None) -> list[AlertResult]:
     """Every rule (or those named), with their default parameters, in ``RULES`` order."""
-    return [run_alert(store, r) for r in (rules or list(RULES))]
+    run = _Run(store)  # the rules share one read of the address history
+    return [run_alert(store, r, run) for r in (rules or list(RULES))]

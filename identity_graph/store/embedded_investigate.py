@@ -18,7 +18,10 @@ SOURCE_RECORD_COLUMNS = ["record_id", "person_id", "address_key", "address", "po
 
 
 def _history(df: pd.DataFrame) -> pd.DataFrame:
-    df["is_current"] = df["is_current"].astype(bool)
+    """Object columns, None for missing (as the Neo4j store answers), is_current a bool."""
+    current = df["is_current"].astype(bool)
+    df = df.astype(object).where(df.notna(), None)
+    df["is_current"] = current
     return df
 
 
@@ -32,7 +35,7 @@ class EmbeddedInvestigateMixin:
         return _history(pd.read_sql_query(
             f"SELECT {', '.join(HISTORY_COLUMNS)} FROM address_history WHERE instr(address_key, ?) > 0 "
             "ORDER BY address_key, coalesce(first_seen, ''), person_id",
-            self.con, params=(needle,),
+            self.con, params=(needle,), dtype=object,
         ))
 
     def address_history_all(self) -> pd.DataFrame:
@@ -40,7 +43,7 @@ class EmbeddedInvestigateMixin:
         return _history(pd.read_sql_query(
             f"SELECT {', '.join(HISTORY_COLUMNS)} FROM address_history "
             "ORDER BY person_id, coalesce(first_seen, ''), address_key",
-            self.con,
+            self.con, dtype=object,
         ))
 
     def source_records(self, source: str) -> pd.DataFrame:

@@ -13,7 +13,10 @@ __all__ = ["Neo4jInvestigateMixin"]
 
 
 def _history(df: pd.DataFrame) -> pd.DataFrame:
-    df["is_current"] = df["is_current"].map(bool) if len(df) else pd.Series([], dtype=bool)
+    """Object columns, None for missing, is_current a bool (as the embedded store answers)."""
+    current = df["is_current"].map(bool).astype(bool)
+    df = df.astype(object).where(df.notna(), None)
+    df["is_current"] = current
     return df
 
 
