@@ -296,7 +296,7 @@ class Store(Protocol):
 
     def address_history_all(self) -> pd.DataFrame:
         """Every address history row (columns as ``residents_matching``), by person_id,
-        first_seen, address_key: what the alerts over the whole index read."""
+        first_seen, address_key, address, last_seen (missing as ''): what the alerts over the whole index read."""
 
     def source_records(self, source: str) -> pd.DataFrame:
         """record_id, person_id (None: not resolved), address_key, address, postcode,

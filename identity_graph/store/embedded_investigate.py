@@ -42,7 +42,8 @@ class EmbeddedInvestigateMixin:
         """Every address history row of every person, by person and first seen."""
         return _history(pd.read_sql_query(
             f"SELECT {', '.join(HISTORY_COLUMNS)} FROM address_history "
-            "ORDER BY person_id, coalesce(first_seen, ''), address_key",
+            "ORDER BY person_id, coalesce(first_seen, ''), coalesce(address_key, ''), coalesce(address, ''), "
+            "coalesce(last_seen, '')",
             self.con, dtype=object,
         ))
 

@@ -123,3 +123,13 @@ def test_alerts_print_each_rule_in_words_and_are_audited(store: Path) -> None:
     assert one.exit_code == 0 and "== adults-over-discount" in one.output and "shared-identifier" not in one.output
     bad = idgraph(store, "alerts", "--rule", "nope")
     assert bad.exit_code != 0 and "the rules are" in bad.output
+
+
+def test_graph_commands_name_the_people_they_list(store: Path) -> None:
+    shared = json.loads(idgraph(store, "graph", "shared", "--kinds", "address", "--limit", "3", "--json").output)
+    assert shared and all(len(r["names"]) == len(r["person_ids"]) and all(r["names"]) for r in shared)
+    a, b = shared[0]["person_ids"][:2]
+    path = json.loads(idgraph(store, "graph", "path", a, b, "--json").output)
+    assert path and all(step["name"] and step["next_name"] for step in path)
+    table = idgraph(store, "graph", "person", a).output
+    assert "name_a" in table and "(no name)" not in table.splitlines()[0]
