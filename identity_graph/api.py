@@ -65,6 +65,16 @@ __all__ = [
     "subject_access",
     "erase",
     "retention_apply",
+    # the investigator's workbench (issue 13; shapes documented in identity_graph/investigate/)
+    "find_addresses",
+    "residents",
+    "evidence_path",
+    "waterfall",
+    "waterfall_svg",
+    "person_graph",
+    "export_graph",
+    "alert_rules",
+    "alerts",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -742,6 +752,83 @@ def retention_apply(store: Store, *, dry_run: bool = False, as_of: Any = None) -
     from .gdpr.retention import apply_retention
 
     return apply_retention(store, dry_run=dry_run, now=as_of)
+
+
+# -- the investigator's workbench (issue 13): thin over identity_graph/investigate/ --------------
+def find_addresses(store: Store, text: str, limit: int = 20) -> list[Any]:
+    """Dwellings found by address text as people type it ("14 Hyde Park Road", "LS61AB"), best
+    first: ``investigate.addresses.AddressMatch`` dicts (address_key, address, postcode, score,
+    people, current)."""
+    from .investigate.addresses import find_addresses as find
+
+    return find(store, text, limit)
+
+
+def residents(store: Store, address: str) -> pd.DataFrame:
+    """Everyone who lived at the dwellings address text finds (person_id, name, address_key,
+    address, postcode, first_seen, last_seen, sources, is_current, match), best match first."""
+    from .investigate.graph import residents as rows
+    from .investigate.graph import with_names
+
+    return with_names(store, rows(store, address))
+
+
+def evidence_path(store: Store, record_a: str, record_b: str) -> Any:
+    """The strongest chain of match / possible edges joining two records inside their person
+    (``investigate.evidence.EvidencePath``: person_id, direct, records, steps, strength)."""
+    from .investigate.evidence import evidence_path as path
+
+    return path(store, record_a, record_b)
+
+
+def waterfall(store: Store, record_a: str, record_b: str) -> Any:
+    """The evidence waterfall of a record pair (``investigate.waterfall.Waterfall``: steps of
+    prior, each comparison, rule and total, with contribution and cumulative weight)."""
+    from .investigate.waterfall import waterfall as wf
+
+    return wf(store, record_a, record_b)
+
+
+def waterfall_svg(data: Any) -> str:
+    """A waterfall (from ``waterfall``) as one self-contained SVG document."""
+    from .investigate.waterfall import waterfall_svg as svg
+
+    return svg(data)
+
+
+def person_graph(store: Store, person_id: str, max_nodes: int = 200) -> Any:
+    """A person's neighbourhood as graph data (``investigate.neighbourhood.PersonGraph``: nodes,
+    edges, cut), the same from every store."""
+    from .investigate.neighbourhood import person_graph as pg
+
+    return pg(store, person_id, max_nodes=max_nodes)
+
+
+def export_graph(store: Store, person_id: str, fmt: str, out: str | os.PathLike[str], max_nodes: int = 200) -> Path:
+    """Write a person's neighbourhood as ``graphml`` or ``svg``; returns the file's path."""
+    from .investigate.export import write_export
+    from .investigate.neighbourhood import person_graph as pg
+
+    return write_export(pg(store, person_id, max_nodes=max_nodes), fmt, out)
+
+
+def alert_rules() -> list[Any]:
+    """Every alert rule (``investigate.alerts.AlertRule``: name, title, description, parameters)."""
+    from .investigate.alerts import RULES
+
+    return [rule for rule, _ in RULES.values()]
+
+
+def alerts(store: Store, rule: str | None = None, **parameters: Any) -> list[Any]:
+    """Run every alert rule, or one (``parameters`` override its defaults): a list of
+    ``investigate.alerts.AlertResult`` (rule, title, description, parameters, hits, excluded)."""
+    from .investigate.alerts import run_alert, run_alerts
+
+    if rule is None:
+        if parameters:
+            raise IdentityGraphError("parameters need a rule: alerts(store, 'address-churn', months=6)")
+        return list(run_alerts(store))
+    return [run_alert(store, rule, **parameters)]
 
 
 def __getattr__(name: str) -> Any:

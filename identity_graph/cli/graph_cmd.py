@@ -9,6 +9,7 @@ import click
 from ..types import LINK_KINDS
 from ._lazy import LazyModule
 from .render import print_json, print_table
+from .workbench_cmd import register_graph_commands
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,10 +62,14 @@ def person_cmd(obj: Any, person_id: str, depth: int, kinds: str | None, as_json:
     if as_json:
         print_json(nb.to_dict())
         return
-    click.echo(f"{nb.person_id}: {len(nb.people) - 1} linked people within {depth} hop(s)")
     import pandas as pd
 
-    _out(pd.DataFrame([{"person_a": a, "person_b": b, "kind": k, "value": v} for a, b, k, v in nb.links]), False)
+    links = pd.DataFrame([{"person_a": a, "person_b": b, "kind": k, "value": v} for a, b, k, v in nb.links],
+                         columns=["person_a", "person_b", "kind", "value"])
+    links = g.with_names(obj.store, g.with_names(obj.store, links, "person_a", "name_a"), "person_b", "name_b")
+    centre = g.with_names(obj.store, pd.DataFrame({"person_id": [nb.person_id]}))["name"].iloc[0]
+    click.echo(f"{centre} ({nb.person_id}): {len(nb.people) - 1} linked people within {depth} hop(s)")
+    _out(links, False, ["person_a", "name_a", "person_b", "name_b", "kind", "value"])
 
 
 @graph.command("shared")
@@ -84,12 +89,18 @@ def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: 
     if identifier:
         found = run_or_exit(g.identifier_people, obj.store, identifier)
         obj.audit("idgraph graph shared", _people(found))
-        _out(found, as_json)
+        _out(g.with_names(obj.store, found), as_json)
     else:
         df = run_or_exit(g.shared_identifiers, obj.store, kinds=_kinds(kinds), min_people=min_people, limit=limit)
         obj.audit("idgraph graph shared", [(p, None) for ids in df["person_ids"] for p in ids])
+        from ..investigate.neighbourhood import golden_name
+
+        ids = sorted({p for x in df["person_ids"] for p in x})
+        goldens = obj.store.goldens(ids) if ids else {}
+        df = df.assign(names=df["person_ids"].map(lambda x: [golden_name(goldens.get(p)) for p in x]))
         if not as_json:
-            df = df.assign(person_ids=df["person_ids"].map(lambda x: " ".join(x)))
+            df = df.assign(person_ids=df["person_ids"].map(lambda x: " ".join(x)),
+                           names=df["names"].map(lambda x: "; ".join(x)))
         _out(df, as_json)
 
 
@@ -98,15 +109,19 @@ def shared_cmd(obj: Any, identifier: str | None, kinds: str | None, min_people: 
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def residents_cmd(obj: Any, address: str, as_json: bool) -> None:
-    """Everyone who lived at an address (an address key, or a postcode), with dates.
+    """Everyone who lived at an address, typed as people type it, with dates.
 
-    Example: idgraph graph residents "LS6 2AB"
+    ADDRESS: "14 Hyde Park Road", a postcode ("LS61AB", any case), both, or an address key.
+
+    Example: idgraph graph residents "14 Hyde Park Road"
     """
     from .main import run_or_exit
 
     found = run_or_exit(g.residents, obj.store, address)
     obj.audit("idgraph graph residents", _people(found))
-    _out(found, as_json, ["person_id", "address", "postcode", "first_seen", "last_seen", "sources", "is_current"])
+    found = g.with_names(obj.store, found)
+    _out(found, as_json, ["person_id", "name", "address", "postcode", "first_seen", "last_seen", "sources",
+                          "is_current", "match"])
 
 
 @graph.command("path")
@@ -126,7 +141,9 @@ def path_cmd(obj: Any, person_a: str, person_b: str, max_depth: int, as_json: bo
     obj.audit("idgraph graph path", [(p, None) for s in steps for p in (s.get("person_id"), s.get("next_person_id")) if p])
     import pandas as pd
 
-    _out(pd.DataFrame(steps, columns=["person_id", "kind", "value", "next_person_id"]), as_json)
+    path = pd.DataFrame(steps, columns=["person_id", "kind", "value", "next_person_id"])
+    path = g.with_names(obj.store, g.with_names(obj.store, path), "next_person_id", "next_name")
+    _out(path, as_json, ["person_id", "name", "kind", "value", "next_person_id", "next_name"])
 
 
 @graph.command("changes")
@@ -144,3 +161,6 @@ def changes_cmd(obj: Any, since: str, limit: int, as_json: bool) -> None:
     found = run_or_exit(g.changed_since, obj.store, since, limit)
     obj.audit("idgraph graph changes", _people(found))
     _out(found, as_json)
+
+
+register_graph_commands(graph)

@@ -398,8 +398,10 @@ def search(obj: Ctx, limit: int, as_json: bool, **fields: str | None) -> None:
         [
             {
                 "person_id": h.person_id,
+                "score": f"{h.score:.4f}",
                 "probability": f"{h.probability:.4f}",
-                "name": " ".join(str(h.golden.get(k)) for k in ("given_name", "family_name") if h.golden.get(k)),
+                "matched_on": ",".join(h.matched_on),
+                "name": h.name,
                 "dob": h.golden.get("dob"),
                 "postcode": h.golden.get("postcode"),
                 "best_record": h.record_id,
@@ -426,15 +428,9 @@ def explain(obj: Ctx, record_a: str, record_b: str, as_json: bool) -> None:
     if as_json:
         print_json(exp.to_dict())
         return
-    import pandas as pd
+    from .workbench_cmd import print_explanation
 
-    rows = pd.DataFrame(exp.rows)
-    click.echo(f"{record_a}  vs  {record_b}")
-    click.echo(f"prior weight {exp.prior_weight:+.2f}")
-    print_table(rows, ["comparison", "value_a", "value_b", "level", "weight", "tf_adjustment"])
-    verdict = "same person" if exp.same_person else "different people"
-    click.echo(f"total weight {exp.total_weight:+.2f}  probability {exp.probability:.4f}  "
-               f"edge: {exp.tier or 'none'}  -> {verdict} ({exp.person_a} / {exp.person_b})")
+    print_explanation(exp)
 
 
 # -- stats, export ------------------------------------------------------------------------------
@@ -574,6 +570,9 @@ _register_live(cli, api, handle_errors)
 
 
 from .review_cmd import decide, review  # noqa: E402
+from .workbench_cmd import alerts as alerts_cmd  # noqa: E402
+
+cli.add_command(alerts_cmd)
 
 cli.add_command(review)
 cli.add_command(decide)

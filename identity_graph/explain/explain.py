@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..compare.library import CompareContext, Comparison
 from ..errors import IdentityGraphError, ModelError, NotFoundError
+from ..investigate.evidence import evidence_path, phrase
 from ..pipeline import prepare_frame
 from ..score.model import TF_CLAMP, TF_MIN, Model, probability
 from ..settings import ComparisonSpec
@@ -37,6 +38,9 @@ class Explanation:
     person_a: str | None = None
     person_b: str | None = None
     tier: str | None = None
+    #: two records of one person without a match / possible edge between them: the strongest
+    #: chain of edges joining them inside the person (``investigate.evidence.EvidencePath``)
+    path: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +54,7 @@ class Explanation:
             "person_a": self.person_a,
             "person_b": self.person_b,
             "tier": self.tier,
+            "path": self.path,
         }
 
 
@@ -127,6 +132,7 @@ def explain(store: Store, record_a: str, record_b: str) -> Explanation:
                 "value_a": va,
                 "value_b": vb,
                 "level": cw.labels[lv],
+                "evidence": phrase(cw.kind, cw.labels[lv], cw.name),
                 "m": cw.m[lv] if lv else None,
                 "u": cw.u[lv] if lv else None,
                 "weight": round(w, 3),
@@ -140,6 +146,8 @@ def explain(store: Store, record_a: str, record_b: str) -> Explanation:
     e = store.edges([record_a])
     hit = e[((e.record_a == record_a) & (e.record_b == record_b)) | ((e.record_a == record_b) & (e.record_b == record_a))]
     exp.tier = str(hit["tier"].iloc[0]) if len(hit) else None
+    if exp.same_person and exp.tier not in ("match", "possible"):
+        exp.path = dict(evidence_path(store, record_a, record_b))
     return exp
 
 

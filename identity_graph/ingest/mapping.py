@@ -53,7 +53,7 @@ _SCALAR_KEYS: tuple[str, ...] = (
     "snapshot",
     "retain_history_days",
 )
-_TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes")
+_TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes", "flags")
 TOP_LEVEL_KEYS: tuple[str, ...] = _SCALAR_KEYS + _TABLE_KEYS
 _CHECK_KEYS: tuple[str, ...] = ("dob_earliest", "dob_latest")
 _DELIMITER_ALIASES = {"tab": "\t", "\\t": "\t", "comma": ",", "pipe": "|", "semicolon": ";"}
@@ -88,6 +88,7 @@ _FIELD_SYNONYMS = {
     "last_updated": "record_date",
 }
 _SOURCE_RE = re.compile(r"[a-z0-9_]+")
+_FLAG_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 _DATE_DIRECTIVES = re.compile(r"%[-#]?[dmyYbBjUWaAxcGVu]")
 _SPEC = "see docs/MAPPING_SPEC.md"
 
@@ -130,6 +131,15 @@ class CompareField:
 
 
 @dataclass(frozen=True)
+class FlagField:
+    """A typed per-source flag (``[flags]``): kept on the record, never matching evidence."""
+
+    name: str
+    column: str
+    type: str  # one of ingest.flags.FLAG_TYPES
+
+
+@dataclass(frozen=True)
 class SourceMapping:
     """A validated source mapping. Build it with :func:`load_mapping` or :meth:`from_dict`."""
 
@@ -159,6 +169,7 @@ class SourceMapping:
     dob_latest: str | None = None  # None: today
     compare: dict[str, CompareField] = field(default_factory=dict)
     keep_attributes: tuple[str, ...] | None = None
+    flags: dict[str, FlagField] = field(default_factory=dict)
 
     def columns_used(self) -> set[str]:
         """Every source column this mapping reads (id, fields, compare, attributes.keep)."""
@@ -166,6 +177,7 @@ class SourceMapping:
         for columns in self.fields.values():
             cols.update(columns)
         cols.update(c.column for c in self.compare.values())
+        cols.update(c.column for c in self.flags.values())
         if self.keep_attributes:
             cols.update(self.keep_attributes)
         return cols
@@ -177,6 +189,7 @@ class SourceMapping:
             pairs.extend((f"fields.{name}", c) for c in columns)
         pairs.extend((f"compare.{name}", c.column) for name, c in self.compare.items())
         pairs.extend(("attributes.keep", c) for c in self.keep_attributes or ())
+        pairs.extend((f"flags.{name}", c.column) for name, c in self.flags.items())
         return pairs
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +220,8 @@ class SourceMapping:
         }
         if self.keep_attributes is not None:
             out["attributes"] = {"keep": list(self.keep_attributes)}
+        if self.flags:  # only when given: a mapping without flags keeps its fingerprint
+            out["flags"] = {n: {"column": c.column, "type": c.type} for n, c in self.flags.items()}
         return out
 
     @classmethod
@@ -327,6 +342,7 @@ class _Validator:
         earliest, latest = self.checks(self.table(data, "checks"))
         compare = self.compare(self.table(data, "compare"))
         keep = self.attributes(self.table(data, "attributes"))
+        flags = self.flags(self.table(data, "flags"))
 
         if self.problems:
             raise MappingError(self.path, self.problems)
@@ -352,6 +368,7 @@ class _Validator:
             dob_latest=latest,
             compare=compare,
             keep_attributes=keep,
+            flags=flags,
         )
 
     # -- tables ---------------------------------------------------------------------------------
@@ -477,6 +494,31 @@ class _Validator:
                 )
                 continue
             out[name] = CompareField(name=name, column=column, method=method)
+        return out
+
+    def flags(self, table: Mapping[str, Any]) -> dict[str, FlagField]:
+        from .flags import FLAG_TYPES
+
+        out: dict[str, FlagField] = {}
+        example = 'e.g. single_person_discount = { column = "SPD", type = "bool" }'
+        for name, spec in table.items():
+            if not _FLAG_NAME_RE.fullmatch(str(name)):
+                self.problem(f"flag name {name!r} must use lower-case letters, digits and '_'; {example}")
+                continue
+            if not isinstance(spec, Mapping):
+                self.problem(f"'flags.{name}' must be a table with column and type, got {spec!r}; {example}")
+                continue
+            for key in spec:
+                if key not in ("column", "type"):
+                    self.unknown(f"flags.{name}", key, ("column", "type"))
+            column, kind = spec.get("column"), spec.get("type", "text")
+            if not isinstance(column, str) or not column.strip():
+                self.problem(f"'flags.{name}.column' must be a column name, got {column!r}; {example}")
+                continue
+            if kind not in FLAG_TYPES:
+                self.problem(f"'flags.{name}.type' {kind!r} is unknown; use one of {', '.join(FLAG_TYPES)}")
+                continue
+            out[str(name)] = FlagField(name=str(name), column=column, type=str(kind))
         return out
 
     def attributes(self, table: Mapping[str, Any]) -> tuple[str, ...] | None:

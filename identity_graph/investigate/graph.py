@@ -30,6 +30,7 @@ __all__ = [
     "residents",
     "changed_since",
     "parse_identifier",
+    "with_names",
 ]
 
 
@@ -158,11 +159,24 @@ def identifier_people(store: Store, identifier: str) -> pd.DataFrame:
 
 
 def residents(store: Store, address: str) -> pd.DataFrame:
-    """Everyone who lived at an address (an address key such as ``|12|high street|LS6 2AB``, or a
-    postcode for everyone in it), with first/last seen dates and sources."""
-    text = address.strip()
-    key = text if "|" in text else text.upper()
-    return store.residents(key)
+    """Everyone who lived at an address, with first/last seen dates and sources, and ``match``
+    (how well each dwelling fits the text, 0-1; best first). ``address`` is text as people type
+    it ("14 Hyde Park Road", "LS61AB", "flat 2, 14 hyde park rd, ls6 1ab") or an address key
+    such as ``|12|high street|LS6 2AB``; see ``investigate.addresses``."""
+    from .addresses import address_rows
+
+    return address_rows(store, address)
+
+
+def with_names(store: Store, frame: pd.DataFrame, column: str = "person_id", name: str = "name") -> pd.DataFrame:
+    """``frame`` with a column ``name``: the golden name of the person in ``column`` ("" when
+    none), read in one bulk call."""
+    from .neighbourhood import golden_name
+
+    ids = sorted({str(p) for p in frame[column] if isinstance(p, str)}) if len(frame) else []
+    goldens = store.goldens(ids) if ids else {}
+    names = [golden_name(goldens[p]) if isinstance(p, str) and p in goldens else "" for p in frame[column]]
+    return frame.assign(**{name: names})
 
 
 def parse_since(since: str) -> str:

@@ -90,6 +90,20 @@ class Model:
 
         ``tf_adjustments``: an (n, k) matrix of term-frequency adjustments (bits).
         """
+        agree = self.deterministic_match(levels)
+        contrib = self.contributions(levels, tf_adjustments, agree)
+        conflict = self.conflicts(levels)
+        w = self.prior_weight + contrib.sum(axis=1)
+        w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
+        w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
+        return w.astype(np.float32)
+
+    def contributions(
+        self, levels: np.ndarray, tf_adjustments: np.ndarray | None = None, agree: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The (n, k) weight (bits) each comparison adds to each pair: its level's weight plus
+        its term-frequency adjustment, after the explained disagreements and household vetoes
+        (``score`` adds the prior, then applies the deterministic and keep-apart rules)."""
         # column by column, so each comparison's weights go into contiguous memory (Fortran
         # order): a row-major matrix made every gather and adjustment a strided walk
         by_col = np.asfortranarray(levels)
@@ -98,8 +112,8 @@ class Model:
             np.take(lw, by_col[:, k], out=contrib[:, k])
         if tf_adjustments is not None:
             contrib += tf_adjustments
-        agree = self.deterministic_match(levels)
-        conflict = self.conflicts(levels)
+        if agree is None:  # ``score`` passes the deterministic matches it computed already
+            agree = self.deterministic_match(levels)
         for outcome, *conditions in self.explained:
             hit = self._level_mask(outcome[0], outcome[1], levels)
             if hit is None:
@@ -117,10 +131,7 @@ class Model:
                 if name in names:
                     k = names.index(name)
                     contrib[vetoed, k] = np.minimum(contrib[vetoed, k], 0.0)
-        w = self.prior_weight + contrib.sum(axis=1)
-        w = np.where(agree & ~conflict, np.maximum(w, DETERMINISTIC_WEIGHT), w)
-        w = np.where(conflict, np.minimum(w, -DETERMINISTIC_WEIGHT), w)
-        return w.astype(np.float32)
+        return contrib
 
     def _level_mask(self, name: str, label: str, levels: np.ndarray) -> np.ndarray | None:
         names = [c.name for c in self.comparisons]

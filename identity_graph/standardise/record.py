@@ -93,6 +93,28 @@ def _mapping_fingerprint(mapping: SourceMapping) -> str:
     return hashlib.sha1((json.dumps(d, sort_keys=True) + ENGINE_VERSION).encode()).hexdigest()[:12]
 
 
+def _with_flags(attributes: Any, raw: pd.DataFrame, mapping: SourceMapping, drop_errors: Any) -> list[str | None]:
+    """Each record's attributes JSON with its typed flags under ``FLAGS_KEY`` (a flag whose
+    cell is empty is absent; one whose value is not of its type is dropped, with a reject)."""
+    from ..ingest.flags import FLAGS_KEY, convert_flag
+
+    typed: dict[str, pd.Series] = {}
+    for name, flag in mapping.flags.items():
+        values, errors = convert_flag(raw[flag.column], flag.type)
+        drop_errors(errors.where(errors.isna(), f"flag {name}: " + errors.astype(str)), flag.column, raw[flag.column])
+        typed[name] = values
+    out: list[str | None] = []
+    for i, attrs in enumerate(list(attributes)):
+        flags = {n: v.iloc[i] for n, v in typed.items() if v.iloc[i] is not None}
+        if not flags:
+            out.append(attrs)
+            continue
+        d = json.loads(attrs) if attrs else {}
+        d[FLAGS_KEY] = flags
+        out.append(json.dumps(d, sort_keys=True, default=str))
+    return out
+
+
 def _norm_extra(s: pd.Series) -> pd.Series:
     s = _none(s)
     ok = s.notna()
@@ -279,6 +301,8 @@ def standardise_chunk(
         attr_cols = [c for c in attr_cols if c in set(mapping.keep_attributes)]
     raw_cols = [c for c in raw.columns if c != "__row__"]
     out["attributes"] = _json_objects(raw, attr_cols, skip_none=True)
+    if mapping.flags:  # typed per-source flags, kept beside the attributes (ingest.flags)
+        out["attributes"] = _with_flags(out["attributes"], raw, mapping, drop_errors)
     out["raw"] = _json_objects(raw, raw_cols, skip_none=False)
     fp = _mapping_fingerprint(mapping)
     out["row_hash"] = [hashlib.sha1((fp + s).encode("utf-8")).hexdigest() for s in out["raw"]]

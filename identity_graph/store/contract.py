@@ -332,6 +332,20 @@ class Store(Protocol):
     def changed_since(self, since: str, limit: int) -> pd.DataFrame:
         """record_id, source, updated_at, person_id of records changed since an ISO time."""
 
+    # -- the workbench's reads (issue 13; embedded_investigate.py, neo4j/investigate.py) ----------
+    def residents_matching(self, needle: str) -> pd.DataFrame:
+        """Address history rows (person_id, address_key, address, postcode, first_seen,
+        last_seen, sources, is_current) whose address key contains ``needle``, a plain
+        substring (never a pattern), by address_key, first_seen, person_id."""
+
+    def address_history_all(self) -> pd.DataFrame:
+        """Every address history row (columns as ``residents_matching``), by person_id,
+        first_seen, address_key, address, last_seen (missing as ''): what the alerts over the whole index read."""
+
+    def source_records(self, source: str) -> pd.DataFrame:
+        """record_id, person_id (None: not resolved), address_key, address, postcode,
+        record_date, dob, attributes (JSON text) of one source's records, by record_id."""
+
     # -- recompute clusters in the store -----------------------------------------------------
     def all_edges(self) -> Iterator[pd.DataFrame]:
         """Every similarity edge (record_a, record_b, probability, tier, levels), in chunks."""

@@ -43,6 +43,7 @@ from .delta import (
 )
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .embedded_gdpr import GDPR_SCHEMA, EmbeddedGdprMixin
+from .embedded_investigate import EmbeddedInvestigateMixin
 from .feed import changes_frame, check_feed_window, event_rows
 from .identifiers import identifier_rows
 from .lock import DEFAULT_WAIT, busy_error, clear_note, process_label, write_note
@@ -425,7 +426,7 @@ class _Writer:
         return self.load_id
 
 
-class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin):
+class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateMixin):
     """A store in one SQLite file. ``EmbeddedStore(":memory:")`` works for tests.
 
     Opening (ADR 0028):

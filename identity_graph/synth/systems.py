@@ -40,6 +40,10 @@ CT_DOB_PLACEHOLDER = "01/01/1900"  # council tax: unknown date of birth
 CT_DOB_PLACEHOLDER_RATE = 0.02
 CT_DOB_MISSING_RATE = 0.03
 CT_JOINT_LIABLE_RATE = 0.15  # partners with their own liable-party record
+#: single-person discount (the "SPD" column, a typed flag in the mapping): claimed by most
+#: households with one adult, and wrongly by some with more (what the adults-over-discount alert finds)
+CT_SPD_SINGLE_RATE = 0.9
+CT_SPD_MULTI_RATE = 0.08
 HOUSING_TENANT_RATE = 0.17  # households renting from the council
 HOUSING_JOINT_TENANT_RATE = 0.6
 HOUSING_HOSTEL_RATE = 0.5  # hostel residents on the housing register
@@ -231,7 +235,18 @@ def _ct_build(
         "DOB": dob.astype(object),
         "HOME_TEL": noise.format_phones(tel, rng, p=(0.6, 0.05, 0.3, 0.0, 0.05)),
         "RECORD_DATE": _dmy(r.day),
+        "SPD": _single_person_discount(pop, r),
     }
+
+
+def _single_person_discount(pop: Population, r: Rows) -> np.ndarray:
+    """"Y" / "N" per council-tax row: by its household's adults, from a hash of the household
+    (no draw from the system's random stream, so every other column stays as it was)."""
+    hh = pop.household[r.person].astype(np.int64)
+    adults = np.bincount(pop.household[_adult(pop)], minlength=int(pop.household.max()) + 1)[hh]
+    u = ((hh * 2654435761 + 40503) % 4294967296) / 4294967296.0
+    claim = np.where(adults <= 1, u < CT_SPD_SINGLE_RATE, u < CT_SPD_MULTI_RATE)
+    return np.where(claim, "Y", "N").astype(object)
 
 
 # --- 2. housing ----------------------------------------------------------------------------------
@@ -522,6 +537,7 @@ SYSTEMS: tuple[System, ...] = (
                 "postcode": "POSTCODE", "phone": "HOME_TEL", "record_date": "RECORD_DATE",
             },
             "formats": {"dob": "%d/%m/%Y", "record_date": "%d/%m/%Y"},
+            "flags": {"single_person_discount": {"column": "SPD", "type": "bool"}},
         },
         membership=_ct_members, build=_ct_build, mean_age_days=150, max_age_days=6 * YEAR,
         ids=_seq("CT", 6), min_age_years=18,

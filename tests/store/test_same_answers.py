@@ -85,3 +85,22 @@ def test_both_stores_search_and_explain_identically(both: tuple[Store, Store]) -
     multi = links[links.duplicated("person_id", keep=False)].sort_values(["person_id", "record_id"])
     a, b = multi["record_id"].iloc[0], multi["record_id"].iloc[1]
     assert api.explain(emb, a, b).to_dict() == api.explain(neo, a, b).to_dict()
+
+
+def test_both_stores_give_the_workbench_the_same_graph_alerts_and_addresses(both: tuple[Store, Store]) -> None:
+    """The graph data's contract: one shape, the same values, from either store (issue 13)."""
+    import json
+
+    emb, neo = both
+    shared = g.shared_identifiers(emb, kinds=("phone",), min_people=2, limit=5)
+    for pid in sorted({p for ids in shared["person_ids"] for p in ids})[:5]:
+        assert json.dumps(api.person_graph(emb, pid)) == json.dumps(api.person_graph(neo, pid))
+    assert json.dumps(api.alerts(emb)) == json.dumps(api.alerts(neo))
+    rec = emb.records_frame().dropna(subset=["house_number", "street"]).iloc[0]
+    typed = f"{rec['house_number']} {rec['street']}"
+    assert api.find_addresses(emb, typed) == api.find_addresses(neo, typed)
+    pd.testing.assert_frame_equal(api.residents(emb, typed), api.residents(neo, typed), check_dtype=False)
+    assert api.search(emb, address=typed)[0].to_dict() == api.search(neo, address=typed)[0].to_dict()
+    pd.testing.assert_frame_equal(emb.address_history_all(), neo.address_history_all(), check_dtype=False)
+    for source in ("council_tax", "housing"):
+        pd.testing.assert_frame_equal(emb.source_records(source), neo.source_records(source), check_dtype=False)

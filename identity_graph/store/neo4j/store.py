@@ -50,6 +50,7 @@ from ..identifiers import identifier_rows
 from .access import ACCESS_SCHEMA_VERSION, Neo4jAccessMixin
 from .catalog import query, statements
 from .gdpr import Neo4jGdprMixin
+from .investigate import Neo4jInvestigateMixin
 
 __all__ = ["Neo4jStore", "SCHEMA_VERSION"]
 
@@ -240,7 +241,7 @@ class _Writer:
         return self.load_id
 
 
-class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin):
+class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin, Neo4jInvestigateMixin):
     """A store in a Neo4j database. ``uri`` is ``bolt://…`` or ``neo4j://…``; credentials come from
     ``NEO4J_USER`` / ``NEO4J_PASSWORD`` unless given."""
 

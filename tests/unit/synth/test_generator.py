@@ -404,3 +404,22 @@ def test_public_surface() -> None:
 
     assert sorted(synth.__all__) == ["GENERATOR_VERSION", "SynthSummary", "generate"]
     assert all(hasattr(synth, name) for name in synth.__all__)
+
+
+def test_council_tax_carries_a_single_person_discount_for_single_and_some_shared_households(tmp_path: Path) -> None:
+    """The adults-over-discount alert needs both: discounts where one adult lives, and a few
+    where more do."""
+    import pandas as pd
+
+    from identity_graph.ingest.mapping import load_mapping
+
+    out = generate(600, 3, tmp_path)
+    ct = pd.read_csv(out.files["council_tax"], dtype=str)
+    truth = pd.read_csv(out.truth, dtype=str)
+    assert load_mapping(out.mappings["council_tax"]).flags["single_person_discount"].column == "SPD"
+    assert set(ct["SPD"]) == {"Y", "N"}
+    hh = truth[truth["source"] == "council_tax"].set_index("source_record_id")["household_id"]
+    people = truth.groupby("household_id")["person_id"].nunique()
+    size = ct["ACCOUNT_REF"].map(hh).map(people)
+    assert (ct.loc[size == 1, "SPD"] == "Y").mean() > 0.7
+    assert 0 < (ct.loc[size >= 3, "SPD"] == "Y").mean() < 0.3

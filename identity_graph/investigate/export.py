@@ -1,0 +1,112 @@
+"""A person's neighbourhood for other tools: GraphML (networkx ``write_graphml``) and an SVG
+picture drawn here from a seeded networkx layout (no service, no fonts or scripts from
+elsewhere: one self-contained file). PNG is not offered: it would need a raster library
+(matplotlib, cairo) that the project does not otherwise use; any browser turns the SVG into one.
+"""
+
+from __future__ import annotations
+
+import io
+from html import escape
+from pathlib import Path
+
+import networkx as nx
+
+from ..errors import IdentityGraphError
+from .neighbourhood import PersonGraph
+
+__all__ = ["to_networkx", "graphml_text", "graph_svg", "write_export", "EXPORT_FORMATS", "LAYOUT_SEED"]
+
+EXPORT_FORMATS = ("graphml", "svg")
+#: the layout's seed: one person's picture is the same every time
+LAYOUT_SEED = 13
+
+#: fill per node kind, and per similarity tier; text on them is drawn dark, with ≥ 4.5:1 contrast
+_NODE_FILL = {"person": "#bfdbfe", "record": "#e5e7eb", "name": "#fde68a", "address": "#bbf7d0",
+              "phone": "#fbcfe8", "email": "#ddd6fe", "nhs": "#fed7aa", "ni": "#fed7aa", "uprn": "#a5f3fc"}
+_TIER_STROKE = {"match": "#1a7f37", "possible": "#b45309", "related": "#6b7280"}
+
+
+def to_networkx(g: PersonGraph) -> nx.Graph:
+    """The graph as a networkx Graph: node and edge attributes as in ``PersonGraph`` (a None
+    left out, so each GraphML key has one type); graph attributes ``person_id``, ``name``, the cut."""
+    out = nx.Graph(person_id=g["person_id"], name=g["name"], cut_people=g["cut"]["people"],
+                   cut_nodes=g["cut"]["nodes"], placeholder_holders=g["cut"]["placeholder_holders"])
+    for n in g["nodes"]:
+        out.add_node(n["id"], **{k: v for k, v in n.items() if k != "id" and v is not None})
+    for e in g["edges"]:
+        out.add_edge(e["source"], e["target"], **{k: v for k, v in e.items()
+                                                  if k not in ("source", "target") and v is not None})
+    return out
+
+
+def graphml_text(g: PersonGraph) -> str:
+    buf = io.BytesIO()
+    nx.write_graphml(to_networkx(g), buf, encoding="utf-8")
+    return buf.getvalue().decode("utf-8")
+
+
+def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700) -> str:
+    """The neighbourhood drawn as SVG: a spring layout (seeded), similarity edges coloured by
+    tier and as thick as their probability, placeholders dashed, the person asked for outlined.
+    Every label is escaped (names can hold ``<script>``)."""
+    G = to_networkx(g)
+    pos = nx.spring_layout(G, seed=LAYOUT_SEED) if len(G) else {}
+    pad = 60
+
+    def xy(node: str) -> tuple[float, float]:
+        x, y = pos[node]
+        # labels run to the right of their node: room for them on that side
+        return pad + (x + 1) / 2 * (width - pad - 220), pad + (y + 1) / 2 * (height - 2 * pad)
+
+    cut = g["cut"]
+    title = f"Neighbourhood of {g['name']} ({g['person_id']}): {len(g['nodes'])} nodes"
+    note = (f"not drawn: {cut['people']} people over the cap of {g['max_nodes']} nodes, "
+            f"{cut['placeholder_holders']} people behind placeholders")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'role="img" aria-labelledby="g-title" font-family="sans-serif" font-size="11">',
+        f'<title id="g-title">{escape(title)}</title>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="10" y="18" font-size="14" font-weight="bold" fill="#111827">{escape(title)}</text>',
+        f'<text x="10" y="36" fill="#374151">{escape(note)}</text>',
+    ]
+    for e in g["edges"]:
+        (x1, y1), (x2, y2) = xy(e["source"]), xy(e["target"])
+        if e["kind"] == "similar":
+            stroke = _TIER_STROKE.get(e["tier"] or "", "#6b7280")
+            sw = 1 + 3 * float(e["probability"] or 0)
+            tip = f"{e['tier']} edge, probability {float(e['probability'] or 0):.3f}, weight {float(e['weight'] or 0):+.2f}"
+            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
+                       f'stroke-width="{sw:.1f}"><title>{escape(tip)}</title></line>')
+        else:
+            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#9ca3af" stroke-width="1"/>')
+    for n in g["nodes"]:
+        x, y = xy(n["id"])
+        r = 14 if n["kind"] == "person" else 9
+        fill = _NODE_FILL.get(n["kind"], "#e5e7eb")
+        stroke = "#111827" if n["centre"] and n["kind"] == "person" else "#4b5563"
+        dash = ' stroke-dasharray="3,2"' if n["placeholder"] else ""
+        label = n["label"] if len(n["label"]) <= 40 else n["label"][:39] + "…"
+        tip = f"{n['kind']}: {n['label']}" + (f" ({n['placeholder_reason']})" if n["placeholder"] else "")
+        out.append(f'<g><title>{escape(tip)}</title>'
+                   f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
+                   f'<text x="{x + r + 3:.1f}" y="{y + 4:.1f}" fill="#111827">{escape(label)}</text></g>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def write_export(g: PersonGraph, fmt: str, out: str | Path) -> Path:
+    """Write the graph as ``graphml`` or ``svg`` to ``out`` (folders created); returns the path."""
+    fmt = fmt.lower()
+    if fmt == "png":
+        raise IdentityGraphError(
+            "PNG is not built in (it would need a raster library such as matplotlib): export --format svg "
+            "and open or convert it in any browser"
+        )
+    if fmt not in EXPORT_FORMATS:
+        raise IdentityGraphError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(graphml_text(g) if fmt == "graphml" else graph_svg(g), encoding="utf-8")
+    return path
