@@ -538,6 +538,10 @@ from .review_cmd import decide, review  # noqa: E402
 cli.add_command(review)
 cli.add_command(decide)
 
+from .users_cmd import users  # noqa: E402
+
+cli.add_command(users)
+
 
 def main() -> None:
     cli(prog_name="idgraph")
