@@ -157,6 +157,13 @@ def build_workbench(service: Service) -> FastAPI:
                                               "message": f"the form's fields {', '.join(fields)} are missing or invalid"},
                       status=422)
 
+    @app.exception_handler(Exception)
+    def _broken(request: Request, exc: Exception) -> Response:  # logged by the server, never shown
+        return render(request, "error.html", {"title": "Something went wrong",
+                                              "message": "The page could not be made; the error is in the "
+                                                         "service's log. Try again, or tell your administrator."},
+                      status=500)
+
     _check_every_page_is_guarded(app)
     return app
 

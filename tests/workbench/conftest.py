@@ -225,7 +225,7 @@ def page(chromium: Any, served: Served) -> Iterator[Any]:
 def browser_log_in(pg: Any, user: str) -> None:
     """Log in through the login page, by keyboard-free form filling as a person would."""
     pg.goto("/workbench/login")
-    pg.get_by_label("User name").fill(user)
-    pg.get_by_label("Password").fill(USERS[user][1])
+    pg.get_by_label("User name", exact=True).fill(user)
+    pg.get_by_label("Password", exact=True).fill(USERS[user][1])
     pg.get_by_role("button", name="Log in", exact=True).click()
     pg.wait_for_load_state()

@@ -246,3 +246,25 @@ def test_the_address_page_lists_who_lived_at_a_postcode_with_dates_and_sources(
     r = client.post("/workbench/address", data={"csrf_token": token, "address": str(spell["postcode"]).replace(" ", "").lower()})
     assert r.status_code == 200
     assert f"/workbench/person/{workbench_store.person_id}" in r.text
+
+
+def test_a_decision_from_the_queue_splits_the_person_and_the_person_pages_show_the_split(
+        client: TestClient, workbench_store: Workbench) -> None:
+    """Regression: a person page whose change-feed events carried a detail without a ``field``
+    (a split's ``records``) failed with a server error."""
+    token = log_in(client, user="root")
+    r = client.post("/workbench/review/decide", data={"csrf_token": token, "item": workbench_store.split_item,
+                                                      "action": "keep-apart", "reason": "two people"})
+    assert r.status_code == 303
+    done = client.get(r.headers["location"])
+    assert "Decision recorded and applied" in done.text and "split" in done.text
+    a, b = workbench_store.split_pair
+    page_a, page_b = client.get(f"/workbench/person/{a}"), client.get(f"/workbench/person/{b}")
+    assert page_a.status_code == page_b.status_code == 200
+    assert f">{a}</h4>" in page_a.text and f">{b}</h4>" not in page_a.text
+    assert f">{b}</h4>" in page_b.text and f">{a}</h4>" not in page_b.text
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        decisions = store.decisions()
+        changes = store.changes(0, None, 100_000)
+    assert list(decisions["kind"]) == ["keep-apart"] and list(decisions["actor"]) == ["user:root"]
+    assert "split" in set(changes["event"])  # in the change feed, as POST /v1/decisions would put it

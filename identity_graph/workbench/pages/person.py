@@ -86,6 +86,17 @@ def _history(store: Store, record_id: str, current: dict[str, Any]) -> list[dict
     return list(reversed(out))
 
 
+def _says(detail: Any, records: Any) -> str:
+    """An event's detail in words: a changed field's old and new value, or the records moved."""
+    if isinstance(detail, dict) and detail.get("field"):
+        old, new = _text(detail.get("old")) or "—", _text(detail.get("new")) or "—"
+        return f"{LABELS.get(str(detail['field']), detail['field'])}: {old} → {new}"
+    if isinstance(detail, dict) and detail.get("records"):
+        return ", ".join(str(r) for r in detail["records"])
+    n = _text(records)
+    return f"{n} records" if n else ""
+
+
 def person_events(store: Store, person_id: str) -> list[dict[str, Any]]:
     """The change feed's events about a person (as the person or the other person of a merge or
     split), oldest first. The feed is read page by page (it has no person index yet)."""
@@ -102,9 +113,8 @@ def person_events(store: Store, person_id: str) -> list[dict[str, Any]]:
                 d = json.loads(detail) if isinstance(detail, str) else detail
             except ValueError:
                 d = None
-            out.append({"seq": int(e["seq"]), "at": e.get("at"), "event": e["event"],
-                        "other": _text(e.get("other_person_id")), "records": e.get("records"),
-                        "detail": d if isinstance(d, dict) else None})
+            out.append({"seq": int(e["seq"]), "at": e.get("at"), "event": str(e["event"]).replace("_", " "),
+                        "other": _text(e.get("other_person_id")), "says": _says(d, e.get("records"))})
         after = int(page["seq"].iloc[-1])
         if len(page) < FEED_PAGE:
             return out

@@ -72,11 +72,16 @@ def apply_decision(visit: Visit, item: str, action: str, reason: str) -> dict[st
 def review_page(request: Request, visit: Reviewer,
                 run: Annotated[int | None, Query(ge=0)] = None,
                 events: Annotated[int | None, Query(ge=0)] = None) -> Response:
+    changed: list[dict[str, Any]] = []
     with visit.service.reading() as store:
         items = api.review_queue(store, QUEUE_LENGTH)
         shown = [{"item": i, "pair": side_by_side(store, i.pair)} for i in items]
-    visit.audit([(p, None) for i in items for p in i.person_ids if p], detail="review queue")
-    done = None if run is None else {"run_id": run, "events": events or 0}
+        if run is not None:  # what the decision just applied changed: its run's events
+            changed = [{k: _text(v) for k, v in e.items()}
+                       for e in store.events(run).to_dict(orient="records")]
+    visit.audit([(p, None) for i in items for p in i.person_ids if p]
+                + [(e["person_id"], None) for e in changed if e.get("person_id")], detail="review queue")
+    done = None if run is None else {"run_id": run, "events": events or 0, "changed": changed}
     return render(request, "review.html", {"title": "Review queue", "items": shown, "actions": ACTIONS,
                                            "done": done}, visit=visit)
 
