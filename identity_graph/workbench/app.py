@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -132,8 +132,11 @@ def build_workbench(service: Service) -> FastAPI:
         return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
     @app.exception_handler(Refused)
-    def _refused(request: Request, exc: Refused) -> Response:
-        return render(request, "error.html", {"title": "Not allowed", "message": exc.message}, status=403)
+    def _refused(request: Request, exc: Refused) -> Response:  # with the header: the pages one may open
+        signer = app.state.workbench.signer()
+        visit = None if exc.session is None else SimpleNamespace(session=exc.session, csrf=signer.csrf(exc.session))
+        return render(request, "error.html", {"title": "Not allowed", "message": exc.message}, status=403,
+                      visit=visit)
 
     @app.exception_handler(NotFoundError)
     def _not_found(request: Request, exc: NotFoundError) -> Response:

@@ -30,9 +30,9 @@ class LoginRequired(Exception):
 class Refused(Exception):
     """A session whose role may not see the page, or a POST without its CSRF token (403)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, session: Session | None = None):
         super().__init__(message)
-        self.message = message
+        self.message, self.session = message, session
 
 
 def service_of(request: Request) -> Service:
@@ -107,18 +107,18 @@ class Page:
             raise LoginRequired()
         role = Role(s.role)
         if self.admin and role is not Role.ADMIN:
-            raise Refused(f"{s.actor} has role {role.value}; this page is for admins only")
+            raise Refused(f"{s.actor} has role {role.value}; this page is for admins only", s)
         if self.permission is not None and self.permission not in ROLE_PERMISSIONS[role]:
             needs = sorted(r.value for r in Role if self.permission in ROLE_PERMISSIONS[r]
                            and r not in (Role.MATCH, Role.SERVICE))
-            raise Refused(f"{s.actor} has role {role.value}; this page needs the role {' or '.join(needs)}")
+            raise Refused(f"{s.actor} has role {role.value}; this page needs the role {' or '.join(needs)}", s)
         signer = signer_of(request)
         if request.method == "POST":
             form = await request.form()
             token = form.get("csrf_token")
             if not signer.check_csrf(s, token if isinstance(token, str) else None):
                 raise Refused("this form is out of date or was not sent by the workbench (no valid CSRF "
-                              "token): reload the page and try again")
+                              "token): reload the page and try again", s)
         return Visit(s, _template(request), str(getattr(request.state, "request_id", "") or ""),
                      signer.csrf(s), service_of(request))
 

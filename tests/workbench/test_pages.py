@@ -268,3 +268,22 @@ def test_a_decision_from_the_queue_splits_the_person_and_the_person_pages_show_t
         changes = store.changes(0, None, 100_000)
     assert list(decisions["kind"]) == ["keep-apart"] and list(decisions["actor"]) == ["user:root"]
     assert "split" in set(changes["event"])  # in the change feed, as POST /v1/decisions would put it
+
+
+def test_the_audit_page_filters_by_person_actor_and_dates_and_empty_filters_mean_all(
+        client: TestClient, workbench_store: Workbench) -> None:
+    """Regression: the filter form sends empty dates (``since=&until=``), which were refused."""
+    log_in(client, user="ana")
+    client.get(f"/workbench/person/{workbench_store.person_id}")
+    admin = TestClient(client.app, follow_redirects=False)
+    log_in(admin, user="root")
+    client.app.state.service.audit.flush()  # type: ignore[attr-defined]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    found = admin.get("/workbench/audit", params={"person": workbench_store.person_id, "actor": "", "since": "",
+                                                  "until": ""})
+    assert found.status_code == 200 and "<td>user:ana</td>" in found.text
+    assert "<td>user:ana</td>" in admin.get("/workbench/audit", params={"actor": "user:ana", "since": today}).text
+    old = admin.get("/workbench/audit", params={"actor": "user:ana", "until": "2000-01-01"})
+    assert old.status_code == 200 and "<td>user:ana</td>" not in old.text
+    bad = admin.get("/workbench/audit", params={"since": "01/12/2026"})
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
