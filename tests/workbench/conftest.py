@@ -153,7 +153,7 @@ class Served:
 
 
 @contextmanager
-def serving(store: str) -> Iterator[Served]:
+def serving(store: str, env: dict[str, str] | None = None) -> Iterator[Served]:
     """``idgraph serve`` on a free loopback port over ``store`` (a path or a bolt URI), as a
     process of its own (as tests/serve/conftest.py ``serving``); stopped with SIGINT."""
     with socket.socket() as s:
@@ -161,7 +161,7 @@ def serving(store: str) -> Iterator[Served]:
         port = int(s.getsockname()[1])
     cmd = [sys.executable, "-m", "identity_graph.cli.main", "--store", store, "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     served = Served(f"http://127.0.0.1:{port}", proc)
     try:
         deadline = time.monotonic() + 90
@@ -209,9 +209,16 @@ def served(store_copy: Path) -> Iterator[Served]:
 
 @pytest.fixture
 def page(chromium: Any, served: Served) -> Iterator[Any]:
+    """A fresh browser context (no cookies) with one page, on the embedded store's service."""
+    with browser_page(chromium, served.base) as pg:
+        yield pg
+
+
+@contextmanager
+def browser_page(chromium: Any, base: str) -> Iterator[Any]:
     """A fresh browser context (no cookies) with one page; console errors (CSP refusals
     included) are collected in ``page.errors``."""
-    context = chromium.new_context(base_url=served.base)
+    context = chromium.new_context(base_url=base)
     pg = context.new_page()
     pg.errors = []  # type: ignore[attr-defined]
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]

@@ -287,3 +287,16 @@ def test_the_audit_page_filters_by_person_actor_and_dates_and_empty_filters_mean
     assert old.status_code == 200 and "<td>user:ana</td>" not in old.text
     bad = admin.get("/workbench/audit", params={"since": "01/12/2026"})
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
+
+
+def test_the_access_log_names_workbench_pages_by_template_never_by_the_ids_or_values_in_them(
+        client: TestClient, workbench_store: Workbench, caplog: pytest.LogCaptureFixture) -> None:
+    token = log_in(client, user="ana")
+    with caplog.at_level("INFO"):
+        client.get(f"/workbench/person/{workbench_store.person_id}")
+        client.post("/workbench/search", data={"csrf_token": token, **workbench_store.search})
+        client.get("/workbench/no-such-page/P123456789abc")
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name == "identity_graph.serve.access")
+    assert "GET /person/{person_id} 200" in text and "POST /search 200" in text
+    assert workbench_store.person_id not in text and "P123456789abc" not in text
+    assert workbench_store.search["full_name"] not in text

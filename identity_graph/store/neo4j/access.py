@@ -87,7 +87,7 @@ class Neo4jAccessMixin:
             ) from exc
 
     def user(self, name: str) -> dict[str, Any] | None:
-        rows = self._read("access/user_get", name=name)
+        rows = self._execute("access/user_get", {"name": name}, write=False)  # (_read's own first argument is `name`)
         return rows[0] if rows else None
 
     def users(self) -> pd.DataFrame:
