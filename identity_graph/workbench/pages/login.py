@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,9 +15,9 @@ from ...access.keys import Role, authenticate
 from ...access.users import authenticate_password
 from ..guard import Anyone, current_session, service_of, signer_of
 from ..render import render
-from ..session import COOKIE, LOGIN_COOKIE
+from ..session import COOKIE, LOGIN_COOKIE, Session
 
-__all__ = ["router", "secure_cookies"]
+__all__ = ["router", "secure_cookies", "set_session_cookie"]
 
 router = APIRouter()
 
@@ -28,6 +29,15 @@ def secure_cookies(request: Request) -> bool:
     """Cookies get the Secure flag over HTTPS, or always with IDGRAPH_WORKBENCH_SECURE_COOKIES=1
     (set it when TLS ends in a proxy in front of the service)."""
     return request.url.scheme == "https" or os.environ.get("IDGRAPH_WORKBENCH_SECURE_COOKIES") == "1"
+
+
+def set_session_cookie(request: Request, resp: Response, session: Session) -> None:
+    """The session cookie on ``resp``: HttpOnly, SameSite=Strict, for /workbench only, until the
+    session expires; Secure over HTTPS or when asked (``secure_cookies``)."""
+    from ..app import PREFIX
+
+    resp.set_cookie(COOKIE, signer_of(request).dump(session), max_age=max(1, session.expires - int(time.time())),
+                    path=PREFIX, httponly=True, samesite="strict", secure=secure_cookies(request))
 
 
 def landing(role: str) -> str:
@@ -90,8 +100,7 @@ def login(
     service.audit.submit(audit_entries.entries(session.actor, session.role, "POST /workbench/login",
                                                [(None, None)], detail="logged in"))
     resp = RedirectResponse(landing(session.role), status_code=303)
-    resp.set_cookie(COOKIE, signer.dump(session), max_age=session.expires - session.issued, path=PREFIX,
-                    httponly=True, samesite="strict", secure=secure_cookies(request))
+    set_session_cookie(request, resp, session)
     resp.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login")
     return resp
 

@@ -19,7 +19,7 @@ from ...errors import IdentityGraphError
 from ..guard import Investigator, signer_of
 from ..render import render
 from ..session import COOKIE
-from .login import secure_cookies
+from .login import set_session_cookie
 
 __all__ = ["router", "FORM_FIELDS", "MATCH_TIMEOUT"]
 
@@ -111,15 +111,11 @@ def search(request: Request, visit: Investigator,
                "results": results, "error": error, "purpose": why}
     partial = bool(request.headers.get("hx-request"))
     resp = render(request, "_results.html" if partial else "search.html", context, visit=visit)
-    if why != _cookie_purpose(request, visit):
-        from ..app import PREFIX
-
-        s = visit.session
-        resp.set_cookie(COOKIE, signer_of(request).dump(s), max_age=max(1, s.expires - s.issued), path=PREFIX,
-                        httponly=True, samesite="strict", secure=secure_cookies(request))
+    if why != _cookie_purpose(request):  # the session now carries this case's purpose
+        set_session_cookie(request, resp, visit.session)
     return resp
 
 
-def _cookie_purpose(request: Request, visit: Any) -> str | None:
+def _cookie_purpose(request: Request) -> str | None:
     s = signer_of(request).load(request.cookies.get(COOKIE))
     return s.purpose if s else None
