@@ -300,3 +300,30 @@ def test_the_access_log_names_workbench_pages_by_template_never_by_the_ids_or_va
     assert "GET /person/{person_id} 200" in text and "POST /search 200" in text
     assert workbench_store.person_id not in text and "P123456789abc" not in text
     assert workbench_store.search["full_name"] not in text
+
+
+@pytest.mark.parametrize(("action", "kinds"), [("accept", {"same-person", "keep-apart"}), ("reject", {"keep-apart"})])
+def test_accept_and_reject_from_the_queue_record_the_reviewers_decisions(
+        client: TestClient, workbench_store: Workbench, action: str, kinds: set[str]) -> None:
+    """A flagged person: accept keeps the grouping (same-person along it, keep-apart from the
+    people it was cut from), reject keeps its weakest link apart (``review/actions.py``)."""
+    token = log_in(client, user="rev")
+    r = client.post("/workbench/review/decide", data={"csrf_token": token, "item": workbench_store.split_item,
+                                                      "action": action, "reason": "checked with the tenant"})
+    assert r.status_code == 303, r.text
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        decisions = store.decisions()
+    assert len(decisions) >= 1 and set(decisions["kind"]) <= kinds
+    assert action != "accept" or "same-person" in set(decisions["kind"])
+    assert action != "reject" or len(decisions) == 1
+    assert set(decisions["actor"]) == {"user:rev"} and set(decisions["reason"]) == {"checked with the tenant"}
+
+
+def test_a_decision_without_a_reason_is_refused_and_nothing_is_recorded(client: TestClient,
+                                                                        workbench_store: Workbench) -> None:
+    token = log_in(client, user="rev")
+    r = client.post("/workbench/review/decide", data={"csrf_token": token, "item": workbench_store.split_item,
+                                                      "action": "keep-apart", "reason": "  "})
+    assert r.status_code == 422 and "needs a reason" in r.text
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        assert store.decisions().empty
