@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-scale clean
+.PHONY: demo test lint format bench bench-scale clean browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/idgraph demo --people 2000 --seed 7 --out demo
 
-test: $(STAMP)
+# The workbench's browser tests (tests/workbench) drive Debian's chromium through Playwright's
+# Python package (its driver is in the wheel; `playwright install` is never run).
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || (apt-get update && apt-get install -y chromium); \
+	else echo "the browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or 'make browser' as root), then 'make test' again" >&2; exit 1; fi
+
+test: $(STAMP) browser
 	$(BIN)/ruff check identity_graph tests benchmarks
 	$(BIN)/pytest -q
 

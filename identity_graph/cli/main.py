@@ -599,6 +599,10 @@ from .store_cmd import init, migrate  # noqa: E402
 cli.add_command(init)
 cli.add_command(migrate)
 
+from .users_cmd import users  # noqa: E402
+
+cli.add_command(users)
+
 
 def main() -> None:
     cli(prog_name="idgraph")

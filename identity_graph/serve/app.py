@@ -97,6 +97,9 @@ def create_app(store_uri: str | Store, *, title: str = "identity-graph") -> Fast
     for module in ROUTERS:
         app.include_router(module.router)
     install_docs(app)
+    from ..workbench import mount_workbench
+
+    mount_workbench(app, service)  # the browser workbench at /workbench (ADR 0034)
     app.add_middleware(AccessLogMiddleware, plain_paths=PUBLIC_PATHS, plain_prefixes=(STATIC_PREFIX,))
     _check_every_route_is_guarded(app)
     return app

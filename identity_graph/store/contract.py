@@ -16,7 +16,7 @@ import pandas as pd
 __all__ = [
     "Store", "LoadWriter", "Resolution", "ResolutionDelta", "SourceInfo", "FileInfo", "EVENT_COLUMNS",
     "Decision", "DECISION_COLUMNS", "REVIEW_EDGE_COLUMNS",
-    "AUDIT_COLUMNS", "API_KEY_COLUMNS",
+    "AUDIT_COLUMNS", "API_KEY_COLUMNS", "USER_COLUMNS",
     "Purge", "TOMBSTONE_COLUMNS",
 ]
 
@@ -36,6 +36,8 @@ EVENT_COLUMNS = ["event", "person_id", "other_person_id", "records", "detail", "
 AUDIT_COLUMNS = ["at", "actor", "role", "action", "person_id", "record_id", "purpose", "request_id", "detail"]
 #: columns of ``Store.api_keys`` (a key's hash is never read back in a listing)
 API_KEY_COLUMNS = ["name", "role", "source", "created_at", "revoked_at"]
+#: columns of ``Store.users`` (workbench users, issue 13; a password's hash is never listed)
+USER_COLUMNS = ["name", "role", "created_at", "disabled_at"]
 
 
 @dataclass(frozen=True)
@@ -391,6 +393,27 @@ class Store(Protocol):
 
     def revoke_api_key(self, name: str, revoked_at: str) -> bool:
         """Revoke a key (its hash is forgotten, its name kept); False when no active key has it."""
+
+    # users of the browser workbench (issue 13, ADR 0034): passwords stored only as a salted
+    # KDF hash (``access/users.py`` makes it); a disabled user keeps the name, loses the hash
+    def add_user(self, name: str, password_hash: str, role: str, created_at: str) -> None:
+        """Store a new user. Raises ``StoreError`` when a user of that name exists (disabled or not)."""
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        """The active (not disabled) user of this name: name, role, created_at, password_hash."""
+
+    def users(self) -> pd.DataFrame:
+        """``USER_COLUMNS`` of every user, disabled ones too, by name."""
+
+    def set_user_password(self, name: str, password_hash: str) -> bool:
+        """Replace an active user's password hash; False when no active user has the name."""
+
+    def disable_user(self, name: str, disabled_at: str) -> bool:
+        """Disable a user (the hash is forgotten, the name kept); False when none was active."""
+
+    def secret(self, name: str, candidate: str, created_at: str) -> str:
+        """The stored secret ``name`` (e.g. the workbench's session-signing key); when there is
+        none yet, ``candidate`` is stored and returned. Concurrent first calls agree on one value."""
 
     def write_audit(self, entries: Sequence[Mapping[str, Any]]) -> None:
         """Append audit entries (``AUDIT_COLUMNS``; missing keys are None) in order, in one

@@ -6,6 +6,8 @@ tables are created by the store's migration (``ACCESS_SCHEMA``, ``IF NOT EXISTS`
 - ``api_keys``: one row per key, by its SHA-256 hash; a revoked key keeps its name and loses
   its hash.
 - ``audit_log``: one row per person or record read, ``seq`` in order of writing.
+- ``users``: workbench users (issue 13), by name, with a salted KDF hash of the password.
+- ``secrets``: named secrets the service makes on first use (the session-signing key).
 
 Read views: SQLite lets many connections read while one writes (WAL), but one connection shared
 by several threads shares its transaction too: a reader on it would see a writer's uncommitted
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import StoreError
-from .contract import API_KEY_COLUMNS, AUDIT_COLUMNS
+from .contract import API_KEY_COLUMNS, AUDIT_COLUMNS, USER_COLUMNS
 
 if TYPE_CHECKING:
     from .embedded import EmbeddedStore
@@ -43,6 +45,9 @@ ACCESS_SCHEMA = [
         role TEXT, action TEXT, person_id TEXT, record_id TEXT, purpose TEXT, request_id TEXT, detail TEXT)""",
     "CREATE INDEX IF NOT EXISTS audit_log_person ON audit_log(person_id)",
     "CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log(actor)",
+    """CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, password_hash TEXT, role TEXT,
+        created_at TEXT, disabled_at TEXT)""",
+    "CREATE TABLE IF NOT EXISTS secrets(name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT)",
 ]
 
 
@@ -151,6 +156,56 @@ class EmbeddedAccessMixin:
                 (revoked_at, name),
             )
         return cur.rowcount > 0
+
+    # -- workbench users and secrets -------------------------------------------------------------
+    def add_user(self, name: str, password_hash: str, role: str, created_at: str) -> None:
+        try:
+            with self._tx():
+                self.con.execute(
+                    "INSERT INTO users(name, password_hash, role, created_at) VALUES (?,?,?,?)",
+                    (name, password_hash, role, created_at),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(
+                f"a user named {name!r} exists already (disabled users keep their name for the audit); "
+                "choose another name"
+            ) from exc
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        row = self.con.execute(
+            "SELECT name, role, created_at, password_hash FROM users WHERE name = ? AND disabled_at IS NULL",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(["name", "role", "created_at", "password_hash"], row, strict=True))
+
+    def users(self) -> pd.DataFrame:
+        rows = self.con.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY name").fetchall()
+        return pd.DataFrame(rows, columns=USER_COLUMNS, dtype=object)
+
+    def set_user_password(self, name: str, password_hash: str) -> bool:
+        with self._tx():
+            cur = self.con.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ? AND disabled_at IS NULL", (password_hash, name)
+            )
+        return cur.rowcount > 0
+
+    def disable_user(self, name: str, disabled_at: str) -> bool:
+        with self._tx():
+            cur = self.con.execute(
+                "UPDATE users SET disabled_at = ?, password_hash = NULL WHERE name = ? AND disabled_at IS NULL",
+                (disabled_at, name),
+            )
+        return cur.rowcount > 0
+
+    def secret(self, name: str, candidate: str, created_at: str) -> str:
+        with self._tx():
+            self.con.execute(
+                "INSERT OR IGNORE INTO secrets(name, value, created_at) VALUES (?,?,?)", (name, candidate, created_at)
+            )
+            row = self.con.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return str(row[0])
 
     # -- the audit log --------------------------------------------------------------------------
     def write_audit(self, entries: Sequence[Mapping[str, Any]]) -> None:

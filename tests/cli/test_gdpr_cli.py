@@ -29,7 +29,7 @@ def council(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
 @pytest.fixture
 def store_path(council: SynthSummary, tmp_path: Path) -> Path:
     path = tmp_path / "c.idgraph.db"
-    store = api.open_store(path)
+    store = api.open_store(path, create=True)
     for source in sorted(council.files):
         api.load(store, council.files[source], council.mappings[source], rejects_path=tmp_path / f"{source}.csv")
     api.resolve(store)

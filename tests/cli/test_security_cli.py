@@ -42,7 +42,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = root / "tiny.idgraph.db"
     for export in sorted((root / "synth" / "exports").iterdir()):
         mapping = root / "synth" / "mappings" / f"{export.stem}.toml"
-        result = idgraph("--store", store, "load", export, "--mapping", mapping, "--rejects", root / "r" / export.name)
+        result = idgraph("--store", store, "load", "--create", export, "--mapping", mapping, "--rejects", root / "r" / export.name)
         assert result.exit_code == 0, result.output
     return store
 
@@ -80,7 +80,7 @@ def test_doctor_finds_nothing_in_what_idgraph_wrote_and_reports_what_was_opened_
     data = tmp_path / "hr.csv"
     data.write_text("REF,NAME,EMAIL\nR1,Ann Lee,not-an-email\n", encoding="utf-8")
     (tmp_path / "hr.toml").write_text('source = "hr"\nid = "REF"\n[fields]\nfull_name = "NAME"\nemail = "EMAIL"\n')
-    assert idgraph("--store", store, "load", data, "-m", tmp_path / "hr.toml").exit_code == 0
+    assert idgraph("--store", store, "load", "--create", data, "-m", tmp_path / "hr.toml").exit_code == 0
     assert idgraph("--store", store, "export", "links", "--out", tmp_path / "out" / "links.csv").exit_code == 0
     rejects = tmp_path / "people.idgraph.db.rejects"
     assert mode(rejects) == 0o700 and {mode(p) for p in rejects.iterdir()} == {0o600}

@@ -28,7 +28,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "store.idgraph.db"
     for export in sorted((root / "synth" / "exports").iterdir()):
         mapping = root / "synth" / "mappings" / f"{export.stem}.toml"
-        assert idgraph(path, "load", export, "-m", mapping).exit_code == 0
+        assert idgraph(path, "load", "--create", export, "-m", mapping).exit_code == 0
     assert idgraph(path, "resolve").exit_code == 0
     return path
 

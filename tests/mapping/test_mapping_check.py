@@ -33,7 +33,7 @@ def _csv(path: Path, header: str, rows: list[str]) -> Path:
 def test_febrl_postcodes_and_social_security_ids_mapped_to_uk_fields_are_two_warnings_at_load(
     febrl: Path, febrl_wrong_mapping: Path, tmp_path: Path
 ) -> None:
-    store = api.open_store(tmp_path / "s.idgraph.db")
+    store = api.open_store(tmp_path / "s.idgraph.db", create=True)
     try:
         report = api.load(store, febrl, febrl_wrong_mapping)
     finally:
@@ -94,7 +94,7 @@ def test_nhs_numbers_mapped_as_ni_numbers_suggest_the_nhs_field(tmp_path: Path) 
 
 
 def test_the_synthetic_councils_right_mappings_load_without_a_warning(small_council: SynthSummary, tmp_path: Path) -> None:
-    store = api.open_store(tmp_path / "s.idgraph.db")
+    store = api.open_store(tmp_path / "s.idgraph.db", create=True)
     try:
         reports = api.load_many(store, [(small_council.files[s], small_council.mappings[s]) for s in sorted(small_council.files)])
     finally:
@@ -112,7 +112,7 @@ def test_check_counts_what_a_load_keeps_and_writes_nothing(febrl: Path, febrl_wr
     before = sorted(p.name for p in tmp_path.rglob("*"))
     check = check_mapping(febrl, febrl_wrong_mapping)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no store, no rejects file
-    store = api.open_store(tmp_path / "s.idgraph.db")
+    store = api.open_store(tmp_path / "s.idgraph.db", create=True)
     try:
         report = api.load(store, febrl, febrl_wrong_mapping)
     finally:
@@ -139,13 +139,13 @@ def test_check_reads_only_the_first_rows_when_asked(febrl: Path, febrl_wrong_map
 
 def test_load_prints_each_warning_on_stderr_and_in_its_json(febrl: Path, febrl_wrong_mapping: Path, tmp_path: Path) -> None:
     store = tmp_path / "cli.idgraph.db"
-    text = idgraph("--store", store, "load", febrl, "-m", febrl_wrong_mapping)
+    text = idgraph("--store", store, "load", "--create", febrl, "-m", febrl_wrong_mapping)
     assert text.exit_code == 0
     lines = [ln for ln in text.stderr.splitlines() if ln.startswith("warning:")]
     assert len(lines) == 2
     assert lines[0].startswith("warning: febrl: fields.postcode (column postcode) lost 100% of its values")
     assert "fields.ni_number (column soc_sec_id)" in lines[1]
-    as_json = idgraph("--store", tmp_path / "cli2.idgraph.db", "load", febrl, "-m", febrl_wrong_mapping, "--json")
+    as_json = idgraph("--store", tmp_path / "cli2.idgraph.db", "load", "--create", febrl, "-m", febrl_wrong_mapping, "--json")
     (report,) = json.loads(as_json.stdout)
     assert [w["field"] for w in report["warnings"]] == ["postcode", "ni_number"]
     assert report["warnings"][0]["lost_share"] == 1.0 and report["fields"]["dob"]["valid_rate"] == 1.0

@@ -73,7 +73,7 @@ def test_suggest_for_a_febrl_shaped_export_keeps_the_australian_columns_out_of_u
     (line,) = [ln for ln in text.splitlines() if ln.startswith("postcode =")]
     assert "header says postcode, but only 0% are UK postcodes" in line and "4-digit postcodes" in line
     # loaded as suggested: nothing is lost, and the postcode still counts as evidence
-    store = api.open_store(tmp_path / "s.idgraph.db")
+    store = api.open_store(tmp_path / "s.idgraph.db", create=True)
     try:
         report = api.load(store, febrl, load_mapping_from(s, tmp_path))
     finally:

@@ -26,7 +26,7 @@ def test_synth_then_load_manifest_loads_every_export_with_its_mapping(tmp_path: 
     assert [e.file for e in entries] == exports
     assert [e.mapping for e in entries] == [out / "mappings" / f"{e.stem}.toml" for e in exports]
 
-    loaded = idgraph("--store", tmp_path / "s.idgraph.db", "load", "--manifest", out / "load.toml", "--json")
+    loaded = idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", "--manifest", out / "load.toml", "--json")
     assert loaded.exit_code == 0, loaded.output
     reports = json.loads(loaded.stdout)
     truth_rows = len((out / "truth.csv").read_text().splitlines()) - 1
@@ -38,7 +38,7 @@ def test_synth_then_load_manifest_loads_every_export_with_its_mapping(tmp_path: 
 def test_the_synth_json_given_as_a_load_manifest_points_at_the_toml_beside_it(tmp_path: Path) -> None:
     out = tmp_path / "council"
     assert idgraph("synth", "--people", 30, "--seed", 2, "--out", out).exit_code == 0
-    res = idgraph("--store", tmp_path / "s.idgraph.db", "load", "--manifest", out / "manifest.json")
+    res = idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", "--manifest", out / "manifest.json")
     assert res.exit_code == 2
     assert "is JSON, but a load manifest is TOML" in res.stderr
     assert f"the load manifest beside it is {out / 'load.toml'}" in res.stderr

@@ -104,3 +104,43 @@ def test_a_read_view_reads_what_is_committed(store: Store) -> None:
     t.start()
     t.join()
     assert found[0] is not None and found[1] == 1
+
+
+# -- workbench users and secrets (issue 13, ADR 0034) -------------------------------------------
+def test_a_user_is_found_by_name_with_the_hash_and_listed_without_it(store: Store) -> None:
+    from identity_graph.store.contract import USER_COLUMNS
+
+    store.add_user("ana", "scrypt$hash-of-ana", "investigator", NOW)
+    store.add_user("rev", "scrypt$hash-of-rev", "reviewer", NOW)
+    found = store.user("ana")
+    assert found is not None
+    assert (found["name"], found["role"], found["password_hash"]) == ("ana", "investigator", "scrypt$hash-of-ana")
+    assert store.user("bob") is None
+    listing = store.users()
+    assert list(listing.columns) == USER_COLUMNS and list(listing["name"]) == ["ana", "rev"]
+    assert "scrypt$hash-of" not in listing.to_string()
+    with pytest.raises(StoreError, match="exists already"):
+        store.add_user("ana", "scrypt$other", "admin", NOW)
+
+
+def test_a_new_password_replaces_the_hash_and_a_disabled_user_is_not_found(store: Store) -> None:
+    store.add_user("ana", "scrypt$one", "investigator", NOW)
+    assert store.set_user_password("ana", "scrypt$two") is True
+    assert store.user("ana")["password_hash"] == "scrypt$two"  # type: ignore[index]
+    assert store.set_user_password("bob", "scrypt$two") is False
+    assert store.disable_user("ana", NOW) is True
+    assert store.disable_user("ana", NOW) is False
+    assert store.user("ana") is None
+    assert store.set_user_password("ana", "scrypt$three") is False
+    listing = store.users()
+    assert list(listing["disabled_at"]) == [NOW]
+    with pytest.raises(StoreError, match="exists already"):
+        store.add_user("ana", "scrypt$four", "investigator", NOW)  # the name stays taken
+
+
+def test_a_secret_is_made_on_first_use_and_then_always_the_same(store: Store) -> None:
+    first = store.secret("workbench-session-key", "candidate-one", NOW)
+    assert first == "candidate-one"
+    assert store.secret("workbench-session-key", "candidate-two", NOW) == "candidate-one"
+    assert store.secret("another", "candidate-three", NOW) == "candidate-three"
+

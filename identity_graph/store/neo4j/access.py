@@ -2,7 +2,8 @@
 
 Graph model: ``(:ApiKey {name, key_hash, role, source, created_at, revoked_at})`` and
 ``(:AuditEntry {seq, at, actor, role, action, person_id, record_id, purpose, request_id,
-detail})``; ``seq`` comes from the counter ``(:Meta {key: 'audit_seq'})``. The queries are in
+detail})``, ``(:User {name, password_hash, role, created_at, disabled_at})`` and
+``(:Secret {name, value, created_at})`` (issue 13); ``seq`` comes from the counter ``(:Meta {key: 'audit_seq'})``. The queries are in
 ``cypher/access/``; the constraints in ``cypher/schema/access_001.cypher``, versioned apart from
 the graph schema in ``(:Meta {key: 'access_schema_version'})``.
 """
@@ -16,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ...errors import StoreError
-from ..contract import API_KEY_COLUMNS, AUDIT_COLUMNS
+from ..contract import API_KEY_COLUMNS, AUDIT_COLUMNS, USER_COLUMNS
 from .catalog import statements
 
 __all__ = ["Neo4jAccessMixin", "ACCESS_SCHEMA_VERSION"]
 
-ACCESS_SCHEMA_VERSION = 1
+ACCESS_SCHEMA_VERSION = 2
+#: the statements that bring the access schema to each version (all idempotent)
+_ACCESS_STEPS = {1: "schema/access_001", 2: "schema/access_002"}
 
 
 class Neo4jAccessMixin:
@@ -37,8 +40,9 @@ class Neo4jAccessMixin:
             )
         if version < ACCESS_SCHEMA_VERSION:
             with self._session() as s:
-                for stmt in statements("schema/access_001"):
-                    s.run(stmt).consume()
+                for step in range(version + 1, ACCESS_SCHEMA_VERSION + 1):
+                    for stmt in statements(_ACCESS_STEPS[step]):
+                        s.run(stmt).consume()
             self._run_write("schema/access_version_set", version=ACCESS_SCHEMA_VERSION)
 
     @contextmanager
@@ -68,6 +72,39 @@ class Neo4jAccessMixin:
     def revoke_api_key(self, name: str, revoked_at: str) -> bool:
         rows = self._execute("access/key_revoke", {"name": name, "revoked_at": revoked_at}, write=True)
         return bool(rows and int(rows[0]["revoked"]) > 0)
+
+    # -- workbench users and secrets -------------------------------------------------------------
+    def add_user(self, name: str, password_hash: str, role: str, created_at: str) -> None:
+        import neo4j
+
+        try:
+            self._execute("access/user_create", {"name": name, "password_hash": password_hash, "role": role,
+                                                 "created_at": created_at}, write=True)
+        except neo4j.exceptions.ConstraintError as exc:
+            raise StoreError(
+                f"a user named {name!r} exists already (disabled users keep their name for the audit); "
+                "choose another name"
+            ) from exc
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = self._execute("access/user_get", {"name": name}, write=False)  # (_read's own first argument is `name`)
+        return rows[0] if rows else None
+
+    def users(self) -> pd.DataFrame:
+        return pd.DataFrame(self._read("access/users_all"), columns=USER_COLUMNS, dtype=object)
+
+    def set_user_password(self, name: str, password_hash: str) -> bool:
+        rows = self._execute("access/user_password", {"name": name, "password_hash": password_hash}, write=True)
+        return bool(rows and int(rows[0]["changed"]) > 0)
+
+    def disable_user(self, name: str, disabled_at: str) -> bool:
+        rows = self._execute("access/user_disable", {"name": name, "disabled_at": disabled_at}, write=True)
+        return bool(rows and int(rows[0]["disabled"]) > 0)
+
+    def secret(self, name: str, candidate: str, created_at: str) -> str:
+        rows = self._execute("access/secret_get_or_create",
+                             {"name": name, "candidate": candidate, "created_at": created_at}, write=True)
+        return str(rows[0]["value"])
 
     # -- the audit log --------------------------------------------------------------------------
     def write_audit(self, entries: Sequence[Mapping[str, Any]]) -> None:
