@@ -58,6 +58,7 @@ def _idgraph(store: Path, *args: str, stdin: str = "") -> subprocess.CompletedPr
 
 def test_idgraph_users_add_prints_a_generated_password_once_or_takes_one_from_stdin(tmp_path: Path) -> None:
     db = tmp_path / "s.idgraph.db"
+    assert _idgraph(db, "init").returncode == 0
     made = _idgraph(db, "users", "add", "ana", "--role", "investigator")
     assert made.returncode == 0, made.stderr
     password = made.stdout.strip()
