@@ -22,6 +22,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from identity_graph.errors import MappingError
+from identity_graph.ingest.limits import MAX_RECORD_LINES
 from identity_graph.types import CANONICAL_FIELDS
 
 __all__ = [
@@ -50,6 +51,7 @@ _SCALAR_KEYS: tuple[str, ...] = (
     "region",
     "skip_initial_space",
     "one_record_per_person",
+    "max_record_lines",
 )
 _TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes")
 TOP_LEVEL_KEYS: tuple[str, ...] = _SCALAR_KEYS + _TABLE_KEYS
@@ -145,6 +147,8 @@ class SourceMapping:
     #: the export holds each person at most once (a de-duplicated system, Splink's
     #: ``link_only``): clustering may complete one-to-one links across such sources (ADR 0010)
     one_record_per_person: bool = False
+    #: CSV: the most lines one record may span when a quoted value holds line breaks (ADR 0029)
+    max_record_lines: int = MAX_RECORD_LINES
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     dob_earliest: str = "1890-01-01"
@@ -183,6 +187,8 @@ class SourceMapping:
         out["skip_initial_space"] = self.skip_initial_space
         if self.one_record_per_person:
             out["one_record_per_person"] = True
+        if self.max_record_lines != MAX_RECORD_LINES:
+            out["max_record_lines"] = self.max_record_lines
         out["fields"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in self.fields.items()}
         out["formats"] = dict(self.formats)
         out["checks"] = {
@@ -298,6 +304,14 @@ class _Validator:
             self.problem(f"'one_record_per_person' must be true or false, got {one_per_person!r}")
             one_per_person = False
 
+        max_lines = data.get("max_record_lines", MAX_RECORD_LINES)
+        if isinstance(max_lines, bool) or not isinstance(max_lines, int) or not 1 <= max_lines <= 10_000:
+            self.problem(
+                f"'max_record_lines' must be a whole number 1..10000 (1: no value spans lines), "
+                f"got {max_lines!r}"
+            )
+            max_lines = MAX_RECORD_LINES
+
         fields = self.fields(self.table(data, "fields"))
         formats = self.formats(self.table(data, "formats"))
         earliest, latest = self.checks(self.table(data, "checks"))
@@ -320,6 +334,7 @@ class _Validator:
             region=region,
             skip_initial_space=skip,
             one_record_per_person=one_per_person,
+            max_record_lines=max_lines,
             fields=fields,
             formats=formats,
             dob_earliest=earliest,
