@@ -627,9 +627,19 @@ class _CsvRows:
 
     # -- the careful path ----------------------------------------------------------------------
 
-    def _alone(self, text: str) -> list[str]:
-        """The fields of one line parsed on its own (leniently: it may hold half a quote)."""
-        return next(_csv_reader([text], self.delimiter, self.mapping, strict=False), [])
+    def _alone(self, text: str, *, literal: bool = False) -> list[str]:
+        """The fields of one line parsed on its own: leniently (it may hold half a quote), or
+        with its quotes read as plain characters; [] if even that fails (a value too long)."""
+        reader = csv.reader(
+            [text],
+            delimiter=self.delimiter,
+            quoting=csv.QUOTE_NONE if literal else csv.QUOTE_MINIMAL,
+            skipinitialspace=self.mapping.skip_initial_space,
+        )
+        try:
+            return next(reader, [])
+        except csv.Error:
+            return []
 
     def _record_like(self, text: str) -> bool:
         """True if continuation line ``text`` looks like a record of its own: read with its
@@ -641,13 +651,7 @@ class _CsvRows:
         quote = text.find('"')
         if quote >= 0 and self.delimiter not in text[:quote]:
             return False
-        literal = csv.reader(
-            [text],
-            delimiter=self.delimiter,
-            quoting=csv.QUOTE_NONE,
-            skipinitialspace=self.mapping.skip_initial_space,
-        )
-        return len(next(literal, [])) == self.width
+        return len(self._alone(text, literal=True)) == self.width
 
     def _spanning(self, first: int, end: int, rec: list[str]) -> str | None:
         """Why a record spanning lines ``first``..``end`` is not to be trusted, or None."""
@@ -705,13 +709,14 @@ class _CsvRows:
             return None
         value = fields[self.id_at] if self.id_at < len(fields) else ""
         if text is not None and (self.delimiter in value or "\n" in value or "\r" in value):
-            literal = next(csv.reader([text], delimiter=self.delimiter, quoting=csv.QUOTE_NONE), [])
+            literal = self._alone(text, literal=True)
             value = literal[self.id_at].strip('"') if self.id_at < len(literal) else ""
         value = value.strip()
         return value if value and id_problem(value) is None else None
 
     def _reject(self, n: int, line: int, reason: str) -> Reject:
         text = self.src.text(line)
+        head = text[: 2 * MAX_FIELD_CHARS // 3]  # enough for the id, never past the field limit
         return Reject(
             self.where,
             n,
@@ -719,7 +724,7 @@ class _CsvRows:
             reason,
             value=_clip(text),
             line=line,
-            record_id=self._record_id(self._alone(text), text),
+            record_id=self._record_id(self._alone(head), head),
         )
 
     def _ragged(self, n: int, line: int, rec: list[str]) -> Reject:
