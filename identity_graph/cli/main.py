@@ -130,9 +130,11 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
 @click.option("--chunk-rows", type=click.IntRange(1), default=25_000, show_default=True,
               help="Rows read, standardised and written per batch (memory stays flat).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load reports as JSON.")
+@click.option("--allow-paths-outside-manifest", "outside", is_flag=True,
+              help="Let a --manifest name files outside its own folder (refused by default).")
 @click.pass_obj
 def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manifest: Path | None,
-         rejects: Path | None, chunk_rows: int, as_json: bool) -> None:
+         rejects: Path | None, chunk_rows: int, as_json: bool, outside: bool = False) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
     Several exports load in one process, in order, the next one standardised while the previous
@@ -153,7 +155,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
             raise click.UsageError("give either --manifest or EXPORTS with --mapping, not both")
         if rejects is not None:
             raise click.UsageError("with --manifest, set rejects = \"...\" on each [[export]] instead of --rejects")
-        specs = [LoadSpec(e.file, e.mapping, e.rejects) for e in run_or_exit(read_manifest, manifest)]
+        specs = [LoadSpec(e.file, e.mapping, e.rejects)
+                 for e in run_or_exit(read_manifest, manifest, allow_outside=outside)]
     else:
         if not exports:
             raise click.UsageError("give the EXPORTS to load (with --mapping), or --manifest FILE")

@@ -279,7 +279,10 @@ def _to_text(value: Any) -> str | None:
             return None
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        text = repr(value)
+        if "e" in text:  # 1.2345678901234567e+19: the digits as a spreadsheet shows them
+            return format(Decimal(text), "f")
+        return text
     if isinstance(value, datetime):
         if value.tzinfo is None and value.time() == time(0, 0):
             return value.date().isoformat()
@@ -336,6 +339,26 @@ def _is_utf8(head: bytes) -> bool:
     return True
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when ``head`` is UTF-16 text written without a byte-order
+    mark: text that is mostly ASCII has a 0 in the high byte of nearly every character, so
+    nearly every other byte is 0 and the bytes between are not (ADR 0029)."""
+    sample = head[:8192]
+    sample = sample[: len(sample) // 2 * 2]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high >= 0.7 * pairs and low <= 0.05 * pairs:
+            try:
+                codecs.getincrementaldecoder(codec)().decode(sample, final=False)
+            except UnicodeDecodeError:
+                return None
+            return codec
+    return None
+
+
 def _guess_encoding(path: Path) -> str | None:
     for candidate in ("utf-8", "cp1252"):
         if _first_bad_byte(path, candidate) is None:
@@ -354,6 +377,19 @@ def _text_encoding(path: Path, where: str, mapping: SourceMapping) -> tuple[str,
     codec = "auto" if mapping.encoding == "auto" else codecs.lookup(mapping.encoding).name
     what = next((hint for magic, hint in _MAGIC if head.startswith(magic)), None)
     wide = codec.startswith(("utf-16", "utf-32"))
+    utf16 = _utf16_without_bom(head) if b"\x00" in head and not what and not wide else None
+    if utf16 and codec == "auto":
+        return utf16, [
+            f"file is {utf16.upper()} without a byte-order mark (every other byte is 0); read as "
+            f"{utf16}; set encoding = '{utf16}' in the mapping to silence this"
+        ]
+    if utf16:
+        raise IngestError(
+            where,
+            f"is {utf16.upper()} text without a byte-order mark (every other byte is 0), not "
+            f"{mapping.encoding}",
+            fix=f"set encoding = '{utf16}' (or 'auto') in the mapping, or save the file as UTF-8",
+        )
     if b"\x00" in head and not wide and (what or not _is_utf8(head)):
         raise IngestError(
             where,
