@@ -46,9 +46,7 @@ def id_problem(value: str) -> str | None:
         return f"record id is {len(value):,} characters long (the limit is {MAX_ID_CHARS})"
     hit = _CONTROL.search(value)
     if hit:
-        return (
-            f"record id holds a control character (U+{ord(hit.group()):04X}); ids are printable text"
-        )
+        return f"record id holds a control character (U+{ord(hit.group()):04X}); ids are printable text"
     return None
 
 

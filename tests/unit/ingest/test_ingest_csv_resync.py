@@ -46,7 +46,9 @@ def test_an_unterminated_quote_costs_only_its_own_line(tmp_path: Path) -> None:
 def test_a_quote_closed_on_the_next_line_does_not_merge_the_two_rows(tmp_path: Path) -> None:
     # the review's file: R4 used to be read into R3's given name, with no reject and no warning
     path = tmp_path / "x.csv"
-    path.write_text(HEADER + "".join(rows(5, R3='R3,"Cat,Lee,1980-01-03\n', R4='R4,Dan",Lee,1980-01-04\n')))
+    path.write_text(
+        HEADER + "".join(rows(5, R3='R3,"Cat,Lee,1980-01-03\n', R4='R4,Dan",Lee,1980-01-04\n'))
+    )
     frame, chunks = read_all(path, make_mapping(id="id"))
     assert frame["id"].tolist() == ["R1", "R2", "R4", "R5"]
     assert not frame["given"].str.contains("\n").any()
@@ -55,7 +57,9 @@ def test_a_quote_closed_on_the_next_line_does_not_merge_the_two_rows(tmp_path: P
     assert "line 5, which looks like a record of its own" in reject.reason
 
 
-def test_a_stray_quote_that_closes_at_a_field_start_on_the_next_line_is_caught(tmp_path: Path) -> None:
+def test_a_stray_quote_that_closes_at_a_field_start_on_the_next_line_is_caught(
+    tmp_path: Path,
+) -> None:
     # R3's quote closes at the start of R4's second field: the merged record has the header's
     # field count, but R4's line has a delimiter before the quote that closed it
     path = tmp_path / "x.csv"
@@ -65,7 +69,9 @@ def test_a_stray_quote_that_closes_at_a_field_start_on_the_next_line_is_caught(t
     assert [r.line for r in rejects][0] == 4 and rejects[0].record_id == "R3"
 
 
-def test_quoted_values_spanning_lines_still_load_and_later_lines_keep_editor_numbers(tmp_path: Path) -> None:
+def test_quoted_values_spanning_lines_still_load_and_later_lines_keep_editor_numbers(
+    tmp_path: Path,
+) -> None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["id", "given", "address", "postcode"])
@@ -76,13 +82,19 @@ def test_quoted_values_spanning_lines_still_load_and_later_lines_keep_editor_num
     path.write_bytes(out.getvalue().encode() + b'R4,"Di,x,y\r\nR5,Ed,5 Hill Top,LS2 2BB\r\n')
     frame, chunks = read_all(path, make_mapping(id="id"))
     assert frame["id"].tolist() == ["R1", "R2", "R3", "R5"]
-    assert frame["address"].tolist()[:3] == ["Flat 2\n12 High Street\nLeeds", "3 Low Lane, Otley", "1 Mill Row\r\nBingley"]
+    assert frame["address"].tolist()[:3] == [
+        "Flat 2\n12 High Street\nLeeds",
+        "3 Low Lane, Otley",
+        "1 Mill Row\r\nBingley",
+    ]
     assert frame["__row__"].tolist() == [1, 2, 3, 5]
     (reject,) = [r for c in chunks for r in c.rejects]
     assert (reject.line, reject.row, reject.record_id) == (8, 4, "R4")  # lines 2-4 hold R1
 
 
-def test_a_value_spanning_more_than_max_record_lines_is_rejected_line_by_line(tmp_path: Path) -> None:
+def test_a_value_spanning_more_than_max_record_lines_is_rejected_line_by_line(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "x.csv"
     path.write_text(HEADER + 'R1,"a\nb\nc",Lee,1980-01-01\nR2,Bo,Lee,1980-01-02\n')
     assert load(path)[0] == ["R1", "R2"]

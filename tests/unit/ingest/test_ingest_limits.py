@@ -45,7 +45,9 @@ def test_a_10_mb_id_and_an_id_with_a_nul_byte_reject_their_rows(tmp_path: Path) 
 
 def test_an_id_with_a_nul_byte_from_json_is_rejected_too(tmp_path: Path) -> None:
     path = tmp_path / "ids.json"
-    path.write_text(json.dumps([{"REF": "1\u00002", "NAME": "Ann Lee"}, {"REF": "2", "NAME": "Bo Lee"}]))
+    path.write_text(
+        json.dumps([{"REF": "1\u00002", "NAME": "Ann Lee"}, {"REF": "2", "NAME": "Bo Lee"}])
+    )
     std, rejects = standardised(path, fields={"full_name": "NAME"})
     assert std.frame["source_record_id"].tolist() == ["2"]
     assert [r.row for r in rejects] == [1]
@@ -54,7 +56,10 @@ def test_an_id_with_a_nul_byte_from_json_is_rejected_too(tmp_path: Path) -> None
 def test_a_value_past_the_field_limit_in_json_rejects_its_row(tmp_path: Path) -> None:
     path = tmp_path / "big.ndjson"
     path.write_text(
-        json.dumps({"REF": "1", "NOTE": "x" * (MAX_FIELD_CHARS + 1)}) + "\n" + json.dumps({"REF": "2", "NOTE": "ok"}) + "\n"
+        json.dumps({"REF": "1", "NOTE": "x" * (MAX_FIELD_CHARS + 1)})
+        + "\n"
+        + json.dumps({"REF": "2", "NOTE": "ok"})
+        + "\n"
     )
     frame, chunks = read_all(path, make_mapping())
     assert frame["REF"].tolist() == ["2"]
@@ -80,7 +85,9 @@ def test_utf16_without_a_bom_read_with_the_wrong_encoding_says_what_it_is(tmp_pa
     assert "encoding = 'utf-16-le'" in (info.value.fix or "")
 
 
-def test_a_20_digit_number_in_an_xlsx_name_column_is_exact_text_and_not_a_name(tmp_path: Path) -> None:
+def test_a_20_digit_number_in_an_xlsx_name_column_is_exact_text_and_not_a_name(
+    tmp_path: Path,
+) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["REF", "GIVEN", "FAMILY"])

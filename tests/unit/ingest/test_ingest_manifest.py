@@ -67,10 +67,13 @@ def test_a_link_inside_the_folder_to_a_file_outside_is_refused(layout: Path) -> 
 
 
 def test_the_explicit_flag_allows_paths_outside(layout: Path) -> None:
-    (entry,) = read_manifest(manifest(layout, "../outside.csv", "../outside.toml"), allow_outside=True)
+    (entry,) = read_manifest(
+        manifest(layout, "../outside.csv", "../outside.toml"), allow_outside=True
+    )
     assert entry.file.resolve() == (layout.parent / "outside.csv").resolve()
 
 
+@pytest.mark.embedded
 def test_the_cli_refuses_by_default_and_loads_with_the_flag(layout: Path) -> None:
     load_toml = manifest(layout, "../outside.csv", "../outside.toml")
     store = layout / "s.idgraph.db"
@@ -80,6 +83,13 @@ def test_the_cli_refuses_by_default_and_loads_with_the_flag(layout: Path) -> Non
     assert refused.exit_code == 2 and "outside the manifest's folder" in refused.output
     allowed = runner.invoke(
         cli,
-        ["--store", str(store), "load", "--manifest", str(load_toml), "--allow-paths-outside-manifest"],
+        [
+            "--store",
+            str(store),
+            "load",
+            "--manifest",
+            str(load_toml),
+            "--allow-paths-outside-manifest",
+        ],
     )
     assert allowed.exit_code == 0, allowed.output

@@ -16,8 +16,12 @@ from identity_graph.ingest.readers import read_export
 HEADER = ["REF", "A", "B"]
 DELIMITERS = [",", ";", "\t", "|"]
 # NUL is not text: a value holding it rejects its row (see test_ingest_limits.py)
-one_line = st.text(alphabet=st.characters(exclude_characters="\r\n\x00", exclude_categories=("Cs",)), max_size=30)
-any_text = st.text(alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=30)
+one_line = st.text(
+    alphabet=st.characters(exclude_characters="\r\n\x00", exclude_categories=("Cs",)), max_size=30
+)
+any_text = st.text(
+    alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=30
+)
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -40,9 +44,21 @@ def multi_line_cells(delimiter: str) -> st.SearchStrategy[str]:
     return any_text.filter(lambda v: all(delimiter not in part for part in _BREAK.split(v)[1:]))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(st.sampled_from(DELIMITERS).flatmap(lambda d: st.tuples(st.just(d), st.lists(st.lists(multi_line_cells(d), min_size=3, max_size=3), max_size=25))))
-def test_rows_read_plus_rejected_equals_rows_written_and_values_round_trip(case: tuple[str, list[list[str]]]) -> None:
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    st.sampled_from(DELIMITERS).flatmap(
+        lambda d: st.tuples(
+            st.just(d), st.lists(st.lists(multi_line_cells(d), min_size=3, max_size=3), max_size=25)
+        )
+    )
+)
+def test_rows_read_plus_rejected_equals_rows_written_and_values_round_trip(
+    case: tuple[str, list[list[str]]],
+) -> None:
     delimiter, rows = case
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.csv"
@@ -98,15 +114,15 @@ def test_each_line_with_a_stray_quote_costs_only_itself(
     clean: dict[str, list[str]] = {}
     spoiled: list[tuple[int, str]] = []
     line = 1  # the header's line; the editor's numbering
-    for i, (given, family, kind, at) in enumerate(shapes, 1):
+    for i, (forename, family, kind, at) in enumerate(shapes, 1):
         ref = f"R{i}"
         line += 1
         if kind == "address on two lines":
-            lines.append(f'{ref},{given},{family},"{i} High Street{newline}Leeds"')
-            clean[ref] = [given, family, f"{i} High Street{newline}Leeds"]
+            lines.append(f'{ref},{forename},{family},"{i} High Street{newline}Leeds"')
+            clean[ref] = [forename, family, f"{i} High Street{newline}Leeds"]
             line += 1
             continue
-        fields = [ref, given, family, f"{i} Low Lane"]
+        fields = [ref, forename, family, f"{i} Low Lane"]
         if kind == "stray quote":
             fields[at] = '"' + fields[at]
             spoiled.append((line, ref))
