@@ -96,7 +96,7 @@ def read_manifest(path: str | Path, *, allow_outside: bool = False) -> list[Mani
                 problems.append(f"{at}: {key} must be a path (text), not {value!r}")
                 paths[key] = None
             else:
-                q = base / value
+                q: Path | None = base / value
                 if not allow_outside and not _inside(q, base):
                     problems.append(
                         f"{at}: {key} {value!r} is outside the manifest's folder {base.resolve()}; "
