@@ -648,7 +648,7 @@ class _CsvRows:
                     n += 1
                     start = base + last + 1
                     reason = self._error(exc, start, base + reader.line_num)
-                    batch.rejects.append(self._reject(n, start, reason))
+                    batch.rejects.append(self._reject(n, start, reason, self._too_long(exc, start)))
                     line = start + 1
                 except _Runaway:
                     n += 1
@@ -750,13 +750,28 @@ class _CsvRows:
         value = value.strip()
         return value if value and id_problem(value) is None else None
 
-    def _reject(self, n: int, line: int, reason: str) -> Reject:
+    def _too_long(self, exc: csv.Error, line: int) -> str | None:
+        """The column whose value on line ``line`` is past the field limit, if that is the error
+        (the one line is parsed again with the limit lifted, then the limit is put back)."""
+        if "field larger than field limit" not in str(exc):
+            return None
+        previous = csv.field_size_limit(2**31 - 1)
+        try:
+            fields = self._alone(self.src.text(line))
+        finally:
+            csv.field_size_limit(previous)
+        at = next((i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS), None)
+        if at is None:
+            return None
+        return self.columns[at] if at < len(self.columns) else f"column_{at + 1}"
+
+    def _reject(self, n: int, line: int, reason: str, column: str | None = None) -> Reject:
         text = self.src.text(line)
         head = text[: 2 * MAX_FIELD_CHARS // 3]  # enough for the id, never past the field limit
         return Reject(
             self.where,
             n,
-            None,
+            column,
             reason,
             value=_clip(text),
             line=line,
