@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-scale clean browser
+.PHONY: demo test lint format bench bench-scale audit clean browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,18 @@ bench: $(BENCH_STAMP)
 # 1.3M and 2.6M records: our engine and Splink (which runs out of memory at 2.6M: recorded, not fatal)
 bench-scale: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py --suite scale --engines ours,splink --write-md --md-section scale --out benchmarks/out/results-scale.json
+
+AUDIT_STAMP := $(VENV)/.audit-installed
+
+$(AUDIT_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,audit]' --config-settings editable_mode=compat
+	touch $(AUDIT_STAMP)
+
+# Known vulnerabilities in every installed dependency (pip-audit, PyPI's advisory data): fails on
+# any, and --strict fails too when a package could not be checked (an audit that could not ask
+# is not a pass). Outside `make test`: the advisory service does not answer from every machine.
+audit: $(AUDIT_STAMP)
+	$(BIN)/pip-audit --strict --skip-editable --desc on --progress-spinner off
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

@@ -104,6 +104,10 @@ class Reject:
     reason: str
     action: Literal["row rejected", "value dropped"] = "row rejected"
     value: str | None = None
+    #: line of a text export the row starts on, as an editor numbers it (header included)
+    line: int | None = None
+    #: the row's record id, when it could be read (a rejected line may hold a readable id)
+    record_id: str | None = None
 
 
 @dataclass

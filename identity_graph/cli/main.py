@@ -154,10 +154,12 @@ def synth(obj: Ctx, people: int, seed: int, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the load reports as JSON.")
 @click.option("--create", is_flag=True,
               help="Create the store if it does not exist (otherwise a missing store is an error).")
+@click.option("--allow-paths-outside-manifest", "outside", is_flag=True,
+              help="Let a --manifest name files outside its own folder (refused by default).")
 @click.pass_obj
 def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manifest: Path | None,
          rejects: Path | None, chunk_rows: int, snapshot: bool | None, allow_mass_retire: bool,
-         allow_erased: bool, as_json: bool, create: bool) -> None:
+         allow_erased: bool, as_json: bool, create: bool, outside: bool = False) -> None:
     """Load service exports (CSV, XLSX, JSON, NDJSON, Parquet) into the store.
 
     Several exports load in one process, in order, the next one standardised while the previous
@@ -182,7 +184,8 @@ def load(obj: Ctx, exports: tuple[Path, ...], mappings: tuple[Path, ...], manife
             raise click.UsageError("give either --manifest or EXPORTS with --mapping, not both")
         if rejects is not None:
             raise click.UsageError("with --manifest, set rejects = \"...\" on each [[export]] instead of --rejects")
-        specs = [LoadSpec(e.file, e.mapping, e.rejects) for e in run_or_exit(read_manifest, manifest)]
+        specs = [LoadSpec(e.file, e.mapping, e.rejects)
+                 for e in run_or_exit(read_manifest, manifest, allow_outside=outside)]
     else:
         if not exports:
             raise click.UsageError("give the EXPORTS to load (with --mapping), or --manifest FILE")

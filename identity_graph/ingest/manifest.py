@@ -29,6 +29,14 @@ __all__ = ["ManifestEntry", "read_manifest"]
 _KEYS = ("file", "mapping", "rejects")
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """True if ``path`` resolves (links followed, ``..`` removed) inside ``folder``."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
 class ManifestEntry:
     """One ``[[export]]``: absolute paths of the export, its mapping and (optional) rejects CSV."""
 
@@ -49,8 +57,13 @@ def _is_json(path: Path) -> bool:
     return True
 
 
-def read_manifest(path: str | Path) -> list[ManifestEntry]:
+def read_manifest(path: str | Path, *, allow_outside: bool = False) -> list[ManifestEntry]:
     """Parse and validate a load manifest; raise :class:`ManifestError` listing every problem.
+
+    Every path must resolve (symbolic links followed) inside the manifest's own folder, whether
+    written relative or absolute: a manifest cannot make a load read ``../../etc/passwd`` or write
+    its rejects anywhere else (ADR 0029). ``allow_outside=True`` (``idgraph load
+    --allow-paths-outside-manifest``) lifts this for a manifest its operator trusts.
 
     Examples
     --------
@@ -98,7 +111,15 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
                 problems.append(f"{at}: {key} must be a path (text), not {value!r}")
                 paths[key] = None
             else:
-                paths[key] = base / value
+                q: Path | None = base / value
+                if not allow_outside and not _inside(q, base):
+                    problems.append(
+                        f"{at}: {key} {value!r} is outside the manifest's folder {base.resolve()}; "
+                        "move the file there, or pass --allow-paths-outside-manifest if you trust "
+                        "this manifest"
+                    )
+                    q = None
+                paths[key] = q
         for key in ("file", "mapping"):
             q = paths[key]
             if q is not None and not q.is_file():

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from identity_graph.errors import MappingError
+from identity_graph.ingest.limits import MAX_RECORD_LINES
 from identity_graph.types import CANONICAL_FIELDS
 
 __all__ = [
@@ -52,6 +53,7 @@ _SCALAR_KEYS: tuple[str, ...] = (
     "one_record_per_person",
     "snapshot",
     "retain_history_days",
+    "max_record_lines",
 )
 _TABLE_KEYS: tuple[str, ...] = ("fields", "formats", "checks", "compare", "attributes", "flags")
 TOP_LEVEL_KEYS: tuple[str, ...] = _SCALAR_KEYS + _TABLE_KEYS
@@ -163,6 +165,8 @@ class SourceMapping:
     #: history (replaced values, retired records) older than this many days is removed by
     #: ``idgraph retention apply`` (None: kept); ADR 0032
     retain_history_days: int | None = None
+    #: CSV: the most lines one record may span when a quoted value holds line breaks (ADR 0029)
+    max_record_lines: int = MAX_RECORD_LINES
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     dob_earliest: str = "1890-01-01"
@@ -208,6 +212,8 @@ class SourceMapping:
             out["snapshot"] = True
         if self.retain_history_days is not None:
             out["retain_history_days"] = self.retain_history_days
+        if self.max_record_lines != MAX_RECORD_LINES:
+            out["max_record_lines"] = self.max_record_lines
         out["fields"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in self.fields.items()}
         out["formats"] = dict(self.formats)
         out["checks"] = {
@@ -336,6 +342,13 @@ class _Validator:
                 "e.g. retain_history_days = 2190 (six years)"
             )
             retain = None
+        max_lines = data.get("max_record_lines", MAX_RECORD_LINES)
+        if isinstance(max_lines, bool) or not isinstance(max_lines, int) or not 1 <= max_lines <= 10_000:
+            self.problem(
+                f"'max_record_lines' must be a whole number 1..10000 (1: no value spans lines), "
+                f"got {max_lines!r}"
+            )
+            max_lines = MAX_RECORD_LINES
 
         fields = self.fields(self.table(data, "fields"))
         formats = self.formats(self.table(data, "formats"))
@@ -362,6 +375,7 @@ class _Validator:
             one_record_per_person=one_per_person,
             snapshot=snapshot,
             retain_history_days=retain,
+            max_record_lines=max_lines,
             fields=fields,
             formats=formats,
             dob_earliest=earliest,

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from identity_graph.errors import IngestError
+from identity_graph.ingest.limits import MAX_FIELD_CHARS, field_problems, id_problem
 from identity_graph.ingest.mapping import FORMATS, SourceMapping, check_columns, suggest
 from identity_graph.types import Reject
 
@@ -53,7 +56,6 @@ _EXTENSIONS = {
     ".pq": "parquet",
 }
 _SNIFF_DELIMITERS = (",", "\t", ";", "|")
-_FIELD_SIZE_LIMIT = 2**31 - 1
 _BLOCK = 1 << 20
 _MAX_REJECT_VALUE = 1000
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -162,8 +164,21 @@ def _frame(
 class _Batcher:
     """Collects rows and rejects; emits a RawChunk every ``chunk_rows`` rows."""
 
-    def __init__(self, columns: list[str], chunk_rows: int, notes: list[str], *, blank: bool):
+    def __init__(
+        self,
+        columns: list[str],
+        chunk_rows: int,
+        notes: list[str],
+        *,
+        blank: bool,
+        where: str = "",
+        screen: bool = True,
+    ):
         self.columns, self.chunk_rows, self.blank = columns, chunk_rows, blank
+        self.where = where
+        #: check every value against the field limits at flush (the CSV reader's C parser
+        #: enforces the length itself, and asks for this only once it has seen a NUL)
+        self.screen = screen
         self.rows: list[Sequence[Any]] = []
         self.nums: list[int] = []
         self.rejects: list[Reject] = []
@@ -175,7 +190,28 @@ class _Batcher:
         self.nums.append(num)
         return len(self.rows) >= self.chunk_rows
 
+    def _screen(self) -> None:
+        """Move rows holding a value past the field limits (:mod:`.limits`) to the rejects."""
+        bad: dict[int, tuple[str, str]] = {}
+        for j, column in enumerate(self.columns):
+            found = field_problems([row[j] if j < len(row) else None for row in self.rows])
+            for i, reason in found.items():
+                bad.setdefault(i, (column, reason))
+        if not bad:
+            return
+        for i in sorted(bad):
+            column, reason = bad[i]
+            value = self.rows[i][self.columns.index(column)]
+            self.rejects.append(
+                Reject(self.where, self.nums[i], column, reason, value=_clip(value))
+            )
+        keep = [i for i in range(len(self.rows)) if i not in bad]
+        self.rows = [self.rows[i] for i in keep]
+        self.nums = [self.nums[i] for i in keep]
+
     def flush(self) -> RawChunk:
+        if self.screen and self.rows:
+            self._screen()
         chunk = RawChunk(
             frame=_frame(self.columns, self.rows, self.nums, blank=self.blank),
             rejects=self.rejects,
@@ -218,7 +254,13 @@ def _clean_header(raw: Sequence[Any]) -> tuple[list[str], list[str]]:
 
 
 def _clip(text: str) -> str:
+    text = _printable(text[: _MAX_REJECT_VALUE * 2])
     return text if len(text) <= _MAX_REJECT_VALUE else text[: _MAX_REJECT_VALUE - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """``text`` with NUL shown as ``\\x00`` (a rejects file holds text, not binary)."""
+    return text.replace("\x00", "\\x00")
 
 
 def _to_text(value: Any) -> str | None:
@@ -237,7 +279,10 @@ def _to_text(value: Any) -> str | None:
             return None
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        text = repr(value)
+        if "e" in text:  # 1.2345678901234567e+19: the digits as a spreadsheet shows them
+            return format(Decimal(text), "f")
+        return text
     if isinstance(value, datetime):
         if value.tzinfo is None and value.time() == time(0, 0):
             return value.date().isoformat()
@@ -294,6 +339,26 @@ def _is_utf8(head: bytes) -> bool:
     return True
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when ``head`` is UTF-16 text written without a byte-order
+    mark: text that is mostly ASCII has a 0 in the high byte of nearly every character, so
+    nearly every other byte is 0 and the bytes between are not (ADR 0029)."""
+    sample = head[:8192]
+    sample = sample[: len(sample) // 2 * 2]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high >= 0.7 * pairs and low <= 0.05 * pairs:
+            try:
+                codecs.getincrementaldecoder(codec)().decode(sample, final=False)
+            except UnicodeDecodeError:
+                return None
+            return codec
+    return None
+
+
 def _guess_encoding(path: Path) -> str | None:
     for candidate in ("utf-8", "cp1252"):
         if _first_bad_byte(path, candidate) is None:
@@ -312,6 +377,19 @@ def _text_encoding(path: Path, where: str, mapping: SourceMapping) -> tuple[str,
     codec = "auto" if mapping.encoding == "auto" else codecs.lookup(mapping.encoding).name
     what = next((hint for magic, hint in _MAGIC if head.startswith(magic)), None)
     wide = codec.startswith(("utf-16", "utf-32"))
+    utf16 = _utf16_without_bom(head) if b"\x00" in head and not what and not wide else None
+    if utf16 and codec == "auto":
+        return utf16, [
+            f"file is {utf16.upper()} without a byte-order mark (every other byte is 0); read as "
+            f"{utf16}; set encoding = '{utf16}' in the mapping to silence this"
+        ]
+    if utf16:
+        raise IngestError(
+            where,
+            f"is {utf16.upper()} text without a byte-order mark (every other byte is 0), not "
+            f"{mapping.encoding}",
+            fix=f"set encoding = '{utf16}' (or 'auto') in the mapping, or save the file as UTF-8",
+        )
     if b"\x00" in head and not wide and (what or not _is_utf8(head)):
         raise IngestError(
             where,
@@ -405,80 +483,325 @@ def _locate_csv_bad_bytes(
     return None, None
 
 
+class _GcPause:
+    """Pauses the cyclic garbage collector while a chunk of rows is built, and only then.
+
+    Rows are lists, which the collector tracks: building 100,000 of them sets off collections
+    that scan every row built so far, a third of a clean CSV load's time. Rows hold only strings,
+    so no cycle is left unfreed; the collector runs again before each chunk is handed over.
+    """
+
+    def __init__(self) -> None:
+        self.paused = False
+
+    def pause(self) -> None:
+        if gc.isenabled():
+            gc.disable()
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused:
+            gc.enable()
+            self.paused = False
+
+
+class _Runaway(Exception):
+    """A CSV record still open after the mapping's ``max_record_lines`` lines."""
+
+
+class _Lines:
+    """A text file's lines for ``csv.reader``, read a block (1 MiB) at a time (ADR 0029).
+
+    The lines from the first line of the record in progress on are kept, so that reading can
+    start again on the line after a bad one. The reading loop moves that line on: it sets
+    ``done`` to the reader's ``line_num`` after every record. A record still open after
+    ``max_lines`` lines raises :class:`_Runaway` when the next block is needed.
+    """
+
+    def __init__(self, fh: Any, max_lines: int):
+        self.fh = fh
+        self.max_lines = max_lines
+        self.buf: list[str] = []
+        self.first = 1  # file line number of buf[0]
+        self.base = 0  # file line number just before the current feed's first line
+        self.done = 0  # reader.line_num after the current feed's last complete record
+        self.nul = False  # a NUL character has been read (rows are then screened for it)
+
+    def feed(self, line: int) -> Iterator[str]:
+        """The file's lines from line ``line`` (1-based, as an editor numbers them) on."""
+        self.base, self.done = line - 1, 0
+        while True:
+            i = line - self.first
+            if i < len(self.buf):
+                yield from (self.buf if i == 0 else itertools.islice(self.buf, i, None))
+                line = self.first + len(self.buf)
+            start = self.base + self.done + 1  # the first line of the record in progress
+            if line - start >= self.max_lines:
+                raise _Runaway
+            block = self.fh.readlines(_BLOCK)
+            if not block:
+                return
+            if not self.nul and "\x00" in "".join(block):
+                self.nul = True
+            self.buf = self.buf[start - self.first :] + block  # start <= line: nothing skipped
+            self.first = start
+
+    def text(self, line: int) -> str:
+        """Line ``line`` without its line break (it must be a kept line)."""
+        return self.buf[line - self.first].rstrip("\r\n")
+
+
 def _read_csv(
     path: Path, where: str, mapping: SourceMapping, chunk_rows: int
 ) -> Iterator[RawChunk]:
     encoding, notes = _text_encoding(path, where, mapping)
-    csv.field_size_limit(_FIELD_SIZE_LIMIT)
+    csv.field_size_limit(MAX_FIELD_CHARS)
     delimiter = mapping.delimiter or _sniff_delimiter(path, encoding)
     columns: list[str] = []
     try:
         with open(path, encoding=encoding, errors="strict", newline="") as fh:
-            reader = _csv_reader(fh, delimiter, mapping, strict=True)
+            src = _Lines(fh, mapping.max_record_lines)
+            reader = _csv_reader(src.feed(1), delimiter, mapping, strict=True)
             header: list[str] | None = None
             try:
                 for rec in reader:
                     if any(c.strip() for c in rec):
                         header = rec
                         break
-            except csv.Error as exc:
+            except (csv.Error, _Runaway) as exc:
                 raise IngestError(
-                    where, f"the header row cannot be parsed ({exc})", fix=_EMPTY_FIX
+                    where,
+                    f"the header row cannot be parsed ({exc or 'a quote is never closed'})",
+                    fix=_EMPTY_FIX,
                 ) from None
             if header is None:
                 raise IngestError(where, "file is empty: there is no header row", fix=_EMPTY_FIX)
             columns, header_notes = _clean_header(header)
             notes += header_notes
             check_columns(mapping, columns, where)
-            yield from _csv_rows(reader, where, columns, delimiter, chunk_rows, notes)
+            csv_rows = _CsvRows(src, where, columns, delimiter, mapping)
+            yield from csv_rows.chunks(reader.line_num + 1, chunk_rows, notes)
     except UnicodeDecodeError as exc:
         row, column = _locate_csv_bad_bytes(path, encoding, delimiter, mapping, columns)
         raise _decode_error(where, encoding, exc, row, column, path) from None
 
 
-def _csv_rows(
-    reader: Any, where: str, columns: list[str], delimiter: str, chunk_rows: int, notes: list[str]
-) -> Iterator[RawChunk]:
-    width = len(columns)
-    batch = _Batcher(columns, chunk_rows, notes, blank=True)
-    n = 0
-    done = False
-    while not done:
+class _CsvRows:
+    """The data rows of a CSV file, a chunk at a time; a bad line costs only itself (ADR 0029).
+
+    Records are read by ``csv.reader`` (in C). A record on one line with the header's field count
+    takes the fast path. Anything else is looked at closely: a record whose quoted value spans
+    line breaks is accepted only if it spans at most ``max_record_lines`` lines, has the header's
+    field count, and none of its continuation lines would be a record of the file on its own;
+    otherwise -- and on any CSV error -- the line the record starts on is rejected (with its line
+    number and, when it can be read, its record id) and reading starts again on the next line.
+    """
+
+    def __init__(
+        self, src: _Lines, where: str, columns: list[str], delimiter: str, mapping: SourceMapping
+    ):
+        self.src, self.where, self.columns, self.delimiter = src, where, columns, delimiter
+        self.mapping = mapping
+        self.width = len(columns)
+        self.id_at = columns.index(mapping.id_column) if mapping.id_column in columns else None
+
+    def chunks(self, line: int, chunk_rows: int, notes: list[str]) -> Iterator[RawChunk]:
+        """Chunks of the rows from file line ``line`` (the one after the header) on."""
+        src, width = self.src, self.width
+        batch = _Batcher(
+            self.columns, chunk_rows, notes, blank=True, where=self.where, screen=False
+        )
+        n = 0  # data row number: records, rejected lines and blank lines, as counted so far
+        gc_pause = _GcPause()  # the rows are lists: the collector would scan them over and over
+        gc_pause.pause()
         try:
-            rows, nums = batch.rows, batch.nums
-            for rec in reader:
-                n += 1
-                if len(rec) == width:
-                    rows.append(rec)
-                    nums.append(n)
-                    if len(rows) >= chunk_rows:
-                        yield batch.flush()
-                        rows, nums = batch.rows, batch.nums
-                elif rec:
-                    batch.rejects.append(_ragged(where, n, rec, width, delimiter))
-            done = True
-        except csv.Error as exc:
-            n += 1
-            if "unexpected end of data" in str(exc):
-                reason = (
-                    "a quoted value that starts on this row is never closed, so the rest of the "
-                    'file was read into it; close the quote (") or escape it as ""'
+            while line:
+                reader = _csv_reader(src.feed(line), self.delimiter, self.mapping, strict=True)
+                base, last, line = line - 1, 0, 0
+                try:
+                    rows, nums = batch.rows, batch.nums
+                    for rec in reader:
+                        ln = reader.line_num
+                        n += 1
+                        if ln - last != 1 or len(rec) != width:  # the careful path
+                            if ln - last == 1:
+                                if rec:  # (an empty line is skipped, but counted)
+                                    batch.rejects.append(self._ragged(n, base + ln, rec))
+                                last = src.done = ln
+                                continue
+                            reason = self._spanning(base + last + 1, base + ln, rec)
+                            if reason:
+                                batch.rejects.append(self._reject(n, base + last + 1, reason))
+                                line = base + last + 2
+                                break
+                        rows.append(rec)
+                        nums.append(n)
+                        if len(rows) >= chunk_rows:
+                            batch.screen = src.nul
+                            chunk = batch.flush()
+                            gc_pause.resume()
+                            yield chunk
+                            gc_pause.pause()
+                            rows, nums = batch.rows, batch.nums
+                        last = src.done = ln
+                except csv.Error as exc:
+                    n += 1
+                    start = base + last + 1
+                    reason = self._error(exc, start, base + reader.line_num)
+                    batch.rejects.append(self._reject(n, start, reason, self._too_long(exc, start)))
+                    line = start + 1
+                except _Runaway:
+                    n += 1
+                    start = base + last + 1
+                    batch.rejects.append(self._reject(n, start, self._too_many_lines(start)))
+                    line = start + 1
+            batch.screen = src.nul
+            tail = list(batch.tail())
+        finally:
+            gc_pause.resume()
+        yield from tail
+
+    # -- the careful path ----------------------------------------------------------------------
+
+    def _alone(self, text: str, *, literal: bool = False) -> list[str]:
+        """The fields of one line parsed on its own: leniently (it may hold half a quote), or
+        with its quotes read as plain characters; [] if even that fails (a value too long)."""
+        reader = csv.reader(
+            [text],
+            delimiter=self.delimiter,
+            quoting=csv.QUOTE_NONE if literal else csv.QUOTE_MINIMAL,
+            skipinitialspace=self.mapping.skip_initial_space,
+        )
+        try:
+            return next(reader, [])
+        except csv.Error:
+            return []
+
+    def _record_like(self, text: str) -> bool:
+        """True if continuation line ``text`` looks like a record of its own: read with its
+        quotes as plain characters it has the header's field count, and a delimiter comes
+        before its first quote. (The line that closes a value left open holds the value's tail,
+        the quote, then the record's remaining fields: a delimiter before the quote means the
+        "tail" is fields of another record, as when a stray quote opens a value on one line and
+        another stray quote closes it on the next.)"""
+        quote = text.find('"')
+        if quote >= 0 and self.delimiter not in text[:quote]:
+            return False
+        return len(self._alone(text, literal=True)) == self.width
+
+    def _spanning(self, first: int, end: int, rec: list[str]) -> str | None:
+        """Why a record spanning lines ``first``..``end`` is not to be trusted, or None."""
+        lines = end - first + 1
+        if lines > self.mapping.max_record_lines:
+            return self._too_many_lines(first)
+        if len(rec) != self.width:
+            return (
+                f"a quoted value opened on line {first} runs on to line {end}, and the record "
+                f"then has {len(rec)} fields, not the header's {self.width}; "
+                + _CLOSE_THE_QUOTE
+            )
+        if self.width > 1:
+            for k in range(first + 1, end + 1):
+                if self._record_like(self.src.text(k)):
+                    return (
+                        f"a quoted value opened on line {first} runs on into line {k}, which "
+                        "looks like a record of its own (it has the header's field count); "
+                        + _CLOSE_THE_QUOTE
+                    )
+        return None
+
+    def _too_many_lines(self, first: int) -> str:
+        cap = self.mapping.max_record_lines
+        return (
+            f"a quoted value opened on line {first} is still open {cap} lines later "
+            f"(max_record_lines = {cap} in the mapping); " + _CLOSE_THE_QUOTE
+        )
+
+    def _error(self, exc: csv.Error, first: int, end: int) -> str:
+        text = str(exc)
+        if "field larger than field limit" in text:
+            if end == first:
+                return (
+                    f"a value is longer than {MAX_FIELD_CHARS:,} characters, the limit for any "
+                    "field; is the wrong column exported?"
                 )
-            else:
-                reason = f'row cannot be parsed as CSV ({exc}); a stray quote (")?'
-            batch.rejects.append(Reject(where, n, None, reason))
-    yield from batch.tail()
+            return (
+                f"a quoted value opened on line {first} is still open after "
+                f"{MAX_FIELD_CHARS:,} characters (line {end}); " + _CLOSE_THE_QUOTE
+            )
+        if "unexpected end of data" in text:
+            return "a quoted value opened on this line is never closed; " + _CLOSE_THE_QUOTE
+        if end == first:
+            return f'line cannot be parsed as CSV ({text}); a stray quote (")?'
+        return (
+            f"a quoted value opened on line {first} closes on line {end}, where the line cannot "
+            f"be parsed ({text}); " + _CLOSE_THE_QUOTE
+        )
+
+    def _record_id(self, fields: list[str], text: str | None = None) -> str | None:
+        """The record id in ``fields``; when a quote left open there ran into the next fields,
+        the id as read from ``text`` with its quotes taken as plain characters."""
+        if self.id_at is None:
+            return None
+        value = fields[self.id_at] if self.id_at < len(fields) else ""
+        if text is not None and (self.delimiter in value or "\n" in value or "\r" in value):
+            literal = self._alone(text, literal=True)
+            value = literal[self.id_at].strip('"') if self.id_at < len(literal) else ""
+        value = value.strip()
+        return value if value and id_problem(value) is None else None
+
+    def _too_long(self, exc: csv.Error, line: int) -> str | None:
+        """The column whose value on line ``line`` is past the field limit, if that is the error
+        (the one line is parsed again with the limit lifted, then the limit is put back)."""
+        if "field larger than field limit" not in str(exc):
+            return None
+        previous = csv.field_size_limit(2**31 - 1)
+        try:
+            fields = self._alone(self.src.text(line))
+        finally:
+            csv.field_size_limit(previous)
+        at = next((i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS), None)
+        if at is None:
+            return None
+        return self.columns[at] if at < len(self.columns) else f"column_{at + 1}"
+
+    def _reject(self, n: int, line: int, reason: str, column: str | None = None) -> Reject:
+        text = self.src.text(line)
+        head = text[: 2 * MAX_FIELD_CHARS // 3]  # enough for the id, never past the field limit
+        return Reject(
+            self.where,
+            n,
+            column,
+            reason,
+            value=_clip(text),
+            line=line,
+            record_id=self._record_id(self._alone(head), head),
+        )
+
+    def _ragged(self, n: int, line: int, rec: list[str]) -> Reject:
+        width, delimiter = self.width, self.delimiter
+        reason = f"row has {len(rec)} fields but the header has {width}"
+        if len(rec) > width and not any(c.strip() for c in rec[width:]):
+            reason += " (the extra fields are empty: a trailing delimiter?)"
+        elif len(rec) > width:
+            reason += f" (an unquoted {delimiter!r} inside a value?)"
+        else:
+            reason += " (a missing delimiter, or a line break inside an unquoted value?)"
+        return Reject(
+            self.where,
+            n,
+            None,
+            reason,
+            value=_clip(delimiter.join(rec)),
+            line=line,
+            record_id=self._record_id(rec),
+        )
 
 
-def _ragged(where: str, n: int, rec: list[str], width: int, delimiter: str) -> Reject:
-    reason = f"row has {len(rec)} fields but the header has {width}"
-    if len(rec) > width and not any(c.strip() for c in rec[width:]):
-        reason += " (the extra fields are empty: a trailing delimiter?)"
-    elif len(rec) > width:
-        reason += f" (an unquoted {delimiter!r} inside a value?)"
-    else:
-        reason += " (a missing delimiter, or a line break inside an unquoted value?)"
-    return Reject(where, n, None, reason, value=_clip(delimiter.join(rec)))
+_CLOSE_THE_QUOTE = (
+    "this line is rejected and reading goes on from the next line; close the quote (\") or "
+    'write a quote inside a value as two ("")'
+)
 
 
 # -- XLSX --------------------------------------------------------------------------------------
@@ -685,7 +1008,7 @@ def _read_xlsx(
     notes += header_notes
     check_columns(mapping, columns, where)
     width = len(columns)
-    batch = _Batcher(columns, chunk_rows, notes, blank=False)
+    batch = _Batcher(columns, chunk_rows, notes, blank=False, where=where)
     for sheet_row, values in enumerate(rows, header_at + 1):
         cells = [_to_text(v) for v in values]
         if not any(c is not None for c in cells):
@@ -813,7 +1136,7 @@ def _emit_records(
     notes: list[str],
     what: str,
 ) -> Iterator[RawChunk]:
-    batch = _Batcher(columns, chunk_rows, notes, blank=False)
+    batch = _Batcher(columns, chunk_rows, notes, blank=False, where=where)
     for n, item in records:
         if isinstance(item, Reject):
             batch.rejects.append(item)
@@ -960,7 +1283,7 @@ def _read_parquet(
         raise IngestError(where, f"is not a readable Parquet file ({exc})", fix=fix) from None
     columns, notes = _clean_header(columns)
     check_columns(mapping, columns, where)
-    batch = _Batcher(columns, chunk_rows, notes, blank=False)
+    batch = _Batcher(columns, chunk_rows, notes, blank=False, where=where)
     n = 0
     try:
         for record_batch in pf.iter_batches(batch_size=chunk_rows):

@@ -28,7 +28,11 @@ from identity_graph.types import Reject
 
 __all__ = ["REJECT_COLUMNS", "MAX_VALUE_CHARS", "write_rejects", "read_rejects"]
 
-REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "column", "reason", "action", "value")
+#: ``line``: the line of a text export the row starts on, as an editor numbers it (header
+#: included); ``record_id``: the row's id when it could be read (both blank when unknown)
+REJECT_COLUMNS: tuple[str, ...] = (
+    "file", "row", "column", "reason", "action", "value", "line", "record_id"
+)
 #: Values longer than this are cut (ending in "…") so a rejects file stays readable.
 MAX_VALUE_CHARS = 200
 
@@ -49,7 +53,8 @@ def write_rejects(rejects: Iterable[Reject], path: str | Path) -> int:
         writer.writerow(REJECT_COLUMNS)
         for r in rejects:
             writer.writerow(
-                [cell(r.file), r.row, cell(r.column or ""), cell(r.reason), cell(r.action), cell(_clip(r.value))]
+                [cell(r.file), r.row, cell(r.column or ""), cell(r.reason), cell(r.action), cell(_clip(r.value)),
+                 "" if r.line is None else r.line, cell(_clip(r.record_id))]
             )
             count += 1
     return count
@@ -67,6 +72,8 @@ def read_rejects(path: str | Path) -> list[Reject]:
                 reason=restore(rec["reason"]),
                 action="value dropped" if rec["action"] == "value dropped" else "row rejected",
                 value=restore(rec["value"]) or None,
+                line=int(rec["line"]) if rec.get("line") else None,
+                record_id=restore(rec.get("record_id") or "") or None,
             )
             for rec in reader
         ]

@@ -31,6 +31,7 @@ from .names import (
 from .nicknames import _table
 from .phones import _one as _phone_one
 from .phonetic import _key
+from .record import _DIGIT, _LETTER, NAME_FIELDS
 
 __all__ = ["FIELDS", "standardise_fields"]
 
@@ -70,12 +71,23 @@ def standardise_fields(
     problems: list[str] = []
     given_fields = {k for k, v in fields.items() if v is not None}
 
+    seen: dict[str, Any] = {}
+
     def col(name: str) -> Any:
+        """The field's raw value, or None when it is not given or is dropped (once per field)."""
+        if name not in seen:
+            seen[name] = checked(name)
+        return seen[name]
+
+    def checked(name: str) -> Any:
         v = fields.get(name)
         if v is None:
             return None
         if len(str(v)) > max_chars:
             problems.append(f"value is {len(str(v)):,} characters (limit {max_chars:,}); is the column mapped right?")
+            return None
+        if name in NAME_FIELDS and _DIGIT.search(str(v)) and not _LETTER.search(str(v)):
+            problems.append(f"{str(v)[:40]!r} has no letters: a number is not a name; is the column mapped right?")
             return None
         return v
 

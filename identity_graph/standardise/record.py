@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..ingest.limits import id_problems
 from ..ingest.mapping import SourceMapping
 from ..types import DOB_UNPARSED, MULTI_SEPARATOR, RECORD_COLUMNS, Reject
 from .addresses import parse_addresses
@@ -31,11 +33,20 @@ from .phonetic import phonetic_key
 __all__ = ["standardise_chunk", "StandardisedChunk", "FieldTally", "ENGINE_VERSION", "IDENTIFYING"]
 
 #: bumped when standardisation changes, so a re-load re-standardises unchanged rows
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 #: a row with none of these after standardisation cannot identify anyone
 IDENTIFYING = ("given_name", "family_name", "dob", "nhs_number", "ni_number", "phones", "emails", "uprn")
 NAME_PARTS = ("title", "given_name", "middle_names", "family_name", "suffix")
 MAX_VALUE_CHARS = 1000
+#: mapped fields that hold (parts of) a name: a value with digits and no letter is not a name
+NAME_FIELDS = ("full_name", "given_name", "middle_names", "family_name")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _shown(value: str) -> str:
+    """A value for a rejects file: control characters escaped, at most 200 characters."""
+    return value[:200].encode("unicode_escape").decode("ascii")[:200]
 
 
 #: a few lost values per field and chunk, kept in memory (never logged or reported) so that a
@@ -190,7 +201,24 @@ def standardise_chunk(
                                       f"value is {len(v):,} characters (limit {MAX_VALUE_CHARS:,}); "
                                       "is the column mapped right?", "value dropped", v[:200]))
             joined = joined.where(~too_long, None)
+        if field_name in NAME_FIELDS:
+            joined = drop_numbers(joined, field_name)
         return joined
+
+    def drop_numbers(values: pd.Series, field_name: str) -> pd.Series:
+        """A name field's values with no letter in them (a number, an id) are dropped."""
+        present = [v for v in values.tolist() if v is not None]
+        if not present or not _DIGIT.search("\x1f".join(present)):
+            return values  # no digit anywhere in the column: one pass in C
+        number = values.map(lambda v: v is not None and _DIGIT.search(v) is not None and not _LETTER.search(v))
+        if not number.any():
+            return values
+        column = "+".join(f[field_name])
+        for r, v in zip(rows[number], values[number], strict=True):
+            rejects.append(Reject(file, int(r), column,
+                                  f"{v[:40]!r} has no letters: a number is not a name; is the column "
+                                  "mapped right?", "value dropped", v[:200]))
+        return values.where(~number, None)
 
     def drop_errors(errors: pd.Series, field_name: str, values: pd.Series) -> None:
         bad = errors.notna()
@@ -209,6 +237,11 @@ def standardise_chunk(
     keep = ids.notna()
     for r in rows[~keep]:
         rejects.append(Reject(file, int(r), mapping.id_column, f"no record id in column {mapping.id_column!r}"))
+    # an id past the limits (10 MB, a NUL byte) is a broken row, not a record (ADR 0029)
+    for i, reason in id_problems(ids.tolist()).items():
+        keep.iloc[i] = False
+        rejects.append(Reject(file, int(rows.iloc[i]), mapping.id_column, reason,
+                              value=_shown(ids.iloc[i])))
     # -- names --------------------------------------------------------------------------------
     parts = pd.DataFrame({c: _empty(idx) for c in NAME_PARTS})
     if "full_name" in f:

@@ -233,10 +233,25 @@ def test_a_1mb_field_does_not_break_the_load_and_every_row_is_counted(
     assert report.rows == report.accepted + report.rejected
 
 
-def test_a_1mb_field_is_dropped_with_a_reject_naming_file_row_and_column(
+def test_a_1mb_field_rejects_its_row_naming_file_row_line_column_and_id(
     store: Store, hr_mapping: Path, tmp_path: Path
 ) -> None:
+    # past the limit for any value (131,072 characters, ADR 0029): a broken row, not a record
     export = _huge_field_export(tmp_path)
+    api.load(store, export, hr_mapping, rejects_path=tmp_path / "r.csv")
+    rejects = read_rejects(tmp_path / "r.csv")
+    assert [(r.file, r.row, r.line, r.column, r.record_id, r.action) for r in rejects] == [
+        (str(export), 2, 3, "Surname", "HR002", "row rejected")
+    ]
+    assert store.records(["hr:HR002"]).empty
+
+
+def test_a_5000_character_value_is_dropped_with_a_reject_naming_file_row_and_column(
+    store: Store, hr_mapping: Path, tmp_path: Path
+) -> None:
+    # within the field limit but past what a mapped field may hold (1,000): the value goes
+    export = tmp_path / "long.csv"
+    export.write_bytes(HR_HEADER.encode() + GOOD_ROW + b"HR002," + b"x" * 5000 + b",Anne,17.01.1980,LS6 2AB,\n")
     api.load(store, export, hr_mapping, rejects_path=tmp_path / "r.csv")
     rejects = read_rejects(tmp_path / "r.csv")
     assert [(r.file, r.row, r.column, r.action) for r in rejects] == [

@@ -9,6 +9,7 @@ import pytest
 from ingest_helpers import make_mapping, read_all, write_csv
 
 from identity_graph.errors import IngestError, MappingError
+from identity_graph.ingest.limits import MAX_FIELD_CHARS
 from identity_graph.ingest.readers import file_sha256, read_export
 
 HEADER = ["REF", "FORENAME", "SURNAME", "DOB"]
@@ -66,13 +67,13 @@ def test_ragged_rows_are_rejected_with_file_row_and_reason(tmp_path: Path) -> No
     assert "trailing delimiter" in rejects[2].reason
 
 
-def test_stray_quote_and_unclosed_quote_become_rejects(tmp_path: Path) -> None:
+def test_stray_quote_and_unclosed_quote_cost_only_their_own_lines(tmp_path: Path) -> None:
     path = tmp_path / "quotes.csv"
-    path.write_text('REF,NAME\n1,"ab"c\n2,ok\n3,"never closed\n4,lost\n')
+    path.write_text('REF,NAME\n1,"ab"c\n2,ok\n3,"never closed\n4,kept\n')
     frame, chunks = read_all(path, make_mapping())
-    assert frame["REF"].tolist() == ["2"]
+    assert frame["REF"].tolist() == ["2", "4"]
     rejects = [r for c in chunks for r in c.rejects]
-    assert [r.row for r in rejects] == [1, 3]
+    assert [(r.row, r.line, r.record_id) for r in rejects] == [(1, 2, "1"), (3, 4, "3")]
     assert "stray quote" in rejects[0].reason
     assert "never closed" in rejects[1].reason
 
@@ -194,11 +195,19 @@ def test_missing_file_and_unknown_extension(tmp_path: Path) -> None:
     assert frame["REF"].tolist() == ["1"]
 
 
-def test_huge_field_is_read(tmp_path: Path) -> None:
-    big = "x" * 1_000_000
-    path = write_csv(tmp_path / "huge.csv", [["REF", "NOTE"], ["1", big], ["2", "small"]])
-    frame, _ = read_all(path, make_mapping())
-    assert frame.loc[0, "NOTE"] == big and frame["__row__"].tolist() == [1, 2]
+def test_a_value_up_to_the_field_limit_is_read_and_a_longer_one_rejects_its_row(
+    tmp_path: Path,
+) -> None:
+    at_limit = "x" * MAX_FIELD_CHARS
+    path = write_csv(
+        tmp_path / "huge.csv",
+        [["REF", "NOTE"], ["1", at_limit], ["2", "x" * 1_000_000], ["3", "small"]],
+    )
+    frame, chunks = read_all(path, make_mapping())
+    assert frame["REF"].tolist() == ["1", "3"] and frame.loc[0, "NOTE"] == at_limit
+    (reject,) = [r for c in chunks for r in c.rejects]
+    assert (reject.row, reject.line, reject.record_id) == (2, 3, "2")
+    assert f"longer than {MAX_FIELD_CHARS:,} characters" in reject.reason
 
 
 def test_chunks_stream_with_row_numbers_and_rejects_per_chunk(tmp_path: Path) -> None:

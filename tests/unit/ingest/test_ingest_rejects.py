@@ -16,9 +16,10 @@ def test_round_trip(tmp_path: Path) -> None:
             "ct.csv", 9, "DOB", "impossible date", action="value dropped", value='31/02/1980 "x"\n,'
         ),
         Reject("ct.csv", 10, "EMAIL", "no value"),
+        Reject("ct.csv", 11, None, "a quoted value ... never closed", line=14, record_id="R11"),
     ]
     path = tmp_path / "rejects.csv"
-    assert write_rejects(iter(rejects), path) == 3
+    assert write_rejects(iter(rejects), path) == 4
     assert read_rejects(path) == rejects
 
 

@@ -90,6 +90,7 @@ def test_every_record_of_a_synthetic_council_standardises_as_a_chunk_of_one_woul
     {"dob": "yesterday"},
     {"postcode": "LS1 4AB"},
     {"given_name": "x" * 1200, "family_name": "Smith"},
+    {"given_name": "12345", "family_name": "Smith", "full_name": "0777 123"},
     {"given_name": "Émile", "family_name": "Zola", "dob": "1840-04-02 00:00:00"},
 ], ids=lambda f: ",".join(sorted(f)))
 def test_hard_cases_standardise_as_a_chunk_of_one_would(fields):
