@@ -357,9 +357,11 @@ class LiveIndex:
 
     # -- scoring ----------------------------------------------------------------------------------
     def _score(self, frame: pd.DataFrame, ia: np.ndarray, ib: np.ndarray,
-               reader: Store | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
-        """(comparisons, levels, weights) of pairs of rows of ``frame``, with the frozen model."""
-        self._learn_tf(frame, reader or self.store)
+               reader: Store | None = None, new: pd.DataFrame | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
+        """(comparisons, levels, weights) of pairs of rows of ``frame``, with the frozen model.
+        ``new``: the rows of ``frame`` the index does not hold (a match's queries); the term
+        frequencies of the index's own rows are known already (default: learn from all)."""
+        self._learn_tf(frame if new is None else new, reader or self.store)
         ctx = CompareContext(frame, workers=1, frozen_tf=self._tf_frozen)
         comps = model_comparisons(self.model, ctx)
         levels = np.empty((len(ia), len(comps)), dtype=np.int8)
@@ -402,7 +404,7 @@ class LiveIndex:
                 return results
             cand, inv = np.unique(cp, return_inverse=True)
             sub = self.rows.after(qf, cand)
-            comps, levels, w = self._score(sub, qi, len(qf) + inv, reader)
+            comps, levels, w = self._score(sub, qi, len(qf) + inv, reader, new=qf)
             prob = probability(w)
             persons = self.pid[cp]
             rids = self.rid[cp]
@@ -838,14 +840,16 @@ def _query_frames(
         keep.append(i)
     if not rows:
         return pd.DataFrame(), []
-    columns: dict[str, Any] = {}
+    columns: dict[str, np.ndarray] = {}
     for c in RECORD_COLUMNS:  # object columns, as a load's standardised chunk has them
         col = np.empty(len(rows), dtype=object)
         col[:] = [r[c] for r in rows]
-        columns[c] = pd.Series(col, dtype=object)  # (not pandas' inferred ``str``: None stays None)
-    columns["dob_ambiguous"] = columns["dob_ambiguous"].astype(bool)
-    columns["trust"] = pd.Series(np.zeros(len(rows), dtype=np.int64))
-    return pd.DataFrame(columns), keep
+        columns[c] = col
+    # ``dtype=object``: not pandas' inferred ``str`` (None stays None), and no Series per column
+    frame = pd.DataFrame(columns, dtype=object)
+    frame["dob_ambiguous"] = frame["dob_ambiguous"].to_numpy().astype(bool)
+    frame["trust"] = np.zeros(len(rows), dtype=np.int64)
+    return frame, keep
 
 
 def _cluster_keys(labels: np.ndarray, rid: np.ndarray) -> np.ndarray:
