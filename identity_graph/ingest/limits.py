@@ -51,32 +51,33 @@ def id_problem(value: str) -> str | None:
 
 
 def id_problems(ids: Sequence[str | None]) -> dict[int, str]:
-    """``{position: reason}`` for the ids that fail :func:`id_problem` (stripped; None skipped).
+    """``{position: reason}`` for the ids that fail :func:`id_problem` (stripped; a missing id,
+    None or NaN, is skipped: it is reported as missing elsewhere).
 
     One pass in C over the whole column when every id is fine, which is nearly always.
     """
-    present = [v for v in ids if v is not None]
+    present = [v for v in ids if isinstance(v, str)]
     if not present:
         return {}
     if max(map(len, present)) <= MAX_ID_CHARS and not _CONTROL.search("".join(present)):
         return {}
     out: dict[int, str] = {}
     for i, v in enumerate(ids):
-        if v is not None and (reason := id_problem(v)) is not None:
+        if isinstance(v, str) and (reason := id_problem(v)) is not None:
             out[i] = reason
     return out
 
 
 def field_problems(values: Sequence[str | None]) -> dict[int, str]:
     """``{position: reason}`` for values longer than :data:`MAX_FIELD_CHARS` or holding NUL."""
-    present = [v for v in values if v is not None]
+    present = [v for v in values if isinstance(v, str)]
     if not present:
         return {}
     if max(map(len, present)) <= MAX_FIELD_CHARS and "\x00" not in "".join(present):
         return {}
     out: dict[int, str] = {}
     for i, v in enumerate(values):
-        if v is None:
+        if not isinstance(v, str):
             continue
         if len(v) > MAX_FIELD_CHARS:
             out[i] = (

@@ -331,7 +331,7 @@ def test_the_installed_package_starts_neo4j_with_eval_and_loads_and_resolves_a_f
         set -euo pipefail
         export IDGRAPH_NEO4J_HOME="{neo4j_home}"
         eval "$(idgraph neo4j start)"
-        idgraph --quiet --store "$NEO4J_URI" load demo/exports/council_tax.csv \\
+        idgraph --quiet --store "$NEO4J_URI" load --create demo/exports/council_tax.csv \\
             --mapping demo/mappings/council_tax.toml
         idgraph --quiet --store "$NEO4J_URI" resolve
         echo "-- stats --"

@@ -107,8 +107,27 @@ def leftovers(store: Store) -> list[str]:
             path = Path(store.uri + suffix)
             if path.exists():
                 data = path.read_bytes().lower()
-                found += [f"{path.name}:{n}" for n in NEEDLES if n.encode() in data]
+                found += [f"{path.name}:{n}" for n in NEEDLES if _held(data, n.encode())]
     return found
+
+
+_HEX = frozenset(b"0123456789abcdef")
+
+
+def _held(data: bytes, needle: bytes) -> bool:
+    """``needle`` occurs in ``data`` other than by chance inside a hash: a run of 32 or more hex
+    digits around it (a row hash, a salted id) is not a resident's value."""
+    at = data.find(needle)
+    while at >= 0:
+        lo, hi = at, at + len(needle)
+        while lo > 0 and data[lo - 1] in _HEX:
+            lo -= 1
+        while hi < len(data) and data[hi] in _HEX:
+            hi += 1
+        if hi - lo < 32:
+            return True
+        at = data.find(needle, at + 1)
+    return False
 
 
 # -- subject access ---------------------------------------------------------------------------------
