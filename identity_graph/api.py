@@ -277,6 +277,10 @@ def _load_batch(
 ) -> list[LoadReport]:
     checked = _checked(specs)
     # read_export is lazy: each file is opened only when the batch reaches it
+    for (m, path), spec in zip(checked, specs, strict=True):  # before anything is read or written
+        given = spec.rejects_path
+        check_output_path(Path(given) if given else _rejects_path(store, m, path), store,
+                          [p for _, p in checked], "the rejects file")
     jobs = [BatchJob(read_export(path, m, chunk_rows=chunk_rows), m, str(path)) for m, path in checked]
     reports: list[LoadReport] = []
     fault = _FaultCounter()
@@ -394,7 +398,11 @@ def _write_chunk(
     if not len(f):
         return []
     if gate is not None:
+        before = f
         f = _refuse_erased(gate, f, file, m.id_column, rejects)
+        refused = set(before["__row__"].tolist()) - set(f["__row__"].tolist())
+        if refused:  # an erased record's dropped values must not outlive it in the rejects file
+            rejects[:] = [r for r in rejects if not (r.file == file and r.row in refused and r.action != "row rejected")]
         if not len(f):
             return []
     old = w.existing_hashes(f["source_record_id"].tolist())
@@ -450,10 +458,12 @@ def load_records(store: Store, source: str, rows: Sequence[dict[str, Any]]) -> t
     raw["__row__"] = range(1, len(raw) + 1)
     if m.id_column not in raw.columns:
         raise IdentityGraphError(f"records of {source!r} need their id column {m.id_column!r}")
+    for c in sorted(m.columns_used() - set(raw.columns)):  # a column no record gives: empty
+        raw[c] = None
     file = f"<{source} api>"
     std = standardise_chunk(raw, m, file)
     report = LoadReport(source=source, file=file, rows=len(raw), written=[])
-    rejects: list[Reject] = list(std.rejects)
+    rejects: list[Reject] = []  # ``_write_chunk`` adds the chunk's own
     src = SourceInfo(source=m.source, trust=m.trust, mapping_json=info.mapping_json, compare=info.compare)
     from .gdpr.tombstones import ErasedGate
 
@@ -650,6 +660,18 @@ def stats(store: Store) -> dict[str, Any]:
     return store.stats()
 
 
+def check_output_path(out: str | os.PathLike[str], store: Store, inputs: Sequence[str | os.PathLike[str]] = (),
+                      what: str = "the output") -> None:
+    """Refuse (``IdentityGraphError``) an output file that is the store, one of its side files,
+    or a file being read: writing it would empty it."""
+    from .private_files import refuse_overwriting
+
+    try:
+        refuse_overwriting(out, store=str(getattr(store, "uri", "")) or None, inputs=inputs, what=what)
+    except ValueError as exc:
+        raise IdentityGraphError(str(exc)) from None
+
+
 def export_links(store: Store, out: str | os.PathLike[str]) -> int:
     """Write ``source,source_record_id,person_id`` (one row per record) to a CSV; return rows.
 
@@ -657,6 +679,7 @@ def export_links(store: Store, out: str | os.PathLike[str]) -> int:
     formula gets a ``'`` in front (``csvsafe.restore`` takes it off; ADR 0027)."""
     n = 0
     path = Path(out)
+    check_output_path(path, store, [], "the export")
     private_dirs(path.parent)
     with open_private(path, encoding="utf-8", newline="") as fh:
         header = True
@@ -809,6 +832,7 @@ def export_graph(store: Store, person_id: str, fmt: str, out: str | os.PathLike[
     from .investigate.export import write_export
     from .investigate.neighbourhood import person_graph as pg
 
+    check_output_path(out, store, [], "the picture")
     return write_export(pg(store, person_id, max_nodes=max_nodes), fmt, out)
 
 

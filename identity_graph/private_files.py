@@ -39,6 +39,7 @@ __all__ = [
     "Finding",
     "create_private_file",
     "open_private",
+    "refuse_overwriting",
     "private_dirs",
     "findings",
     "fix",
@@ -100,6 +101,22 @@ def open_private(
     except BaseException:
         os.close(fd)
         raise
+
+
+def refuse_overwriting(out: str | os.PathLike[str], *, store: str | None = None,
+                       inputs: Iterable[str | os.PathLike[str]] = (), what: str = "the output") -> None:
+    """Raise ``ValueError`` when writing ``out`` would overwrite the store (or one of its side
+    files) or one of the ``inputs`` being read: a rejects file, an export or a picture pointed
+    at the store by mistake would empty it (issue 12's second review)."""
+    target = Path(out).expanduser().resolve()
+    if store and "://" not in store and store != ":memory:":
+        base = Path(store).expanduser().resolve()
+        if target in {base, *(Path(f"{base}{side}") for side in SIDE_SUFFIXES), Path(f"{base}-writer")}:
+            raise ValueError(f"{what} {out} is the store {store} (or one of its files): writing it would "
+                             "destroy the store; give another path")
+    for given in inputs:
+        if target == Path(given).expanduser().resolve():
+            raise ValueError(f"{what} {out} is the file being read ({given}); give another path")
 
 
 # -- checking: idgraph doctor -----------------------------------------------------------------

@@ -92,8 +92,13 @@ def register_graph_commands(graph: click.Group) -> None:
         obj.audit("idgraph graph waterfall", [(obj.store.person_of(record_a), record_a),
                                               (obj.store.person_of(record_b), record_b)])
         if svg_out is not None:
-            svg_out.parent.mkdir(parents=True, exist_ok=True)
-            svg_out.write_text(waterfall_svg(wf), encoding="utf-8")
+            from ..api import check_output_path
+            from ..private_files import open_private, private_dirs
+
+            _run(check_output_path, svg_out, obj.store, [], "the picture")
+            private_dirs(svg_out.parent)
+            with open_private(svg_out, encoding="utf-8") as fh:
+                fh.write(waterfall_svg(wf))
         if as_json:
             print_json(wf)
             return

@@ -44,7 +44,10 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     records = store.records_frame()
     n = len(records)
     pos = pd.Series(np.arange(n), index=records["record_id"].to_numpy())
-    edges = pd.concat(list(store.all_edges()), ignore_index=True)
+    parts = list(store.all_edges())  # a store may hold no edges at all
+    edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"record_a": pd.Series([], dtype=object), "record_b": pd.Series([], dtype=object),
+         "probability": pd.Series([], dtype=float), "levels": pd.Series([], dtype=object)})
     edges = edges[edges["record_a"].isin(pos.index) & edges["record_b"].isin(pos.index)]
     a = pos[edges["record_a"]].to_numpy()
     b = pos[edges["record_b"]].to_numpy()

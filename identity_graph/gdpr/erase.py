@@ -239,11 +239,15 @@ def _term_frequency_rows(store: Store, canonical: list[dict[str, Any]]) -> list[
 
 
 def default_rejects_dir(store: Store) -> Path | None:
-    """The folder loads write rejects to by default (embedded stores: next to the file)."""
-    if "://" in store.uri or store.uri == ":memory:":
+    """The folder loads write rejects to by default (``api._rejects_path``): next to an
+    embedded store's file; ``./<database>.rejects/`` in the working folder for Neo4j."""
+    if store.uri == ":memory:":
         return None
-    base = Path(store.uri)
-    return base.parent / (base.name + ".rejects")
+    from ..api import _rejects_path
+    from ..ingest.mapping import SourceMapping
+
+    probe = SourceMapping.from_dict({"source": "x", "id": "id", "fields": {"given_name": "g"}}, "<probe>")
+    return _rejects_path(store, probe, Path("x.csv")).parent
 
 
 def _mentions(text: str, ids: set[str], values: list[str]) -> bool:

@@ -131,11 +131,11 @@ class MappingSuggestion:
         notes = {g.target: g for g in self.guesses}
         m = self.mapping
         lines = [
-            f"# Mapping suggested by `idgraph mapping suggest` from {Path(self.file).name} "
+            f"# Mapping suggested by `idgraph mapping suggest` from {_comment(Path(self.file).name)} "
             f"({self.rows_read:,} rows read).",
             "# Check every line before loading. Confidence: high = the header and the values agree,",
             "# medium = one of them alone, low = a guess. Preview what a load would keep with",
-            f"#   idgraph mapping check {Path(self.file).name} --mapping THIS_FILE.toml",
+            f"#   idgraph mapping check {_comment(Path(self.file).name)} --mapping THIS_FILE.toml",
             "# Format: docs/MAPPING_SPEC.md",
         ]
         fixed = {"source": "the source system's name ([a-z0-9_]+); rename it if you like",
@@ -153,7 +153,7 @@ class MappingSuggestion:
         rest = [g for g in self.guesses if g.target == "attribute"]
         if rest:
             lines += ["", "# Not mapped: kept as attributes of each record (map them above if they identify people):"]
-            lines += [f"#   {g.column}: {g.evidence}" for g in rest]
+            lines += [f"#   {_comment(g.column)}: {_comment(g.evidence)}" for g in rest]
         return "\n".join(lines) + "\n"
 
 
@@ -176,8 +176,14 @@ def _toml_key(key: str) -> str:
 def _line(key: str, value: Any, note: ColumnGuess | None) -> str:
     text = f"{_toml_key(key)} = {_toml_value(value)}"
     if note is not None:
-        text += f"  # {note.confidence}: {note.evidence}"
+        text += f"  # {note.confidence}: {_comment(note.evidence)}"
     return text
+
+
+def _comment(text: str) -> str:
+    """Text for a TOML comment: a line break in a header must not end the comment and start
+    a table of its own (``NAME\n[checks]``)."""
+    return json.dumps(str(text), ensure_ascii=False)[1:-1] if re.search(r"[\x00-\x1f\x7f]", str(text)) else str(text)
 
 
 class _HeaderProbe(SourceMapping):

@@ -13,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..errors import IdentityGraphError
+from ..private_files import open_private, private_dirs
 from .neighbourhood import PersonGraph
 
 __all__ = ["to_networkx", "graphml_text", "graph_svg", "write_export", "EXPORT_FORMATS", "LAYOUT_SEED"]
@@ -107,6 +108,7 @@ def write_export(g: PersonGraph, fmt: str, out: str | Path) -> Path:
     if fmt not in EXPORT_FORMATS:
         raise IdentityGraphError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(graphml_text(g) if fmt == "graphml" else graph_svg(g), encoding="utf-8")
+    private_dirs(path.parent)  # names, phones and addresses: owner-only (ADR 0027)
+    with open_private(path, encoding="utf-8") as fh:
+        fh.write(graphml_text(g) if fmt == "graphml" else graph_svg(g))
     return path

@@ -319,7 +319,8 @@ class LiveIndex:
     def _cluster_all(self, prepared: pd.DataFrame) -> None:
         """Split clusters of every record from the stored graph (as ``recluster`` computes them)."""
         n = len(prepared)
-        edges = pd.concat(list(self.store.all_edges()), ignore_index=True) if n else pd.DataFrame()
+        parts = list(self.store.all_edges()) if n else []  # a store may hold no edges at all
+        edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if len(edges):
             pos = pd.Index(self.rid)
             a = pos.get_indexer(edges["record_a"].to_numpy(dtype=object))

@@ -114,3 +114,12 @@ def test_mapping_suggest_writes_a_mapping_that_loads_and_never_overwrites_a_file
 
 def test_the_modules_examples_run() -> None:
     assert doctest.testmod(mapping_suggest).failed == 0
+
+
+def test_a_header_holding_a_line_break_cannot_add_tables_to_the_suggested_mapping(tmp_path: Path) -> None:
+    export = tmp_path / "odd.csv"
+    export.write_text('ID,NAME,"NOTE\n[checks]\ndob_latest = ""1900-01-02"" #"\n'
+                      + "".join(f"R{i},Ann Lee,hello\n" for i in range(20)), encoding="utf-8")
+    text = mapping_suggest.suggest_mapping(export).to_toml()
+    parsed = tomllib.loads(text)
+    assert "checks" not in parsed and all(not line.startswith("[checks]") for line in text.splitlines())

@@ -322,3 +322,39 @@ def test_deleting_a_record_changed_since_the_last_run_retires_it(store: Store, w
     assert res.records_retired == 1
     assert not len(store.records(["gdpr_test:B1"]))
     assert store.record_history("gdpr_test:B1")["reason"].tolist()[-1] == "account closed"
+
+
+# -- the second review (issue 12) ---------------------------------------------------------------------
+
+
+def test_an_erased_records_dropped_values_do_not_reach_the_rejects_file_of_a_reload(
+    store: Store, world: dict, tmp_path: Path
+) -> None:
+    api.erase(store, world["pid"], reason="SAR 41 erasure", actor="cli:dpo")
+    bad = ["Z1", "Zebedee", "Quillfeather", "11/11/1911", "7 Nonesuch Mews", "NOTPC", "07700 900461",
+           "bad-email-zebedee"]
+    again = write_export(tmp_path / "gdpr_v3.csv", [bad, *OTHERS])
+    api.load(store, again, world["mapping"], rejects_path=tmp_path / "rejects3.csv")
+    text = (tmp_path / "rejects3.csv").read_text(encoding="utf-8").lower()
+    assert "erased on" in text  # the row is refused, and says why
+    assert "notpc" not in text and "bad-email-zebedee" not in text and "zebedee" not in text
+
+
+def test_erasure_cleans_the_default_rejects_folder_of_either_store(
+    store: Store, world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from identity_graph.gdpr.erase import default_rejects_dir
+
+    monkeypatch.chdir(tmp_path)  # a Neo4j store's default rejects folder is in the working folder
+    spoiled = ["Z9", "Zebedee", "Quillfeather", "11/11/1911", "7 Nonesuch Mews", "YO61 4QX", "07700 900461",
+               "zebedee.quillfeather@@example"]
+    report = api.load(store, write_export(tmp_path / "gdpr_v4.csv", [ZEB_1, ZEB_2, spoiled, *OTHERS]),
+                      world["mapping"])
+    assert report.rejects_file and "zebedee" in Path(report.rejects_file).read_text(encoding="utf-8").lower()
+    folder = default_rejects_dir(store)
+    assert folder is not None and Path(report.rejects_file).resolve().parent == folder.resolve()
+    api.update(store)
+    for target in (world["pid"], "gdpr_test:Z9"):  # Z9 is his too, unless the update joined it
+        if target == world["pid"] or len(store.records([target])):
+            api.erase(store, target, reason="SAR 41 erasure", actor="cli:dpo")
+    assert "zebedee" not in Path(report.rejects_file).read_text(encoding="utf-8").lower()

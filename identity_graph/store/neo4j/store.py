@@ -889,11 +889,13 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin, Neo4jInvestigateMixin):
         is installed, else networkx over the match edges read from it."""
         if self.gds_available():
             name = f"idgraph_match_{os.getpid()}"
-            self._run_write("cluster/gds_project_match", graph_name=name)
-            try:
-                rows = self._read("cluster/gds_wcc_stream", graph_name=name)
-            finally:
-                self._run_write("cluster/gds_drop", graph_name=name)
+            projected = self._run_write("cluster/gds_project_match", graph_name=name)
+            rows = []
+            if projected and projected[0].get("graph"):  # no match edge: no graph is projected
+                try:
+                    rows = self._read("cluster/gds_wcc_stream", graph_name=name)
+                finally:
+                    self._run_write("cluster/gds_drop", graph_name=name)
             df = pd.DataFrame(rows, columns=["record_id", "component"])
             method = "gds.wcc"
         else:
