@@ -7,6 +7,7 @@ elsewhere: one self-contained file). PNG is not offered: it would need a raster 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -47,10 +48,12 @@ def graphml_text(g: PersonGraph) -> str:
     return buf.getvalue().decode("utf-8")
 
 
-def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700) -> str:
+def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700,
+              person_href: Callable[[str], str] | None = None) -> str:
     """The neighbourhood drawn as SVG: a spring layout (seeded), similarity edges coloured by
     tier and as thick as their probability, placeholders dashed, the person asked for outlined.
-    Every label is escaped (names can hold ``<script>``)."""
+    Every label is escaped (names can hold ``<script>``). ``person_href``: person id -> a link
+    for each other person's node (a page shows their neighbourhood in turn)."""
     G = to_networkx(g)
     pos = nx.spring_layout(G, seed=LAYOUT_SEED) if len(G) else {}
     pad = 60
@@ -90,9 +93,12 @@ def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700) -> str:
         dash = ' stroke-dasharray="3,2"' if n["placeholder"] else ""
         label = n["label"] if len(n["label"]) <= 40 else n["label"][:39] + "…"
         tip = f"{n['kind']}: {n['label']}" + (f" ({n['placeholder_reason']})" if n["placeholder"] else "")
-        out.append(f'<g><title>{escape(tip)}</title>'
-                   f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
-                   f'<text x="{x + r + 3:.1f}" y="{y + 4:.1f}" fill="#111827">{escape(label)}</text></g>')
+        node = (f'<g><title>{escape(tip)}</title>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
+                f'<text x="{x + r + 3:.1f}" y="{y + 4:.1f}" fill="#111827">{escape(label)}</text></g>')
+        if person_href is not None and n["kind"] == "person" and not n["centre"] and n.get("person_id"):
+            node = f'<a href="{escape(person_href(str(n["person_id"])))}" class="graph-person">{node}</a>'
+        out.append(node)
     out.append("</svg>")
     return "\n".join(out)
 

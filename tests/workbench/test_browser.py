@@ -30,7 +30,8 @@ def test_an_investigator_logs_in_searches_opens_a_person_and_sees_the_address_ti
     bars = page.locator("#address-timeline svg rect.bar")
     assert bars.count() >= 2  # two dwellings at least, drawn
     assert page.locator("#address-timeline table tbody tr").count() == bars.count()
-    assert page.locator("#person-graph").is_visible()  # the place kept for item 2
+    assert page.locator("#person-graph").is_visible()
+    assert page.locator("#person-graph svg circle").count() >= 3  # the graph is drawn: nodes in the DOM
     assert page.errors == []  # type: ignore[attr-defined]  # no script or CSP error
 
 

@@ -37,6 +37,7 @@ def test_the_workbench_walk_over_the_neo4j_store(
         page.locator(f'#results a[href="/workbench/person/{wb.person_id}"]').click()
         page.wait_for_url(f"**/workbench/person/{wb.person_id}")
         assert page.locator("#address-timeline svg rect.bar").count() >= 2
+        assert page.locator("#person-graph svg circle").count() >= 3
         response = page.goto("/workbench/audit")
         assert response is not None and response.status == 403
         page.errors.clear()  # type: ignore[attr-defined]  # the console's note of that 403

@@ -9,6 +9,7 @@ import pytest
 from conftest import EVIL_EMAIL, USERS, Workbench, csrf_of, log_in
 from fastapi.testclient import TestClient
 
+from identity_graph import api
 from identity_graph.access import revoke_key
 from identity_graph.access.users import disable_user, set_password
 from identity_graph.workbench.app import CSP, build_workbench
@@ -327,3 +328,25 @@ def test_a_decision_without_a_reason_is_refused_and_nothing_is_recorded(client: 
     assert r.status_code == 422 and "needs a reason" in r.text
     with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
         assert store.decisions().empty
+
+
+def test_the_person_page_draws_the_graph_with_links_to_the_people_one_hop_out(
+        client: TestClient, workbench_store: Workbench) -> None:
+    log_in(client, user="ana")
+    page = client.get(f"/workbench/person/{workbench_store.person_id}").text
+    drawn = page[page.index('id="person-graph"'):]
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in drawn and 'role="img"' in drawn
+    assert drawn.count("<circle") >= 3  # the person, their records, what identifies them
+    with api.open_store(workbench_store.path) as store:  # someone who shares an identifier with others
+        linked = next(p for p in sorted(set(store.current_assignment()["person_id"]))[:400]
+                      if any(n["kind"] == "person" and not n["centre"] for n in api.person_graph(store, p)["nodes"]))
+        others = {n["person_id"] for n in api.person_graph(store, linked)["nodes"] if n["kind"] == "person" and not n["centre"]}
+    page = client.get(f"/workbench/person/{linked}").text
+    assert any(f'href="/workbench/person/{o}"' in page for o in others)
+
+
+def test_the_graph_escapes_what_it_draws(client: TestClient, workbench_store: Workbench) -> None:
+    log_in(client, user="ana")
+    page = client.get(f"/workbench/person/{workbench_store.evil_person}").text
+    drawn = page[page.index('id="person-graph"'):]
+    assert "<svg" in drawn and "<script" not in drawn.lower()

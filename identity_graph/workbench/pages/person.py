@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from ... import api
 from ...people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS
@@ -138,12 +139,21 @@ def person_page(request: Request, person_id: IdPath, visit: Investigator) -> Res
                 "history": _history(store, rid, rec),
             })
         events = person_events(store, view.person_id)
+        graph = api.person_graph(store, view.person_id)
+    from ...investigate.export import graph_svg
+    from ..app import PREFIX
+
+    shown = [(n["person_id"], None) for n in graph["nodes"] if n["kind"] == "person" and not n["centre"]]
+    drawing = graph_svg(graph, person_href=lambda pid: f"{PREFIX}/person/{pid}")
     golden = golden_rows(view.golden, records)
     spells = view.address_history.to_dict(orient="records")
     visit.audit([(view.person_id, str(r)) for r in records["record_id"]] or [(view.person_id, None)],
                 detail=f"asked for {person_id}" if person_id != view.person_id else None)
+    if shown:  # the people one hop out, named in the graph: read too
+        visit.audit(shown, detail=f"in the graph of {view.person_id}")
     name = " ".join(v["value"] for v in golden if v["field"] in ("given_name", "family_name")) or view.person_id
     return render(request, "person.html", {
         "title": name, "view": view, "golden": golden, "by_source": by_source,
         "timeline": timeline(spells), "events": events,
+        "graph_svg": Markup(drawing), "graph_cut": graph["cut"], "graph_nodes": len(graph["nodes"]),
     }, visit=visit)
