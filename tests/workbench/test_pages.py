@@ -249,6 +249,18 @@ def test_the_address_page_lists_who_lived_at_a_postcode_with_dates_and_sources(
     assert f"/workbench/person/{workbench_store.person_id}" in r.text
 
 
+def test_the_address_page_finds_a_dwelling_by_the_address_as_people_type_it(
+        client: TestClient, workbench_store: Workbench) -> None:
+    token = log_in(client, user="ana")
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        spell = api.person(store, workbench_store.person_id).address_history.iloc[0]
+    # "12 High Street, Leeds" as a clerk types it: the dwelling's line in capitals, no postcode
+    typed = str(spell["address"]).split(",")[0].upper()
+    r = client.post("/workbench/address", data={"csrf_token": token, "address": typed})
+    assert r.status_code == 200
+    assert f"/workbench/person/{workbench_store.person_id}" in r.text
+
+
 def test_a_decision_from_the_queue_splits_the_person_and_the_person_pages_show_the_split(
         client: TestClient, workbench_store: Workbench) -> None:
     """Regression: a person page whose change-feed events carried a detail without a ``field``

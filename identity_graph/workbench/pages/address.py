@@ -1,7 +1,8 @@
 """An address: who lived at a dwelling, when, according to which source.
 
 Asked by POST (an address is personal data: it never enters a URL): an address key (as the
-person page's timeline sends it), or a postcode for every dwelling in it. Each person shown is
+person page's timeline sends it), a postcode for every dwelling in it, or text as people type it
+("14 Hyde Park Road", "LS61AB": ``investigate.addresses``). Each person shown is
 audited.
 """
 
@@ -65,12 +66,11 @@ def address_form(request: Request, visit: Investigator) -> Response:
 @router.post("/address", summary="Who lived at an address")
 def address_page(request: Request, visit: Investigator,
                  address: Annotated[str, Form(max_length=500)] = "") -> Response:
-    key = _key(address)
+    key = _key(address) or address.strip()  # an address key, a postcode, or text as people type it
     found: list[dict[str, Any]] = []
     error = None
-    if key is None:
-        error = ("Give a postcode (e.g. LS6 1AB), or open an address from a person's address timeline. "
-                 "Search by address text comes with issue 13's address search.")
+    if not key:
+        error = "Give an address as you would write it (e.g. 14 Hyde Park Road, LS6 1AB), or a postcode."
     else:
         with visit.service.reading() as store:
             frame = residents(store, key)
