@@ -3,19 +3,12 @@ council, with one API key per role; the app over a copy of it, called in-process
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -23,6 +16,7 @@ from fastapi.testclient import TestClient
 from identity_graph import api
 from identity_graph.access import add_key
 from identity_graph.serve import create_app
+from identity_graph.serve.testing import Served, serving
 from identity_graph.store.contract import Store
 from identity_graph.synth import SynthSummary
 from identity_graph.types import LoadReport
@@ -104,45 +98,6 @@ def as_key(resolved: Resolved) -> Callable[[str], dict[str, str]]:
     return lambda name: bearer(resolved.keys[name])
 
 
-@dataclass
-class Served:
-    """A running ``idgraph serve``: its base URL; ``err`` (its log) once it has stopped."""
-
-    base: str
-    proc: subprocess.Popen[str]
-    err: str = ""
-
-
-@contextmanager
-def serving(store: Path) -> Iterator[Served]:
-    """``idgraph serve`` on a free loopback port over ``store``, as a process of its own; waits
-    until it answers, and stops it (SIGINT, as Ctrl-C) at the end of the block."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    cmd = [sys.executable, "-m", "identity_graph.cli.main", "--store", str(store), "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    served = Served(f"http://127.0.0.1:{port}", proc)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx2.get(f"{served.base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "idgraph serve did not answer within 60 s"
-            time.sleep(0.2)
-        yield served
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, served.err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, served.err = proc.communicate()
 
 
 @pytest.fixture

@@ -8,18 +8,12 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -27,6 +21,7 @@ from identity_graph import api
 from identity_graph.access import add_key
 from identity_graph.access.users import add_user
 from identity_graph.serve import create_app
+from identity_graph.serve.testing import Served, serving
 from identity_graph.store.contract import Store
 from identity_graph.synth import SynthSummary
 from identity_graph.types import LoadReport
@@ -145,43 +140,6 @@ def log_in(client: TestClient, *, user: str | None = None, key: str | None = Non
     return csrf_of(landing.text)
 
 
-@dataclass
-class Served:
-    base: str
-    proc: subprocess.Popen[str]
-    err: str = ""
-
-
-@contextmanager
-def serving(store: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    """``idgraph serve`` on a free loopback port over ``store`` (a path or a bolt URI), as a
-    process of its own (as tests/serve/conftest.py ``serving``); stopped with SIGINT."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    cmd = [sys.executable, "-m", "identity_graph.cli.main", "--store", store, "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
-    served = Served(f"http://127.0.0.1:{port}", proc)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx2.get(f"{served.base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "idgraph serve did not answer within 90 s"
-            time.sleep(0.2)
-        yield served
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, served.err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, served.err = proc.communicate()
 
 
 @pytest.fixture(scope="session")
