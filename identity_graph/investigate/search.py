@@ -30,10 +30,9 @@ import pandas as pd
 
 from .._search_fields import SEARCH_FIELDS
 from ..errors import IdentityGraphError
-from ..ingest.mapping import SourceMapping
 from ..pipeline import prepare_frame
 from ..score.model import Model, probability
-from ..standardise.record import standardise_chunk
+from ..standardise.fields import records_frame, standardise_fields
 from ..store.contract import Store
 from ..store.identifiers import identifier_rows
 
@@ -98,31 +97,27 @@ class SearchHit:
 
 
 def _query_frame(fields: dict[str, str]) -> pd.DataFrame:
+    """The query as a one-record frame, standardised value by value (``standardise.fields``: what
+    a load makes of a one-row export, without a chunk's fixed cost)."""
     unknown = set(fields) - set(SEARCH_FIELDS)
     if unknown:
         raise IdentityGraphError(f"unknown search field(s) {sorted(unknown)}; use {list(SEARCH_FIELDS)}")
     if not fields:
         raise IdentityGraphError("give at least one field to search by, e.g. --family-name smith --dob 1980-02-01")
-    raw = pd.DataFrame([{**{k: str(v) for k, v in fields.items()}, "__id": "query", "__row__": 1}], dtype=object)
-    mapping = SourceMapping.from_dict(
-        {"source": "query", "id": "__id", "fields": {k: k for k in fields}}, "<search>"
-    )
-    std = standardise_chunk(raw, mapping, "<search>")
-    if std.frame.empty and ({"address", "postcode"} & set(fields)):
+    record, problems = standardise_fields({k: str(v) for k, v in fields.items()})
+    if record is None and ({"address", "postcode"} & set(fields)):
         # an address (or postcode) alone identifies nobody, but finds residents: standardise it
         # under a stand-in name, then drop the name
-        return _address_only_frame(fields)
-    if std.frame.empty:
-        reasons = "; ".join(r.reason for r in std.rejects) or "nothing usable"
+        record, _ = standardise_fields({**{k: str(v) for k, v in fields.items()}, "given_name": "x",
+                                        "family_name": "x"})
+        if record is not None:
+            for c in ("given_name", "family_name", "given_canonical", "given_phonetic", "family_phonetic"):
+                record[c] = None
+    if record is None:
+        reasons = "; ".join(problems) or "nothing usable"
         raise IdentityGraphError(f"the query has no usable identifying field ({reasons})")
-    return std.frame.drop(columns=["row_hash", "raw", "__row__"]).assign(trust=0)
-
-
-def _address_only_frame(fields: dict[str, str]) -> pd.DataFrame:
-    q = _query_frame({**fields, "given_name": "x", "family_name": "x"})
-    for c in ("given_name", "family_name", "given_canonical", "given_phonetic", "family_phonetic"):
-        q[c] = None
-    return q
+    record.update(record_id="query", source="query", source_record_id="query")
+    return records_frame([record])
 
 
 def _address_keys(store: Store, fields: dict[str, str]) -> list[str]:

@@ -45,7 +45,6 @@ from ..score.model import Model, probability
 from ..score.training import tf_adjustments
 from ..settings import Settings
 from ..store.contract import EVENT_COLUMNS, ResolutionDelta, Store
-from ..types import RECORD_COLUMNS
 from .keys import KeyIndex
 
 __all__ = ["LiveIndex", "UpdateResult", "MatchCandidate"]
@@ -819,7 +818,7 @@ def _query_frames(
     standardised on its own (``standardise.fields``: what a load makes of a one-row export),
     so its answer never depends on the queries batched with it."""
     from .._search_fields import SEARCH_FIELDS
-    from ..standardise.fields import standardise_fields
+    from ..standardise.fields import records_frame, standardise_fields
 
     rows, keep = [], []
     for i, fields in enumerate(queries):
@@ -841,16 +840,7 @@ def _query_frames(
         keep.append(i)
     if not rows:
         return pd.DataFrame(), []
-    columns: dict[str, np.ndarray] = {}
-    for c in RECORD_COLUMNS:  # object columns, as a load's standardised chunk has them
-        col = np.empty(len(rows), dtype=object)
-        col[:] = [r[c] for r in rows]
-        columns[c] = col
-    # ``dtype=object``: not pandas' inferred ``str`` (None stays None), and no Series per column
-    frame = pd.DataFrame(columns, dtype=object)
-    frame["dob_ambiguous"] = frame["dob_ambiguous"].to_numpy().astype(bool)
-    frame["trust"] = np.zeros(len(rows), dtype=np.int64)
-    return frame, keep
+    return records_frame(rows), keep
 
 
 def _cluster_keys(labels: np.ndarray, rid: np.ndarray) -> np.ndarray:

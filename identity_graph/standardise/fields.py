@@ -14,6 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ..types import DOB_UNPARSED, RECORD_COLUMNS
 from .addresses import ADDRESS_COLUMNS, _parse_one
 from .dates import DATE_MISSING, parse_date
@@ -33,7 +36,7 @@ from .phones import _one as _phone_one
 from .phonetic import _key
 from .record import _DIGIT, _LETTER, NAME_FIELDS
 
-__all__ = ["FIELDS", "standardise_fields"]
+__all__ = ["FIELDS", "standardise_fields", "records_frame"]
 
 #: the canonical fields this module reads (a match query's fields: ``_search_fields``, and
 #: the name parts a mapping may give separately)
@@ -151,3 +154,18 @@ def standardise_fields(
                         "phone, email or UPRN); map at least one of them")
         return None, problems
     return out, problems
+
+
+def records_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records made by ``standardise_fields`` (with their ids and source set) as a frame of
+    ``RECORD_COLUMNS`` and ``trust`` 0, typed as a load's standardised chunk is: object columns
+    with None for missing (not pandas' inferred ``str``), ``dob_ambiguous`` a bool."""
+    columns: dict[str, np.ndarray] = {}
+    for c in RECORD_COLUMNS:
+        col = np.empty(len(rows), dtype=object)
+        col[:] = [r[c] for r in rows]
+        columns[c] = col
+    frame = pd.DataFrame(columns, dtype=object)  # no Series per column
+    frame["dob_ambiguous"] = frame["dob_ambiguous"].to_numpy().astype(bool)
+    frame["trust"] = np.zeros(len(rows), dtype=np.int64)
+    return frame

@@ -221,6 +221,36 @@ def test_search_takes_any_field_by_post_and_a_source_record_id(client: TestClien
     assert partial.text.lstrip().startswith('<section id="results"')  # htmx swaps the results only
 
 
+def test_search_finds_residents_by_an_address_as_people_type_it(client: TestClient,
+                                                                workbench_store: Workbench) -> None:
+    token = log_in(client, user="ana")
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        golden = api.person(store, workbench_store.person_id).golden
+    house_and_street = str(golden["address"]).split(",")[0]
+    for typed in (house_and_street.lower(), f"{house_and_street.upper()} {str(golden['postcode']).replace(' ', '')}"):
+        r = client.post("/workbench/search", data={"csrf_token": token, "address": typed})
+        assert r.status_code == 200
+        assert f"/workbench/person/{workbench_store.person_id}" in r.text, typed
+        assert "No one matches" not in r.text and 'role="alert"' not in r.text
+
+
+def test_one_known_phone_number_ranks_its_holder_first_and_says_why_in_plain_words(
+        client: TestClient, workbench_store: Workbench) -> None:
+    token = log_in(client, user="ana")
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        frame = store.records_frame()
+        held: dict[str, set[str]] = {}
+        for rid, v in zip(frame["record_id"], frame["phones"], strict=True):
+            for p in str(v).split("|") if isinstance(v, str) and v else []:
+                held.setdefault(p, set()).add(str(store.person_of(rid)))
+    phone, person_id = next((p, next(iter(who))) for p, who in sorted(held.items()) if len(who) == 1 and "None" not in who)
+    r = client.post("/workbench/search", data={"csrf_token": token, "phone": phone})
+    first = r.text.split("<tbody>")[1].split("</tr>")[0]
+    assert f"/workbench/person/{person_id}" in first
+    assert "identifier: 100%" in first and "matched on phone" in first and "held by this person alone" in first
+    assert "jw&gt;=" not in r.text and "jw>=" not in r.text  # level names are not words
+
+
 def test_every_person_a_page_shows_is_audited_with_the_case_purpose(client: TestClient,
                                                                    workbench_store: Workbench) -> None:
     token = log_in(client, user="ana")

@@ -1,10 +1,13 @@
 """Search: who is this resident? Any mix of name, date of birth, postcode, address, phone,
 email, NHS / NI number or a source record id, sent by POST (the values never enter a URL).
 
-Scored by the live index, as ``POST /v1/match`` scores (``serve/live.py``): each result shows
-the person's golden name, date of birth and current address, the match probability and the
-field-by-field evidence for it. Each person shown is audited with the fields searched by (never
-their values).
+Ranked by the investigators' search (``investigate.search``, ADR 0035), not the front-line
+match: an address or postcode alone finds the residents of the dwellings it names (as people
+type it: "14 hyde park rd", "ls61ab"), one exact strong identifier (NHS / NI number, phone,
+email) ranks its holder first with an identifier score of 1 / its holders, and every result says
+why in plain words. Each result shows the person's golden name, date of birth and current
+address, the model's match probability and the reasons. Each person shown is audited with the
+fields searched by (never their values).
 """
 
 from __future__ import annotations
@@ -14,14 +17,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from ... import api
 from ...access.audit import clean_purpose
 from ...errors import IdentityGraphError
+from ...investigate.neighbourhood import golden_name
+from ...investigate.search import SearchHits
+from ...settings import Settings
 from ..guard import Investigator, signer_of
 from ..render import render
 from ..session import COOKIE
 from .login import set_session_cookie
 
-__all__ = ["router", "FORM_FIELDS", "MATCH_TIMEOUT"]
+__all__ = ["router", "FORM_FIELDS"]
 
 router = APIRouter()
 
@@ -36,23 +43,25 @@ FORM_FIELDS: list[tuple[str, str, str]] = [
     ("nhs_number", "NHS number", ""),
     ("ni_number", "NI number", ""),
 ]
-MATCH_TIMEOUT = 30.0
 LIMIT = 20
 
 
-def _why(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The comparisons that counted, strongest (for or against) first."""
-    shown = [e for e in evidence if abs(float(e.get("weight") or 0.0)) >= 0.05]
-    return sorted(shown, key=lambda e: -abs(float(e["weight"])))
+def _tier(probability: float, thresholds: tuple[float, float]) -> str:
+    match, possible = thresholds
+    return "match" if probability >= match else "possible" if probability >= possible else "unlikely"
 
 
 def _result(person_id: str | None, record_id: str, probability: float | None, tier: str | None,
-            golden: dict[str, Any], evidence: list[dict[str, Any]]) -> dict[str, Any]:
-    name = " ".join(str(golden[f]) for f in ("title", "given_name", "middle_names", "family_name")
-                    if golden.get(f))
-    return {"person_id": person_id, "record_id": record_id, "name": name or "(no name)",
+            golden: dict[str, Any], reasons: list[str], identifier_score: float = 0.0) -> dict[str, Any]:
+    return {"person_id": person_id, "record_id": record_id, "name": golden_name(golden) if golden else "(no name)",
             "dob": golden.get("dob"), "address": golden.get("address"), "postcode": golden.get("postcode"),
-            "probability": probability, "tier": tier, "why": _why(evidence)}
+            "probability": probability, "tier": tier, "identifier_score": identifier_score, "why": reasons}
+
+
+def _thresholds(store: Any) -> tuple[float, float]:
+    latest = store.latest_model()
+    s = Settings.from_json(latest[1]) if latest else Settings()
+    return s.match_threshold, s.possible_threshold
 
 
 def _by_record(visit: Any, record_id: str) -> list[dict[str, Any]]:
@@ -64,7 +73,8 @@ def _by_record(visit: Any, record_id: str) -> list[dict[str, Any]]:
             pid = store.person_of(rid)
             if pid is not None:
                 p = store.person(pid)
-                out.append(_result(pid, rid, None, "record id", (p or {}).get("golden") or {}, []))
+                out.append(_result(pid, rid, None, "record id", (p or {}).get("golden") or {},
+                                   ["the source record id given"]))
     return out
 
 
@@ -94,21 +104,25 @@ def search(request: Request, visit: Investigator,
         visit.session = visit.session.with_purpose(why)
     results: list[dict[str, Any]] = []
     error = None
+    unresolved = 0
     if record_id.strip():
         results = _by_record(visit, record_id.strip())
     if given:
         try:
-            found = visit.service.live.batcher.submit(given, LIMIT).result(timeout=MATCH_TIMEOUT)
+            with visit.service.reading() as store:
+                hits = api.search(store, limit=LIMIT, **given)
+                thresholds = _thresholds(store)
         except IdentityGraphError as exc:
-            found, error = [], str(exc)
-        results += [_result(c.person_id, c.record_id, c.probability, c.tier, c.golden or {}, c.evidence)
-                    for c in found]
+            hits, error = SearchHits(), str(exc)
+        unresolved = hits.unresolved
+        results += [_result(h.person_id, h.record_id, h.probability, _tier(h.probability, thresholds), h.golden,
+                            h.reasons, h.identifier_score) for h in hits]
     elif not record_id.strip():
         error = "Fill in at least one field."
     searched = sorted(given) + (["record_id"] if record_id.strip() else [])
     visit.audit([(r["person_id"], r["record_id"]) for r in results], detail="search by " + ",".join(searched))
     context = {"title": "Search", "fields": FORM_FIELDS, "values": given, "record_id": record_id,
-               "results": results, "error": error, "purpose": why}
+               "results": results, "error": error, "purpose": why, "unresolved": unresolved}
     partial = bool(request.headers.get("hx-request"))
     resp = render(request, "_results.html" if partial else "search.html", context, visit=visit)
     if why != _cookie_purpose(request):  # the session now carries this case's purpose
