@@ -38,7 +38,7 @@ def main() -> None:
         out = args.out or Path(tempfile.mkdtemp(prefix="idgraph-alerts-bench-"))
         out.mkdir(parents=True, exist_ok=True)
         db = out / "bench.idgraph.db"
-        store = api.open_store(db)
+        store = api.open_store(db, create=True)
         if store.latest_model() is None:
             s = generate(args.people, args.seed, out / "council")
             api.load_many(store, [(s.files[src], s.mappings[src]) for src in sorted(s.files)])

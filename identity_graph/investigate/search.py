@@ -134,7 +134,9 @@ def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fi
     """Rank people by how likely they are the person described by ``fields``.
 
     Only records that belong to a person are ranked; matching records not resolved yet are
-    counted in the answer's ``unresolved`` (see ``SearchHits``).
+    counted in the answer's ``unresolved`` (see ``SearchHits``). A dwelling alone (an address
+    and / or a postcode, nothing else) lists the people who lived there, whatever their
+    probability.
 
     >>> # search(store, given_name="Jon", family_name="Smith", dob="01/02/1980", postcode="LS6 2AB")
     """
@@ -143,6 +145,10 @@ def search(store: Store, *, limit: int = 10, min_probability: float = 0.01, **fi
         raise IdentityGraphError("no model yet: run `idgraph resolve` before searching")
     model = Model.from_json(latest[2])
     given = {k: v for k, v in fields.items() if v not in (None, "")}
+    if given and set(given) <= {"address", "postcode"}:
+        # a dwelling alone: everyone who lived there is an answer (an address or postcode is
+        # weak evidence of a person, so the probability floor would leave almost no one)
+        min_probability = 0.0
     q = _query_frame(given)
     idents = identifier_rows(q)
     from .neighbourhood import placeholder_values

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -70,7 +71,9 @@ class _SignerHolder:
 
 class SecurityHeaders:
     """Security headers on every workbench answer; pages (everything but static files) are
-    never cached: they show personal data."""
+    never cached: they show personal data. ``Server-Timing: app;dur=…`` says how long the page
+    took at the server, from the request to its first byte (browsers' developer tools show it;
+    benchmarks/workbench_bench.py reads it)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -81,9 +84,11 @@ class SecurityHeaders:
             return
         path = str(scope.get("path", ""))
         static = path.startswith((f"{PREFIX}/static/", "/static/"))
+        started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.lower() not in (b"cache-control", b"x-frame-options")]
                 headers += [
@@ -93,6 +98,7 @@ class SecurityHeaders:
                     (b"referrer-policy", b"no-referrer"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"cache-control", b"public, max-age=3600" if static else b"no-store"),
+                    (b"server-timing", f"app;dur={took:.1f}".encode()),
                 ]
                 message = {**message, "headers": headers}
             await send(message)

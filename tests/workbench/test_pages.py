@@ -3,6 +3,7 @@ POST, escaping, security headers, sessions that end, and every read audited."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -125,6 +126,7 @@ def test_every_page_carries_the_security_headers_and_is_never_cached(client: Tes
         assert r.headers["x-content-type-options"] == "nosniff"
         assert "<script>" not in r.text.replace('<script src="', "")  # no inline script
         assert " style=" not in r.text  # no inline style
+        assert re.fullmatch(r"app;dur=\d+\.\d", r.headers["server-timing"]), path  # time at the server, no detail
     static = client.get("/workbench/static/workbench.css")
     assert static.status_code == 200 and static.headers["cache-control"].startswith("public")
 
@@ -232,6 +234,17 @@ def test_search_finds_residents_by_an_address_as_people_type_it(client: TestClie
         assert r.status_code == 200
         assert f"/workbench/person/{workbench_store.person_id}" in r.text, typed
         assert "No one matches" not in r.text and 'role="alert"' not in r.text
+    run_together = str(golden["postcode"]).replace(" ", "").lower()  # "ls61ab"
+    r = client.post("/workbench/search", data={"csrf_token": token, "postcode": run_together})
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        lived_there = set(store.residents(str(golden["postcode"]))["person_id"])
+    shown = set(re.findall(r"/workbench/person/(P[0-9a-f]+)", r.text))
+    assert workbench_store.person_id in shown and len(lived_there) > 1, run_together
+    assert shown == lived_there or len(shown) == 20  # everyone who lived there (up to the page's 20)
+    with client.app.state.service.reading() as store:  # type: ignore[attr-defined]
+        # a dwelling alone is weak evidence of a person: no probability floor leaves anyone out
+        hits = api.search(store, postcode=run_together, limit=1000, min_probability=0.99)
+    assert {h.person_id for h in hits} == lived_there
 
 
 def test_one_known_phone_number_ranks_its_holder_first_and_says_why_in_plain_words(
