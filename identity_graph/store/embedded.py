@@ -96,6 +96,9 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS person_records_person ON person_records(person_id)",
     _EVENTS_TABLE,
     "CREATE INDEX IF NOT EXISTS person_events_run ON person_events(run_id)",
+    # the change feed by person (the workbench's person page, erasure)
+    "CREATE INDEX IF NOT EXISTS person_events_person ON person_events(person_id)",
+    "CREATE INDEX IF NOT EXISTS person_events_other ON person_events(other_person_id)",
     # the change feed's filter by source: (source, seq) pairs, read in seq order
     """CREATE TABLE IF NOT EXISTS event_sources(source TEXT, seq INTEGER, PRIMARY KEY(source, seq))
         WITHOUT ROWID""",

@@ -548,6 +548,24 @@ def test_the_change_feed_refuses_a_negative_cursor_or_limit(resolved: Store) -> 
         resolved.changes(0, limit=-5)
 
 
+def test_a_persons_events_are_the_feeds_events_naming_them_as_either_person(resolved: Store) -> None:
+    feed = resolved.changes(0, limit=BIG)
+    merged = feed[feed["other_person_id"].notna()]
+    some = sorted(set(feed["person_id"].dropna()))[:3] + sorted(set(merged["other_person_id"]))[:3]
+
+    def expected(ids: set[str]) -> list[int]:
+        return feed.loc[feed["person_id"].isin(ids) | feed["other_person_id"].isin(ids), "seq"].astype(int).tolist()
+
+    for pid in some:
+        got = resolved.person_changes([pid])
+        assert got["seq"].astype(int).tolist() == expected({pid}), pid
+        assert list(got.columns) == list(feed.columns)
+    everyone = sorted(set(feed["person_id"].dropna()) | set(merged["other_person_id"]))
+    many = everyone + [f"Pnobody{i}" for i in range(600)]  # more than a statement's parameters
+    assert resolved.person_changes(many)["seq"].astype(int).tolist() == expected(set(everyone))
+    assert resolved.person_changes([]).empty and resolved.person_changes(["Pnobody"]).empty
+
+
 # -- the run itself ---------------------------------------------------------------------------------
 
 

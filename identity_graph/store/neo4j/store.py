@@ -395,6 +395,7 @@ class Neo4jStore(Neo4jAccessMixin, Neo4jGdprMixin, Neo4jInvestigateMixin):
             )
         if version < SCHEMA_VERSION:
             self._migrate_core(version)
+        self._schema("schema/003_event_people")  # indexes only: idempotent, cheap once made
         self._migrate_access()
 
     def _migrate_core(self, version: int) -> None:
