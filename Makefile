@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-scale audit clean browser
+.PHONY: demo test lint format bench bench-scale audit clean browser notebooks
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,12 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check identity_graph tests benchmarks
 	$(BIN)/pytest -q
+
+# Re-execute notebooks/*.ipynb and write their outputs in place (they are committed with them);
+# the investigator's notebook runs its Cypher on the test suite's Neo4j in .neo4j-test/, wiped
+# first (never the database NEO4J_URI names). Name some: make notebooks NOTEBOOKS=notebooks/01_getting_started.ipynb
+notebooks: $(STAMP)
+	$(BIN)/python tests/integration/test_notebooks.py $(NOTEBOOKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check identity_graph tests benchmarks
