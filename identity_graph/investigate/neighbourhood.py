@@ -178,12 +178,12 @@ def _resolve_person(store: Store, person_or_record: str) -> tuple[str, dict[str,
 
 class _Builder:
     """Grows one graph: the centre's own part (stage 0), then each expanded person's (stage 1,
-    2, …), each with the people one hop out; ``ranked`` orders the nodes for the cap."""
+    2, …), each with the people one hop out. Nodes keep the order they were added in: the
+    order the cap reads them in."""
 
     def __init__(self, store: Store, placeholders: dict[str, set[str]], max_holders: int):
         self.store, self.ph, self.max_holders = store, placeholders, max_holders
         self.nodes: dict[str, GraphNode] = {}
-        self.rank: dict[str, tuple[int, int, int]] = {}
         self.edges: list[GraphEdge] = []
         self._edge_keys: set[tuple[str, str, str]] = set()
         self.drawn: list[str] = []  # people whose records are drawn: the centre, then the expanded
@@ -192,10 +192,8 @@ class _Builder:
         self.via: dict[str, tuple[int, str]] = {}  # another person -> (stage, person) that reached them first
         self.hidden: set[str] = set()  # people behind placeholders
 
-    def _node(self, node: GraphNode, group: int, stage: int) -> None:
-        if node["id"] not in self.nodes:
-            self.nodes[node["id"]] = node
-            self.rank[node["id"]] = (group, stage, len(self.rank))
+    def _node(self, node: GraphNode) -> None:
+        self.nodes.setdefault(node["id"], node)
 
     def _edge(self, edge: GraphEdge) -> None:
         key = (edge["source"], edge["target"], edge["kind"])
@@ -205,12 +203,12 @@ class _Builder:
 
     def own(self, pid: str, name: str, stage: int) -> None:
         """A person's node, records, identifiers (``has``), and who else holds those identifiers."""
-        centre, group = stage == 0, 0 if stage == 0 else 1
+        centre = stage == 0
         via = None if centre else self.via[pid][1]
-        self._node(_node(f"person:{pid}", "person", name, person_id=pid, centre=centre, via=via), group, stage)
+        self._node(_node(f"person:{pid}", "person", name, person_id=pid, centre=centre, via=via))
         records = self.store.person_records(pid)
         for rid, src, sid in records[["record_id", "source", "source_record_id"]].itertuples(index=False, name=None):
-            self._node(_node(f"record:{rid}", "record", f"{src} {sid}", person_id=pid, centre=centre), group, stage)
+            self._node(_node(f"record:{rid}", "record", f"{src} {sid}", person_id=pid, centre=centre))
             self._edge(_edge(f"person:{pid}", f"record:{rid}", "has_record"))
             self.records.add(str(rid))
         idents = identifier_rows(records) if len(records) else pd.DataFrame(columns=["record_id", "kind", "value"])
@@ -237,7 +235,7 @@ class _Builder:
             label = addr_text.get(value, readable_address(None, None, value)) if kind == "address" else (
                 str(value).title() if kind == "name" else str(value))
             self._node(_node(nid, kind, label, centre=centre, placeholder=reason is not None,
-                             placeholder_reason=reason, holders=others + 1 if kind != "name" else None), group, stage)
+                             placeholder_reason=reason, holders=others + 1 if kind != "name" else None))
         for rid, kind, value in idents[["record_id", "kind", "value"]].itertuples(index=False, name=None):
             self._edge(_edge(f"record:{rid}", mine[(kind, value)], "has"))
         self.drawn.append(pid)
@@ -305,12 +303,10 @@ def person_graph(
         expanded.append(other)
         b.own(other, golden_name(store.goldens([other]).get(other)), len(expanded))
     b.similar()
-    fixed = sorted(b.nodes, key=b.rank.__getitem__)
     order = b.others()
-    room = max(max_nodes - len(fixed), 0)
-    shown = order[:room]
+    shown = order[: max(max_nodes - len(b.nodes), 0)]
     goldens = store.goldens(shown) if shown else {}
-    nodes = [b.nodes[i] for i in fixed] + [
+    nodes = list(b.nodes.values()) + [
         _node(f"person:{o}", "person", golden_name(goldens.get(o)), person_id=o, expandable=True, via=b.via[o][1])
         for o in shown]
     cut_people = len(order) - len(shown)

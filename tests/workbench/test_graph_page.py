@@ -27,10 +27,13 @@ def _others(g: dict[str, Any]) -> list[str]:
     return [n["person_id"] for n in g["nodes"] if n["kind"] == "person" and not n["centre"]]
 
 
-def neighbour_to_expand(store: Store) -> tuple[str, str]:
-    """A person and another one hop out whose expansion reaches people the first graph lacks."""
-    for pid in sorted(set(store.current_assignment()["person_id"])):
+def neighbour_to_expand(store: Store, first: str | None = None, *, with_edges: bool = False) -> tuple[str, str]:
+    """A person (``first`` if it will do) and another one hop out whose expansion reaches people
+    the first graph lacks; ``with_edges``: the person's graph has a similarity edge too."""
+    for pid in ([first] if first else []) + sorted(set(store.current_assignment()["person_id"])):
         g = person_graph(store, pid)
+        if with_edges and not any(e["kind"] == "similar" for e in g["edges"]):
+            continue
         for other in _others(g):
             more = set(_others(person_graph(store, other))) - set(_others(g)) - {pid}
             if more:
