@@ -97,7 +97,7 @@ def graph_context(store: Store, person_id: str, expanded: list[str], *, note: st
         else:
             note = "That person is not one hop out in this graph: nothing was expanded."
     elif note is None and collapsed:
-        note = f"Collapsed {collapsed}: their records are no longer drawn."
+        note = f"Collapsed {names.get(collapsed, collapsed)}: their records are no longer drawn."
     return {"graph": g, "graph_svg": Markup(drawing), "graph_people": people, "graph_edges": edges,
             "graph_note": note, "max_expand": MAX_EXPAND}
 
