@@ -75,11 +75,15 @@ def picture_title(g: PersonGraph) -> tuple[str, str]:
 
 
 def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700,
-              person_href: Callable[[str], str] | None = None) -> str:
+              person_href: Callable[[str], str] | None = None,
+              edge_href: Callable[[str, str], str] | None = None) -> str:
     """The neighbourhood drawn as SVG: a spring layout (seeded), similarity edges coloured by
     tier and as thick as their probability, placeholders dashed, the person asked for outlined.
     Every label is escaped (names can hold ``<script>``). ``person_href``: person id -> a link
-    for each other person's node (a page shows their neighbourhood in turn)."""
+    for each other person's node (a page shows their neighbourhood in turn). ``edge_href``:
+    (record a, record b) -> a link for each similarity edge (a page shows its waterfall); the
+    link is out of the tab order (``tabindex="-1"``): a page lists the edges with a button each.
+    People opened in place (``g["expanded"]``) are outlined like the person asked for."""
     pos = layout(g)
 
     def xy(node: str) -> tuple[float, float]:
@@ -100,15 +104,23 @@ def graph_svg(g: PersonGraph, *, width: int = 900, height: int = 700,
             stroke = TIER_STROKE.get(e["tier"] or "", "#6b7280")
             sw = 1 + 3 * float(e["probability"] or 0)
             tip = f"{e['tier']} edge, probability {float(e['probability'] or 0):.3f}, weight {float(e['weight'] or 0):+.2f}"
-            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
-                       f'stroke-width="{sw:.1f}"><title>{escape(tip)}</title></line>')
+            line = (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
+                    f'stroke-width="{sw:.1f}"><title>{escape(tip)}</title></line>')
+            if edge_href is not None:
+                a, b = e["source"].removeprefix("record:"), e["target"].removeprefix("record:")
+                hit = (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="transparent" '
+                       f'stroke-width="10"><title>{escape(tip)}: show the evidence</title></line>')
+                line = (f'<a href="{escape(edge_href(a, b))}" class="graph-edge" tabindex="-1" '
+                        f'data-record-a="{escape(a)}" data-record-b="{escape(b)}">{line}{hit}</a>')
+            out.append(line)
         else:
             out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#9ca3af" stroke-width="1"/>')
     for n in g["nodes"]:
         x, y = xy(n["id"])
         r = 14 if n["kind"] == "person" else 9
         fill = NODE_FILL.get(n["kind"], "#e5e7eb")
-        stroke = "#111827" if n["centre"] and n["kind"] == "person" else "#4b5563"
+        opened = n["kind"] == "person" and (n["centre"] or n["person_id"] in g.get("expanded", []))
+        stroke = "#111827" if opened else "#4b5563"
         dash = ' stroke-dasharray="3,2"' if n["placeholder"] else ""
         label = n["label"] if len(n["label"]) <= 40 else n["label"][:39] + "…"
         tip = f"{n['kind']}: {n['label']}" + (f" ({n['placeholder_reason']})" if n["placeholder"] else "")
