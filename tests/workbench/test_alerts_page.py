@@ -283,3 +283,17 @@ def test_the_workbench_over_a_fresh_service_starts_no_computation_until_the_page
         _settled(c)
         latest, running = alerts_page.alerts_cache(_service(c)).snapshot()
         assert running is None and latest is not None and not latest.failed
+
+
+def test_run_alerts_takes_parameters_per_rule_and_refuses_them_for_a_rule_it_does_not_run(client: TestClient) -> None:
+    from identity_graph.errors import IdentityGraphError
+    from identity_graph.investigate.alerts import run_alerts
+
+    with _service(client).reading() as store:
+        churn = run_alerts(store, ["address-churn"], {"address-churn": {"min_addresses": 2, "months": 24}})
+        assert [r["rule"] for r in churn] == ["address-churn"] and churn[0]["parameters"]["months"] == 24
+        assert churn[0]["hits"] and "2 or more different addresses within 24 months" in churn[0]["description"]
+        with pytest.raises(IdentityGraphError, match="parameters given for rules not run: shared-identifier"):
+            run_alerts(store, ["address-churn"], {"shared-identifier": {"min_people": {"phone": 2}}})
+        with pytest.raises(IdentityGraphError, match="has no parameter"):
+            run_alerts(store, None, {"address-churn": {"weeks": 3}})
