@@ -3,8 +3,8 @@
 Builds the demo council (the one ``make demo`` builds: 2,000 residents, seed 7) in a temporary
 directory, makes one user per role with generated passwords, starts ``idgraph serve`` on a free
 loopback port, and walks the pages as a person would: log in, search by a half-remembered
-address, open the person (graph, timeline), expand the graph, open a waterfall, the address
-page, the alerts, the review queue and the audit page. Each page is saved as a PNG here.
+address, open the person (timeline), expand their graph, open a waterfall, the address page,
+the alerts, the review queue and the audit page. Each page is saved as a PNG here.
 
     .venv/bin/python docs/screenshots/shoot.py          # or: make screenshots
 
@@ -90,10 +90,6 @@ def _shots(base: str, passwords: dict[str, str], picked: dict[str, str], out: Pa
                     pg.screenshot(path=str(path), full_page=full)
                 saved.append(path)
 
-            login = browser.new_context(base_url=base, viewport={"width": WIDTH, "height": 560}).new_page()
-            login.goto("/workbench/login")
-            shot(login, "login")
-
             pg = session("ana")
             pg.get_by_label("Address", exact=True).fill(picked["address"].lower())
             pg.get_by_label("Purpose or case reference", exact=True).fill("case 2026/114")
@@ -103,17 +99,17 @@ def _shots(base: str, passwords: dict[str, str], picked: dict[str, str], out: Pa
 
             pg.goto(f"/workbench/person/{picked['person_id']}")
             shot(pg, "person")
-            _maybe(lambda: shot(pg, "person-graph", locator="#person-graph"))
-            expand = pg.locator("#person-graph [data-expand]")
+            expand = pg.locator('#person-graph button[name="expand"]')
             if expand.count():
-                expand.first.click()
-                pg.wait_for_timeout(800)
+                expand.first.focus()
+                pg.keyboard.press("Enter")
+                pg.locator("#graph-note").wait_for()
                 _maybe(lambda: shot(pg, "person-graph-expanded", locator="#person-graph"))
-            edge = pg.locator("[data-waterfall], button:has-text('Show waterfall')")
+            edge = pg.locator("#person-graph table.graph-edges tbody tr")
             if edge.count():
-                edge.first.click()
-                pg.wait_for_timeout(800)
-                _maybe(lambda: shot(pg, "waterfall", locator="#waterfall"))
+                edge.first.get_by_role("button").click()
+                pg.locator("#evidence-panel svg rect").first.wait_for()
+                _maybe(lambda: shot(pg, "waterfall", locator="#evidence-panel"))
             _maybe(lambda: shot(pg, "timeline", locator="#address-timeline"))
 
             pg.goto("/workbench/address")
@@ -122,10 +118,9 @@ def _shots(base: str, passwords: dict[str, str], picked: dict[str, str], out: Pa
             pg.wait_for_load_state()
             shot(pg, "address")
 
-            if pg.goto("/workbench/alerts").status == 200:
-                pg.wait_for_timeout(1500)
-                pg.reload()
-                shot(pg, "alerts")
+            pg.goto("/workbench/alerts")
+            pg.locator("li.hit").first.wait_for(timeout=60_000)  # computed in the background
+            shot(pg, "alerts")
 
             rev = session("rev")
             rev.goto("/workbench/review")
