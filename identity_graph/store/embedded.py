@@ -935,15 +935,14 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
         return out
 
     def person_records(self, person_id: str) -> pd.DataFrame:
-        cols = ", ".join(f"r.{c}" for c in _CANON + ["trust", "raw"])
-        df = pd.read_sql_query(
+        names = _CANON + ["trust", "raw"]
+        cols = ", ".join(f"r.{c}" for c in names)
+        rows = self.con.execute(  # a person's few rows: no read_sql_query fixed cost; NULL is None
             f"SELECT {cols} FROM person_records pr JOIN records r USING (record_id) "
             "WHERE pr.person_id=? ORDER BY r.record_id",
-            self.con,
-            params=(person_id,),
-            dtype=object,
-        )
-        return df.astype(object).where(df.notna(), None)
+            (person_id,),
+        ).fetchall()
+        return pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
 
     def person_address_history(self, person_id: str) -> pd.DataFrame:
         df = pd.read_sql_query(

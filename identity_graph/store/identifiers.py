@@ -35,8 +35,47 @@ def name_key(given: pd.Series, family: pd.Series) -> pd.Series:
     return out
 
 
+#: up to this many records, rows are built value by value (a person's few records: a graph, a
+#: search query), past it column by column; both give the same frame, in the same order
+SMALL = 500
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+
+
+def _identifier_rows_small(frame: pd.DataFrame) -> pd.DataFrame:
+    rids = frame["record_id"].tolist()
+    seen: set[tuple[object, str, object]] = set()
+    out: list[tuple[object, str, object]] = []
+
+    def add(row: tuple[object, str, object]) -> None:
+        if row not in seen:
+            seen.add(row)
+            out.append(row)
+
+    for kind, col in IDENTIFIER_KINDS.items():
+        if col == "_name":
+            values = [None if _missing(g) or _missing(f) else f"{g} {f}"
+                      for g, f in zip(frame["given_name"].tolist(), frame["family_name"].tolist(), strict=True)]
+        else:
+            values = frame[col].tolist()
+        for rid, v in zip(rids, values, strict=True):
+            if _missing(v):
+                continue
+            if col in ("phones", "emails"):
+                for x in str(v).split(MULTI_SEPARATOR):
+                    if x != "":
+                        add((rid, kind, x))
+            else:
+                add((rid, kind, v))
+    return pd.DataFrame(out, columns=["record_id", "kind", "value"], dtype=object)
+
+
 def identifier_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """A long frame (record_id, kind, value) of every identifier of every record."""
+    if len(frame) <= SMALL:
+        return _identifier_rows_small(frame)
     parts = []
     for kind, col in IDENTIFIER_KINDS.items():
         if col == "_name":
