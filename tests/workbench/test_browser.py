@@ -114,3 +114,48 @@ def test_every_page_is_reachable_and_usable_from_the_keyboard(page: Any) -> None
     outline = page.evaluate("""() => { const a = document.querySelector('header nav a');
         a.focus(); return getComputedStyle(a).outlineStyle; }""")
     assert outline == "solid"  # a visible focus style
+
+
+#: every control, image and region on a page has a name a screen reader can say (WCAG 2.2 SC
+#: 1.1.1, 1.3.1, 4.1.2): returns what lacks one
+_UNNAMED = """() => {
+  const bad = [];
+  const named = el => (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby')
+                      || (el.labels && el.labels.length) || (el.getAttribute('title') || '').trim();
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!named(el)) bad.push(el.outerHTML.slice(0, 120));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!(el.textContent || '').trim() && !named(el) && !el.querySelector('title')) bad.push(el.outerHTML.slice(0, 120));
+  }
+  for (const el of document.querySelectorAll('svg')) {
+    if (!el.closest('a, button') && !named(el) && el.getAttribute('aria-hidden') !== 'true') bad.push('svg ' + (el.id || ''));
+  }
+  for (const el of document.querySelectorAll('table')) {
+    if (!el.querySelector('caption') && !named(el)) bad.push('table ' + el.className);
+  }
+  if (!document.documentElement.lang) bad.push('no lang');
+  if (document.querySelectorAll('h1').length !== 1) bad.push('h1 count ' + document.querySelectorAll('h1').length);
+  return bad;
+}"""
+
+
+def test_every_control_picture_and_table_on_every_page_has_a_name_a_screen_reader_can_say(
+        page: Any, workbench_store: Workbench) -> None:
+    pages = {"ana": ["/workbench/search", f"/workbench/person/{workbench_store.person_id}", "/workbench/alerts",
+                     "/workbench/address"],
+             "root": ["/workbench/review", "/workbench/audit"]}
+    page.goto("/workbench/login")
+    assert page.evaluate(_UNNAMED) == [], "/workbench/login"
+    for user, paths in pages.items():
+        browser_log_in(page, user)
+        for path in paths:
+            page.goto(path)
+            if path.endswith("/alerts"):
+                page.locator("li.hit").first.wait_for()  # computed in the background
+            assert page.evaluate(_UNNAMED) == [], path
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url("**/workbench/login")
+    page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=x><button></button>')")
+    assert len(page.evaluate(_UNNAMED)) == 2  # the check sees what lacks a name
+    assert page.errors == []  # type: ignore[attr-defined]
