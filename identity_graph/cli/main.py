@@ -99,7 +99,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
 )
 @click.option("--quiet", "-q", is_flag=True,
-              help="No progress (bars on a terminal, a line per stage in logs). Env IDGRAPH_PROGRESS=bars|lines|off.")
+              help="No progress on stderr (a bar per stage on a terminal, a line per stage in logs; "
+                   "IDGRAPH_PROGRESS=bars|lines|off chooses).")
 @click.option("--purpose", envvar="IDGRAPH_PURPOSE", default=None,
               help="Why you read these people: kept in the audit log with each read. Env: IDGRAPH_PURPOSE.")
 @click.option("--wait", type=click.FloatRange(min=0), envvar="IDGRAPH_WAIT", default=60.0, show_default=True,

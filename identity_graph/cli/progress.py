@@ -35,7 +35,11 @@ __all__ = ["ProgressReporter", "abort_all", "choose_mode", "terminal_size"]
 MODES = ("bars", "lines", "off")
 
 _WITH_TOTAL = "{desc}: {percentage:3.0f}%|{bar}| {count}/{of} {unit} [{elapsed}<{remaining}, {speed}]"
+#: the same where a bar would leave too little room (a long file name on a narrow terminal)
+_NARROW = "{desc}: {percentage:3.0f}% {count}/{of} {unit} [{elapsed}<{remaining}, {speed}]"
 _NO_TOTAL = "{desc}: {count} {unit} [{elapsed}, {speed}]"
+#: columns a bar needs to say anything
+_MIN_BAR = 6
 
 #: reporters with a stage running: an error ends them before its message is shown
 _running: set[ProgressReporter] = set()
@@ -108,10 +112,14 @@ class _Bar(tqdm):  # type: ignore[misc, type-arg]
         rate = d["rate"]
         if rate is None and elapsed > 0 and n > self.initial:
             rate = d["rate"] = (n - self.initial) / elapsed
-        d["bar_format"] = _WITH_TOTAL if total else _NO_TOTAL
         d["count"] = f"{n:,}"
         d["of"] = f"{total:,}" if total else "?"
         d["speed"] = f"{per_second(rate) if rate else '?'} {self.unit}/s"
+        if not total:
+            d["bar_format"] = _NO_TOTAL
+        else:  # (the text around the bar, with the widest times it may show)
+            around = len(self.desc) + len(d["count"]) + len(d["of"]) + len(self.unit) + len(d["speed"]) + 27
+            d["bar_format"] = _WITH_TOTAL if (d["ncols"] or 80) - around >= _MIN_BAR else _NARROW
         return d
 
 
@@ -165,12 +173,12 @@ class ProgressReporter:
             if s.total is not None and done > s.total:  # an estimate passed: the count is the total
                 s.total = done
             if self.mode == "bars":
-                if s.bar is None and s.total is not None:
-                    self._make_bar(s)
                 if s.bar is not None:
                     self._draw(s, done)
                 else:
                     s.done = done
+                    if s.total is not None:
+                        self._make_bar(s)
             else:
                 s.done = done
                 now = time.perf_counter()
@@ -218,9 +226,13 @@ class ProgressReporter:
             nrows=rows, dynamic_ncols=False, leave=True, mininterval=0.1, ascii=None, delay=0,
         )
         bar.initial = s.initial  # the rate counts what the stage did, not what it started with
-        if s.done > s.initial:  # late: the stage's elapsed time so far
-            bar.start_t -= time.perf_counter() - s.start
-            bar.refresh()
+        # timed from the stage's start, not from now: the first rate tqdm measures is what was
+        # done over the time it took (from now, a stage's whole count over microseconds: the
+        # "1.20G rows/s" of issue 14)
+        late = time.perf_counter() - s.start
+        bar.start_t -= late
+        bar.last_print_t -= late
+        bar.refresh()
         s.bar = bar
 
     def _draw(self, s: _Stage, done: int) -> None:

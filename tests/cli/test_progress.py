@@ -11,6 +11,7 @@ them; no figure of time is asserted, only that it is shown.
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import pty
 import re
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from identity_graph import api
+from identity_graph.cli.progress import ProgressReporter, choose_mode
 from identity_graph.ingest.mapping import load_mapping
 from identity_graph.ingest.readers import read_export
 from identity_graph.ingest.rowcount import LineBreaks, export_digest
@@ -37,8 +39,9 @@ UNITS = {"read records": "records", "prepare": "records", "block": "pairs", "tra
          "score": "pairs", "cluster": "records", "edges": "pairs", "people": "records", "write": "records"}
 #: what a rate looks like: "7.5 rows/s", "950 pairs/s", "12.3k records/s", "1.2M pairs/s"
 RATE = r"[\d,]+(?:\.\d)?[kM]? {unit}/s"
-#: a finished bar: "<desc>: 100%|████| 120/120 rows [00:00<00:00, 1,234 rows/s]"
-BAR = r"{desc}: 100%\|[^|]*\| {n}/{n} {unit} \[\d\d:\d\d<\d\d:\d\d, " + RATE + r"\]"
+#: a finished bar: "<desc>: 100%|████| 120/120 rows [00:00<00:00, 1,234 rows/s]" (without the
+#: bar itself where the terminal is too narrow for one)
+BAR = r"{desc}: 100%(?:\|[^|]*\|)? {n}/{n} {unit} \[\d\d:\d\d<\d\d:\d\d, " + RATE + r"\]"
 #: a stage's line in a log: "resolve score: 2,161 pairs in 0.3s (6,385 pairs/s)"
 LINE = re.compile(r"^(?P<desc>.+?): (?P<n>[\d,]+)(?: of [\d,]+)? (?P<unit>[a-z]+) in [\d.hms]+(?: \([\d,.]+[kM]? [a-z]+/s\))?$")
 
@@ -160,8 +163,10 @@ def test_resolve_on_a_terminal_draws_a_bar_for_every_stage(resolved: Path, tmp_p
 def test_bars_fit_the_terminal_when_it_has_a_width(resolved: Path, tmp_path: Path) -> None:
     code, out = on_terminal("--store", copy_of(resolved, tmp_path), "resolve", columns=60)
     assert code == 0, out
-    bars = [f for f in frames(out) if "%|" in f]
-    assert bars and all(len(f.rstrip()) <= 60 for f in bars), bars
+    bars = [f for f in frames(out) if f.startswith("resolve ")]
+    assert len(bars) >= len(RESOLVE_STAGES) and all(len(f.rstrip()) <= 60 for f in bars), bars
+    wide = on_terminal("--store", copy_of(resolved, tmp_path), "resolve", columns=200)[1]
+    assert max(len(f.rstrip()) for f in frames(wide) if f.startswith("resolve ")) > 60  # the room is used
 
 
 def test_an_error_on_a_terminal_is_read_on_a_clean_line(council: SynthSummary, tmp_path: Path) -> None:
@@ -268,3 +273,38 @@ def test_a_stray_quote_falls_back_to_counting_lines() -> None:
     counter = LineBreaks(quoted=True)
     counter.feed(b'ID,HEIGHT\n1,5\'10"\n2,6ft\n')
     assert counter.records(header=1) == 2
+
+
+# -- the reporter on its own ------------------------------------------------------------------------
+def test_a_long_stage_in_a_log_says_how_far_it_has_got_while_it_runs() -> None:
+    out = io.StringIO()
+    reporter = ProgressReporter("resolve", mode="lines", stream=out)
+    reporter.interval = 0  # (30 s in use)
+    reporter.callback("score", 0, 4_000)
+    reporter.callback("score", 1_000, 4_000)
+    reporter.callback("cluster", 0, 50)
+    reporter.abort()  # an error: the stage running leaves no line
+    lines = out.getvalue().splitlines()
+    assert [re.sub(r"[\d.]+s\b.*", "", x) for x in lines] == [
+        "resolve score: 0 of 4,000 pairs (0%) after ",
+        "resolve score: 1,000 of 4,000 pairs (25%) after ",
+        "resolve score: 1,000 of 4,000 pairs in ",  # ended by the next stage, short of its total
+        "resolve cluster: 0 of 50 records (0%) after ",
+    ]
+
+
+def test_the_mode_follows_quiet_the_environment_and_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("IDGRAPH_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert (choose_mode(False, Tty()), choose_mode(False, io.StringIO()), choose_mode(True, Tty())) == (
+        "bars", "lines", "off")
+    monkeypatch.setenv("TERM", "dumb")
+    assert choose_mode(False, Tty()) == "lines"
+    monkeypatch.setenv("IDGRAPH_PROGRESS", "off")
+    assert choose_mode(False, Tty()) == "off"
+    monkeypatch.setenv("IDGRAPH_PROGRESS", "bars")
+    assert choose_mode(False, io.StringIO()) == "bars" and choose_mode(True, io.StringIO()) == "off"
