@@ -101,7 +101,7 @@ def seconds(s: float) -> str:
     return f"{int(s // 3600)}h{int(s % 3600 // 60):02d}m"
 
 
-class _Bar(tqdm):  # type: ignore[misc, type-arg]
+class _Bar(tqdm):  # type: ignore[misc]
     """tqdm with counts written in full (12,000/48,000, not 12.0k/48.0k) and a rate from the
     start of the stage until tqdm has measured one."""
 
@@ -117,8 +117,8 @@ class _Bar(tqdm):  # type: ignore[misc, type-arg]
         d["speed"] = f"{per_second(rate) if rate else '?'} {self.unit}/s"
         if not total:
             d["bar_format"] = _NO_TOTAL
-        else:  # (the text around the bar, with the widest times it may show)
-            around = len(self.desc) + len(d["count"]) + len(d["of"]) + len(self.unit) + len(d["speed"]) + 27
+        else:  # the text around the bar at its widest, so a bar does not come and go as it moves
+            around = len(self.desc) + 2 * len(d["of"]) + len(self.unit) + len(f"999.9k {self.unit}/s") + 27
             d["bar_format"] = _WITH_TOTAL if (d["ncols"] or 80) - around >= _MIN_BAR else _NARROW
         return d
 

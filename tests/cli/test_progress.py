@@ -145,7 +145,7 @@ def test_load_on_an_unsized_terminal_draws_a_bar_per_export_with_its_total_rate_
         finished_bar(out, f"load {name}", n, "rows")
         # every bar it drew had the total, once the total was known: no "0.00 rows [00:00, ? rows/s]"
         drawn = [f for f in frames(out) if f.startswith(f"load {name}: ")]
-        assert all(re.search(rf"\| [\d,]+/{n:,} rows \[", f) for f in drawn), drawn
+        assert all(re.search(rf"[|%] [\d,]+/{n:,} rows \[", f) for f in drawn), drawn
 
 
 def test_resolve_on_a_terminal_draws_a_bar_for_every_stage(resolved: Path, tmp_path: Path) -> None:
@@ -217,9 +217,13 @@ def test_update_and_delete_report_their_stages_too(resolved: Path, council: Synt
     update = in_a_pipe("--store", store, "update")
     assert update.returncode == 0, update.stderr
     assert "\r" not in update.stderr
+    stages = ["read records", "prepare", "index", "read graph", "prepare", "score", "cluster", "people", "write"]
     descs = [LINE.match(x)["desc"] for x in update.stderr.splitlines()]  # type: ignore[index]
-    assert descs == [f"update {s}" for s in ["read records", "prepare", "index", "read graph",
-                                              "prepare", "score", "cluster", "people", "write"]], update.stderr
+    assert descs == [f"update {s}" for s in stages], update.stderr
+    delete = in_a_pipe("--store", store, "delete", "parking:PX-999999", "--reason", "a test permit")
+    assert delete.returncode == 0, delete.stderr
+    descs = [LINE.match(x)["desc"] for x in delete.stderr.splitlines()]  # type: ignore[index]
+    assert descs == [f"delete {s}" for s in stages], delete.stderr
 
 
 def test_demo_shows_synth_load_and_resolve_stages(tmp_path: Path) -> None:
