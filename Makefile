@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-scale audit clean browser
+.PHONY: demo test lint format bench bench-scale audit clean browser notebooks workbench screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,6 +14,19 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/idgraph demo --people 2000 --seed 7 --out demo
+
+# The workbench on the demo council at http://127.0.0.1:8765/workbench/ (Ctrl-C stops it): makes
+# the demo if it is not there and a user demo-admin, whose generated password is printed once
+# (`.venv/bin/idgraph --store demo/demo.idgraph.db users password demo-admin` makes a new one).
+workbench: $(STAMP)
+	@test -f demo/demo.idgraph.db || $(MAKE) demo
+	@$(BIN)/idgraph --store demo/demo.idgraph.db users list | grep -q '^ *demo-admin ' || \
+		$(BIN)/idgraph --store demo/demo.idgraph.db users add demo-admin --role admin
+	$(BIN)/idgraph --store demo/demo.idgraph.db serve
+
+# The README's screenshots of the workbench (docs/screenshots/*.png), in Debian's chromium
+screenshots: $(STAMP) browser
+	$(BIN)/python docs/screenshots/shoot.py
 
 # The workbench's browser tests (tests/workbench) drive Debian's chromium through Playwright's
 # Python package (its driver is in the wheel; `playwright install` is never run).
@@ -27,6 +40,12 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check identity_graph tests benchmarks
 	$(BIN)/pytest -q
+
+# Re-execute notebooks/*.ipynb and write their outputs in place (they are committed with them);
+# the investigator's notebook runs its Cypher on the test suite's Neo4j in .neo4j-test/, wiped
+# first (never the database NEO4J_URI names). Name some: make notebooks NOTEBOOKS=notebooks/01_getting_started.ipynb
+notebooks: $(STAMP)
+	$(BIN)/python tests/integration/test_notebooks.py $(NOTEBOOKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check identity_graph tests benchmarks

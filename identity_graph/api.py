@@ -841,7 +841,8 @@ def person_graph(store: Store, person_id: str, max_nodes: int = 200) -> Any:
 
 
 def export_graph(store: Store, person_id: str, fmt: str, out: str | os.PathLike[str], max_nodes: int = 200) -> Path:
-    """Write a person's neighbourhood as ``graphml`` or ``svg``; returns the file's path."""
+    """Write a person's neighbourhood as ``graphml``, ``svg`` or ``png`` (the ``notebooks``
+    extra: matplotlib); returns the file's path."""
     from .investigate.export import write_export
     from .investigate.neighbourhood import person_graph as pg
 

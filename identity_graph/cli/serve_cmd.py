@@ -48,10 +48,18 @@ def serve(obj: Any, host: str, port: int, store_uri: str | None) -> None:
 
     uri = store_uri or obj.store_uri
     app = run_or_exit(create_app, uri)
+    from ..access.users import list_users
+
     active = [k for k in app.state.service.store.api_keys()["revoked_at"] if k is None]
-    if not active:
-        click.echo("no API keys yet: every request will be refused (401). Make one with "
-                   "`idgraph keys add NAME --role admin`.", err=True)
+    users = [u for u in list_users(app.state.service.store) if u.disabled_at is None]
+    if not active and not users:
+        click.echo("no API keys or users yet: every request will be refused. Make a key with "
+                   "`idgraph keys add NAME --role admin`, or a workbench user with "
+                   "`idgraph users add NAME --role admin`.", err=True)
+    elif not active:
+        click.echo("no API keys yet: the API (/v1) refuses every request (401); the workbench takes its "
+                   f"{len(users)} user(s). Make a key with `idgraph keys add NAME --role admin`.", err=True)
+    click.echo(f"workbench: http://{host if ':' not in host else f'[{host}]'}:{port}/workbench/", err=True)
     if not _loopback(host):
         click.echo(f"warning: listening on {host}, not loopback: anyone who can reach it can try keys, "
                    "and keys travel in clear text without TLS in front", err=True)

@@ -24,18 +24,21 @@ def register_graph_commands(graph: click.Group) -> None:
     @graph.command("export")
     @click.argument("person_id")
     @click.option("--format", "fmt", type=click.Choice(["graphml", "svg", "png"]), default="graphml", show_default=True,
-                  help="png is not built in (no raster library): use svg and convert it in a browser.")
+                  help="graphml for Gephi, yEd or Neo4j; svg or png for a picture "
+                       "(png needs matplotlib: pip install 'identity-graph[notebooks]').")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @click.option("--max-nodes", type=click.IntRange(2), default=200, show_default=True)
     @click.pass_obj
     def export_cmd(obj: Any, person_id: str, fmt: str, out: Path, max_nodes: int) -> None:
-        """A person's neighbourhood as GraphML (for Gephi, yEd, Neo4j) or an SVG picture.
+        """A person's neighbourhood as GraphML (for Gephi, yEd, Neo4j) or a picture (SVG, PNG).
 
-        Example: idgraph graph export P1a2b3c4d5e6f --format graphml --out person.graphml
+        Example: idgraph graph export P1a2b3c4d5e6f --format png --out person.png
         """
+        from ..api import check_output_path
         from ..investigate.export import write_export
         from ..investigate.neighbourhood import person_graph
 
+        _run(check_output_path, out, obj.store, [], "the picture")  # never over the store itself
         pg = _run(person_graph, obj.store, person_id, max_nodes=max_nodes)
         obj.audit("idgraph graph export", [(n["person_id"], None) for n in pg["nodes"] if n["kind"] == "person"])
         path = _run(write_export, pg, fmt, out)

@@ -424,7 +424,15 @@ def run_alert(store: Store, rule: str, _run: _Run | None = None, **parameters: A
             "parameters": params, "hits": hits, "excluded": excluded}
 
 
-def run_alerts(store: Store, rules: list[str] | None = None) -> list[AlertResult]:
-    """Every rule (or those named), with their default parameters, in ``RULES`` order."""
+def run_alerts(store: Store, rules: list[str] | None = None,
+               parameters: dict[str, dict[str, Any]] | None = None) -> list[AlertResult]:
+    """Every rule (or those named), in ``RULES`` order; ``parameters`` overrides a rule's
+    defaults by rule name (``{"address-churn": {"months": 6}}``; unknown ones are refused)."""
+    names = rules or list(RULES)
+    given = parameters or {}
+    stray = sorted(set(given) - set(names))
+    if stray:
+        raise IdentityGraphError(f"parameters given for rules not run: {', '.join(stray)}; the rules run are "
+                                 f"{', '.join(names)}")
     run = _Run(store)  # the rules share one read of the address history
-    return [run_alert(store, r, run) for r in (rules or list(RULES))]
+    return [run_alert(store, r, run, **given.get(r, {})) for r in names]

@@ -13,7 +13,7 @@ import pandas as pd
 from identity_graph import csvsafe
 from identity_graph.progress import Progress, noop
 from identity_graph.synth import writers
-from identity_graph.synth.population import AS_OF, YEAR, Population, build_population
+from identity_graph.synth.population import AS_OF, NEVER, YEAR, Population, build_population
 from identity_graph.synth.systems import DUPLICATE_RATE, FALLBACK, SYSTEMS, System, rows_for
 from identity_graph.synth.vocab import load_vocab
 
@@ -71,11 +71,14 @@ def _membership(pop: Population, rng: np.random.Generator) -> np.ndarray:
 
 
 def _record_days(
-    s: System, pop: Population, person: np.ndarray, rng: np.random.Generator
+    s: System, pop: Population, person: np.ndarray, rng: np.random.Generator, k: int, member: np.ndarray
 ) -> np.ndarray:
     ago = np.minimum(rng.exponential(s.mean_age_days, len(person)), s.max_age_days)
     day = AS_OF - ago.astype(np.int64)
     earliest = pop.dob[person] + int(s.min_age_years * YEAR)
+    rapid = pop.arrived[pop.household[person]] > NEVER  # rapid movers: seen at each of their homes
+    if rapid.any():
+        day[rapid] = pop.rapid_mover_days(person[rapid], member[person[rapid], :k].sum(axis=1), k)
     return np.minimum(np.maximum(day, earliest), AS_OF)
 
 
@@ -137,7 +140,7 @@ def generate(
         is_dup = np.concatenate([np.zeros(len(held), bool), np.ones(int(dup.sum()), bool)])
         order = rng.permutation(len(person))
         person, is_dup = person[order], is_dup[order]
-        day = _record_days(s, pop, person, rng)
+        day = _record_days(s, pop, person, rng, k, member)
         rows = rows_for(pop, vocab, person, day, is_dup, rng)
         cols = s.build(pop, vocab, rows, rng)
         ids = s.ids(np.arange(len(person)))

@@ -19,6 +19,9 @@ __all__ = ["AS_OF", "Population", "build_population", "HOSTEL"]
 #: byte-identical whatever day it is run).
 AS_OF = int(np.datetime64("2025-12-31", "D").astype(np.int64))
 YEAR = 365.25
+#: "very long ago": the day of a move that never happened, the arrival of a household that was
+#: always here
+NEVER = -(10**6)
 
 # --- households ---------------------------------------------------------------------------------
 #: P(household size = 1..6)
@@ -49,6 +52,14 @@ MOVER_RATE = 0.15
 SECOND_MOVE_RATE = 0.30
 #: share of previous addresses now occupied by another household of the population
 PREVIOUS_ADDRESS_REOCCUPIED_RATE = 0.5
+#: share of the households with three addresses that are rapid movers, new to the council and
+#: through all three within a year (what the address-churn alert finds). Chosen, their dates set,
+#: and their records spread over their three homes (a person's n-th system sees the n-th home,
+#: in turn) by a hash of the household: no draw from the random stream, so every other
+#: household's records stay exactly as they were
+RAPID_MOVER_SHARE = 0.4
+#: a rapid mover's days at its first address, at its second, and at its current one so far
+RAPID_MOVER_DAYS = ((60, 100), (60, 120), (20, 100))
 # --- dwellings ------------------------------------------------------------------------------------
 DWELLINGS_PER_STREET = 45
 #: share of streets that are blocks of flats ("Flat 3, 14 Oak Court")
@@ -103,6 +114,9 @@ class Population:
     landline: np.ndarray  # "0113xxxxxxx" or ""
     addr: np.ndarray  # (H, 3) dwelling index: current, previous, one before (-1 if none)
     moved: np.ndarray  # (H, 2) int days of the last and the previous move (very old if none)
+    #: (H,) int day the household came to the council (very old except for rapid movers): no
+    #: system holds a record of its people before it
+    arrived: np.ndarray
     # dwellings (length D)
     uprn: np.ndarray
     flat: np.ndarray
@@ -126,11 +140,44 @@ class Population:
         d = self.addr[h, col]
         return np.where(d < 0, self.addr[h, 0], d)
 
+    def rapid_mover_days(self, person: np.ndarray, nth: np.ndarray, salt: int) -> np.ndarray:
+        """Record days for people of rapid-mover households (``arrived`` set): the ``nth``
+        system holding a person sees its home number ``(nth + person) % 3`` since arrival, on a
+        hashed day of its time there. (Other people: their arrival day, never used.)"""
+        h = self.household[person]
+        m1, m2, start = self.moved[h, 0], self.moved[h, 1], self.arrived[h]
+        home = (nth + person) % 3
+        lo = np.where(home == 0, start, np.where(home == 1, m2, m1))
+        hi = np.where(home == 0, m2, np.where(home == 1, m1, AS_OF))
+        u = _hash_u(person * 31 + salt, 49979687)
+        return lo + (u * np.maximum(hi - lo - 1, 0)).astype(np.int64)
+
     def family_at(self, person: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Family name each person used on each day (birth name before a recent marriage)."""
         maiden = self.maiden[person]
         before = (maiden != "") & (day < self.married_on[person])
         return np.where(before, maiden, self.family[person])
+
+
+def _hash_u(h: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform [0, 1) per household index from a multiplicative hash (no random draw)."""
+    return ((h.astype(np.int64) * 2654435761 + salt) % 4294967296) / 4294967296.0
+
+
+def _rapid_movers(mover2: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Make a hashed share of the households with three addresses rapid movers (their move
+    dates rewritten in place, within the last year); returns each household's arrival day."""
+    h = np.arange(len(mover2))
+    rapid = mover2 & (_hash_u(h, 7919) < RAPID_MOVER_SHARE)
+    (a0, a1), (b0, b1), (c0, c1) = RAPID_MOVER_DAYS
+    here = (c0 + _hash_u(h, 104729) * (c1 - c0)).astype(np.int64)
+    second = (b0 + _hash_u(h, 1299709) * (b1 - b0)).astype(np.int64)
+    first = (a0 + _hash_u(h, 15485863) * (a1 - a0)).astype(np.int64)
+    moved[rapid, 0] = AS_OF - here[rapid]
+    moved[rapid, 1] = moved[rapid, 0] - second[rapid]
+    arrived = np.full(len(mover2), NEVER, dtype=np.int64)
+    arrived[rapid] = moved[rapid, 1] - first[rapid]
+    return arrived
 
 
 def _ages(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -390,10 +437,10 @@ def build_population(people: int, rng: np.random.Generator, v: Vocab) -> Populat
     addr[(addr[:, 1] == addr[:, 0]), 1] = -1
     mover = addr[:, 1] >= 0
     mover2 = mover & (addr[:, 2] >= 0)
-    never = np.int64(-(10**6))
-    moved = np.full((n_h, 2), never, dtype=np.int64)
+    moved = np.full((n_h, 2), NEVER, dtype=np.int64)
     moved[mover, 0] = AS_OF - rng.integers(20, int(5 * YEAR), mover.sum())
     moved[mover2, 1] = moved[mover2, 0] - rng.integers(365, int(6 * YEAR), mover2.sum())
+    arrived = _rapid_movers(mover2, moved)
 
     return Population(
         household=household,
@@ -420,6 +467,7 @@ def build_population(people: int, rng: np.random.Generator, v: Vocab) -> Populat
         landline=landline,
         addr=addr,
         moved=moved,
+        arrived=arrived,
         **dw,
     )
 

@@ -31,7 +31,7 @@ from ..errors import IdentityGraphError, NotFoundError
 from ..serve.app import api_routes
 from ..serve.service import Service
 from .guard import LoginRequired, Page, Refused
-from .pages import address, audit, login, person, review, search
+from .pages import address, alerts, audit, graph, login, person, review, search
 from .render import render
 from .session import Signer
 
@@ -40,7 +40,7 @@ __all__ = ["build_workbench", "mount_workbench", "PREFIX", "PAGES", "PUBLIC_PAGE
 PREFIX = "/workbench"
 #: the vendored htmx (static/vendor/README.md)
 HTMX = "vendor/htmx-2.0.11.min.js"
-PAGES: list[ModuleType] = [login, search, person, address, review, audit]
+PAGES: list[ModuleType] = [login, search, person, graph, address, alerts, review, audit]
 #: pages answered without a session
 PUBLIC_PAGES = frozenset({"/login", "/"})  # "/" only redirects to the search page
 STATIC = Path(__file__).parent / "static"

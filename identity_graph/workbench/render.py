@@ -33,7 +33,7 @@ def _nav(role: str | None) -> list[tuple[str, str]]:
     r = Role(role)
     items = []
     if Permission.READ_PEOPLE in ROLE_PERMISSIONS[r]:
-        items += [("/search", "Search"), ("/address", "Addresses")]
+        items += [("/search", "Search"), ("/address", "Addresses"), ("/alerts", "Alerts")]
     if Permission.REVIEW in ROLE_PERMISSIONS[r]:
         items.append(("/review", "Review queue"))
     if r is Role.ADMIN:

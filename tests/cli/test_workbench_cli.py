@@ -5,6 +5,7 @@ a command shows is in the audit log."""
 from __future__ import annotations
 
 import json
+import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -99,8 +100,16 @@ def test_graph_show_and_export_write_what_other_tools_read(store: Path, resident
     svg = tmp_path / "p.svg"
     assert idgraph(store, "graph", "export", resident["person_id"], "--format", "svg", "--out", svg).exit_code == 0
     ET.parse(svg)
-    png = idgraph(store, "graph", "export", resident["person_id"], "--format", "png", "--out", tmp_path / "p.png")
-    assert png.exit_code != 0 and "--format svg" in png.output and not (tmp_path / "p.png").exists()
+    png = tmp_path / "p.png"
+    assert idgraph(store, "graph", "export", resident["person_id"], "--format", "png", "--out", png).exit_code == 0
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and struct.unpack(">II", data[16:24]) == (900, 700)
+    assert f"({resident['person_id']}): {len(shown['nodes'])} nodes".encode() in data  # its Title text chunk
+    over_the_store = idgraph(store, "graph", "export", resident["person_id"], "--format", "png", "--out", store)
+    assert over_the_store.exit_code != 0 and "store" in over_the_store.output
+    s = api.open_store(store, read_only=True)
+    assert s.person(resident["person_id"]) is not None  # the store is still a store
+    s.close()
     assert resident["person_id"] in _audited(store, "idgraph graph export")
 
 

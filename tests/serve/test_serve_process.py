@@ -23,6 +23,7 @@ def test_idgraph_serve_answers_on_loopback_audits_and_logs_nothing_personal(stor
     assert "http://" not in docs.text and "https://" not in docs.text  # nothing loaded from the internet
     assert proc.returncode == 0, err
     assert "Uvicorn running on http://127.0.0.1:" in err and "GET /v1/persons/{person_id} 200" in err
+    assert f"workbench: {base}/workbench/" in err and "no API keys" not in err  # where to point a browser
     golden = person.json()["golden"]
     for value in (resolved.person_id, *resolved.record_ids, golden["family_name"], golden["dob"]):
         assert value not in err

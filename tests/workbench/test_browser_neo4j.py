@@ -1,5 +1,6 @@
 """The same walk through the workbench over the Neo4j store: log in, search, open a person and
-see the address timeline, keep two records apart from the review queue with one keystroke and
+see the address timeline, expand a neighbour in the person's graph and open a waterfall
+(``test_browser_graph.graph_walk``), keep two records apart from the review queue with one keystroke and
 see the person split, an investigator refused the audit page."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import Workbench, browser_log_in, browser_page, prepare_store, serving
+from test_browser_graph import graph_walk
+from test_graph_page import neighbour_to_expand
 
 from identity_graph.store.contract import Store
 from identity_graph.store.neo4j.store import Neo4jStore
@@ -26,6 +29,7 @@ def test_the_workbench_walk_over_the_neo4j_store(
     store = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
     try:
         wb = Workbench(path=tmp_path, **prepare_store(store, small_council, tmp_path, load_council))
+        centre, other = neighbour_to_expand(store, wb.person_id, with_edges=True)
     finally:
         store.close()
     env = {"NEO4J_USER": neo4j_server.user, "NEO4J_PASSWORD": neo4j_server.password}
@@ -38,6 +42,7 @@ def test_the_workbench_walk_over_the_neo4j_store(
         page.wait_for_url(f"**/workbench/person/{wb.person_id}")
         assert page.locator("#address-timeline svg rect.bar").count() >= 2
         assert page.locator("#person-graph svg circle").count() >= 3
+        graph_walk(page, centre, other)
         response = page.goto("/workbench/audit")
         assert response is not None and response.status == 403
         page.errors.clear()  # type: ignore[attr-defined]  # the console's note of that 403

@@ -18,8 +18,10 @@ from identity_graph.workbench.session import COOKIE, Signer
 
 #: every page, and how to ask for it
 PAGES = [("GET", "/workbench/search"), ("POST", "/workbench/search"), ("GET", "/workbench/person/P000000000000"),
-         ("GET", "/workbench/address"), ("POST", "/workbench/address"), ("GET", "/workbench/review"),
-         ("POST", "/workbench/review/decide"), ("GET", "/workbench/audit"), ("POST", "/workbench/logout")]
+         ("GET", "/workbench/address"), ("POST", "/workbench/address"), ("GET", "/workbench/alerts"),
+         ("GET", "/workbench/alerts/status"), ("POST", "/workbench/alerts/run"), ("GET", "/workbench/review"),
+         ("POST", "/workbench/review/decide"), ("GET", "/workbench/audit"), ("POST", "/workbench/logout"),
+         ("POST", "/workbench/graph/expand"), ("GET", "/workbench/graph/waterfall"), ("GET", "/workbench/graph/path")]
 
 
 def test_the_pages_listed_here_are_every_page_the_workbench_serves(client: TestClient) -> None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ...investigate.graph import residents
+from ...investigate.neighbourhood import golden_name
 from ..guard import Investigator
 from ..render import render
 from ..timeline import _day, _sources
@@ -24,10 +25,6 @@ __all__ = ["router", "dwellings"]
 
 router = APIRouter()
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$")
-
-
-def _name(golden: dict[str, Any]) -> str:
-    return " ".join(str(golden[f]) for f in ("given_name", "middle_names", "family_name") if golden.get(f)) or "(no name)"
 
 
 def dwellings(rows: list[dict[str, Any]], goldens: dict[str, str]) -> list[dict[str, Any]]:
@@ -39,7 +36,7 @@ def dwellings(rows: list[dict[str, Any]], goldens: dict[str, str]) -> list[dict[
                                  "residents": []})
         pid = str(r["person_id"])
         golden = json.loads(goldens[pid]) if pid in goldens else {}
-        d["residents"].append({"person_id": pid, "name": _name(golden), "dob": golden.get("dob"),
+        d["residents"].append({"person_id": pid, "name": golden_name(golden), "dob": golden.get("dob"),
                                "first": _day(r.get("first_seen")), "last": _day(r.get("last_seen")),
                                "sources": _sources(r.get("sources")), "current": bool(r.get("is_current"))})
     for d in out.values():

@@ -1,7 +1,7 @@
 """A person: the golden record and which sources hold each value, every record by source with
-its history of changes, the address timeline, the events of the change feed, and (issue 13
-item 2, built apart) the graph and the evidence waterfall. Every person and record shown is
-audited."""
+its history of changes, the address timeline, the events of the change feed, and the graph
+with its evidence panel (``graph.py``: expand in place, waterfalls, paths). Every person and
+record shown is audited."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from markupsafe import Markup
 
 from ... import api
 from ...people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS
 from ...store.contract import Store
-from ..guard import Investigator
+from ..guard import Investigator, Visit
 from ..render import render
 from ..timeline import timeline
+from .graph import graph_context, graph_reads
 
-__all__ = ["router", "golden_rows", "person_events"]
+__all__ = ["router", "golden_rows", "person_events", "person_response"]
 
 router = APIRouter()
 
@@ -117,6 +117,12 @@ IdPath = Annotated[str, Path(max_length=300)]
 
 @router.get("/person/{person_id}", summary="A person")
 def person_page(request: Request, person_id: IdPath, visit: Investigator) -> Response:
+    return person_response(request, visit, person_id, [])
+
+
+def person_response(request: Request, visit: Visit, person_id: str, expanded: list[str], **graph: Any) -> Response:
+    """The person page, its graph with the people in ``expanded`` opened in place (``graph``:
+    the note arguments of ``graph_context``). Audits every record and person it shows."""
     with visit.service.reading() as store:
         view = api.person(store, person_id)
         records = view.records.sort_values(["source", "record_id"], kind="stable")
@@ -130,21 +136,20 @@ def person_page(request: Request, person_id: IdPath, visit: Investigator) -> Res
                 "history": _history(store, rid, rec),
             })
         events = person_events(store, view.person_id)
-        graph = api.person_graph(store, view.person_id)
-    from ...investigate.export import graph_svg
-    from ..app import PREFIX
-
-    shown = [(n["person_id"], None) for n in graph["nodes"] if n["kind"] == "person" and not n["centre"]]
-    drawing = graph_svg(graph, person_href=lambda pid: f"{PREFIX}/person/{pid}")
+        drawn = graph_context(store, view.person_id, expanded, **graph)
     golden = golden_rows(view.golden, records)
     spells = view.address_history.to_dict(orient="records")
     visit.audit([(view.person_id, str(r)) for r in records["record_id"]] or [(view.person_id, None)],
                 detail=f"asked for {person_id}" if person_id != view.person_id else None)
-    if shown:  # the people one hop out, named in the graph: read too
-        visit.audit(shown, detail=f"in the graph of {view.person_id}")
+    new, old = graph_reads(drawn["graph"], graph.get("opened"))
+    if new:
+        visit.audit(new, detail=f"expanded in the graph of {view.person_id}")
+    if old:  # the people one hop out, named in the graph: read too
+        visit.audit(old, detail=f"in the graph of {view.person_id}")
     name = " ".join(v["value"] for v in golden if v["field"] in ("given_name", "family_name")) or view.person_id
+    own = [(str(r), f"{s} {i}") for r, s, i in
+           records[["record_id", "source", "source_record_id"]].itertuples(index=False, name=None)]
     return render(request, "person.html", {
         "title": name, "view": view, "golden": golden, "by_source": by_source,
-        "timeline": timeline(spells), "events": events,
-        "graph_svg": Markup(drawing), "graph_cut": graph["cut"], "graph_nodes": len(graph["nodes"]),
+        "timeline": timeline(spells), "events": events, "own_records": own, **drawn,
     }, visit=visit)

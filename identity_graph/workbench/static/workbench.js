@@ -1,5 +1,6 @@
-// identity-graph workbench: keyboard shortcuts of the review queue. No inline script anywhere
-// (the pages' Content-Security-Policy allows only files from the workbench itself).
+// identity-graph workbench: keyboard shortcuts of the review queue, and the person graph's edge
+// links. No inline script anywhere (the pages' Content-Security-Policy allows only files from
+// the workbench itself).
 //
 // In the review queue, a, r and k press Accept, Reject and Keep apart on the item that holds
 // the focus (the first item when the focus is elsewhere). Inside a text box the same keys
@@ -40,5 +41,20 @@
     document.querySelectorAll("[data-review-item].active").forEach(function (el) { el.classList.remove("active"); });
     var item = itemOf(event.target);
     if (item) item.classList.add("active");
+  });
+})();
+
+// On the person page, a similarity edge drawn in the graph links to its waterfall; with htmx
+// loaded, the waterfall opens in the evidence panel instead of a page of its own (each edge
+// also has an Evidence button in the table under the graph: the keyboard's way).
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest("a.graph-edge") : null;
+    var panel = document.getElementById("evidence-panel");
+    if (!link || !panel || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", link.getAttribute("href"), { target: "#evidence-panel", swap: "innerHTML" });
   });
 })();
