@@ -22,9 +22,11 @@ from . import csvsafe
 from .errors import BatchLoadError, IdentityGraphError, NotFoundError, StoreError
 from .ingest.mapping import SourceMapping, load_mapping
 from .ingest.mapping_check import FieldTallies
-from .ingest.readers import file_sha256, read_export
+from .ingest.readers import read_export
 from .ingest.rejects import write_rejects
+from .ingest.rowcount import export_digest
 from .private_files import open_private, private_dirs
+from .progress import UNKNOWN, Progress
 from .settings import Settings, default_settings
 from .standardise.parallel import Batch, BatchJob
 from .standardise.record import drop_duplicate_ids
@@ -76,8 +78,6 @@ __all__ = [
     "alert_rules",
     "alerts",
 ]
-
-Progress = Callable[[str, int, int], None]
 
 
 def open_store(
@@ -219,7 +219,9 @@ def load_many(
     transaction: when export *k* fails, exports before it stay loaded, export *k* is rolled back
     and later ones are not started; a :class:`BatchLoadError` names the export and the cause (the
     rerun of the same batch finds the loaded exports unchanged). ``progress`` gets
-    ``("load <file name>", rows, -1)``; ``on_report`` each export's report as it commits.
+    ``("load <file name>", rows, total rows)`` (``identity_graph.progress``: the total counted
+    before the export is parsed, -1 while not known); ``on_report`` each export's report as it
+    commits.
 
     Examples
     --------
@@ -322,6 +324,8 @@ def _load_one(
     from .gdpr.tombstones import ErasedGate
 
     t0 = time.perf_counter()
+    report_progress = progress or (lambda *_: None)
+    report_progress(stage, 0, UNKNOWN)  # the stage starts: its rate is timed from here
     opts = options or snap.SnapshotOptions()
     is_snapshot = m.snapshot if opts.snapshot is None else opts.snapshot
     gate = ErasedGate(store, opts.allow_erased)  # before the load's transaction: may write the salt
@@ -337,7 +341,11 @@ def _load_one(
     rejects: list[Reject] = []
     seen: dict[str, int] = {}
     tallies = FieldTallies(m)  # per-field fill and validity: a field mapped wrong is a warning
-    with store.load(src, FileInfo(str(path), file_sha256(path))) as w:
+    # the rows, counted as the file is hashed: the total the progress shows (ADR 0039)
+    sha, estimate = export_digest(path, m)
+    rows_total = estimate if estimate is not None else UNKNOWN
+    report_progress(stage, 0, rows_total)
+    with store.load(src, FileInfo(str(path), sha)) as w:
         for chunk, std in batch.chunks(k):
             rejects.extend(chunk.rejects)
             tallies.add(std.tallies, std.rows)
@@ -345,10 +353,12 @@ def _load_one(
             if is_snapshot:
                 present.update(snap.raw_ids(chunk.frame, m.id_column))
             _write_chunk(w, std, m, str(path), seen, rejects, report, gate)
-            if progress:
-                progress(stage, report.rows, -1)  # total unknown while streaming: rows/s shown
+            if chunk.rows_total is not None:  # the reader has counted them (a parsed JSON document)
+                rows_total = chunk.rows_total
+            report_progress(stage, report.rows, UNKNOWN if rows_total == UNKNOWN else max(rows_total, report.rows))
             fault.chunks += 1
             _fault_point("load", fault.chunks, w)
+        report_progress(stage, report.rows, report.rows)  # the real count, the estimate's place taken
         report.rejected = sum(1 for r in rejects if r.action == "row rejected")
         report.values_dropped = len(rejects) - report.rejected
         report.fields, report.warnings = dict(tallies.fills), tallies.warnings()
@@ -708,6 +718,7 @@ def update(
     index: Any = None,
     dry_run: bool = False,
     changed: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> Any:
     """Incremental resolve with the stored (frozen) model: the records loaded or changed since
     the last run, and the ``retire``d ones, re-cluster only the people they touch; every other
@@ -717,11 +728,13 @@ def update(
     built for this call. ``dry_run``: compute and return the change, write nothing.
     ``changed``: the record ids the caller just loaded (the service knows them), instead of
     asking the store which records changed since the last run (a scan of every record).
+    ``progress``: ``(stage, done, total)`` as the index is built and the change applied.
     (``recompute.update``.)
     """
     from .recompute import update as _update
 
-    return _update(store, retire=retire, reason=reason, index=index, dry_run=dry_run, changed=changed)
+    return _update(store, retire=retire, reason=reason, index=index, dry_run=dry_run, changed=changed,
+                   progress=progress)
 
 
 def match(index: Any, fields: dict[str, str], limit: int = 5) -> list[Any]:

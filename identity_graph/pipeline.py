@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -33,6 +32,7 @@ from .compare.library import (
 )
 from .people.golden import ADDRESS_FIELDS, GOLDEN_FIELDS, golden_records
 from .people.history import address_history
+from .progress import UNKNOWN, Progress, noop
 from .score.model import Model, probability
 from .score.training import (
     build_model,
@@ -51,7 +51,6 @@ from .types import DOB_UNPARSED
 
 __all__ = ["prepare_frame", "run_pipeline", "PipelineResult", "Progress", "name_vocabulary", "training_context"]
 
-Progress = Callable[[str, int, int], None]
 
 #: columns checked for placeholder values, with the owner key that makes sharing implausible
 PLACEHOLDER_COLUMNS = {
@@ -62,10 +61,6 @@ PLACEHOLDER_COLUMNS = {
 }
 PLACEHOLDER_LIMITS = {"dob": 40, "phones": 12, "emails": 8, "address_key": 40}
 PLACEHOLDER_KINDS = {"dob": "dob", "phones": "phone", "emails": "email"}
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def _owner(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
@@ -304,24 +299,35 @@ def train(
     a: np.ndarray,
     b: np.ndarray,
     settings: Settings,
+    progress: Progress = noop,
 ) -> Model:
-    """u from random pairs; m by one EM session per blocking rule; λ over all candidates."""
+    """u from random pairs; m by one EM session per blocking rule; λ over all candidates.
+    ``progress`` gets stage ``train`` in steps: u, each rule's sample, EM, the prior."""
+    chosen = set(settings.training_rules)
+    steps = 3 + sum(1 for r in settings.blocking_rules if r.name in chosen)
+    step = 0
+    progress("train", step, steps)
     u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
+    step += 1
+    progress("train", step, steps)
     names = [c.name for c in comps]
     per_rule = max(settings.em_sample_pairs // max(len(settings.training_rules), 1), 20_000)
     sessions = []
-    chosen = set(settings.training_rules)
     for i, r in enumerate(settings.blocking_rules):
         if r.name not in chosen:
             continue
         sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
-        if len(sa) == 0:
-            continue
-        sessions.append((comparison_levels(comps, sa, sb, threads=chunk_threads()), rule_comparisons(r.keys, names)))
+        if len(sa):
+            sessions.append((comparison_levels(comps, sa, sb, threads=chunk_threads()), rule_comparisons(r.keys, names)))
+        step += 1
+        progress("train", step, steps)
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
+    step += 1
+    progress("train", step, steps)
     idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
     sample = comparison_levels(comps, a[idx], b[idx], threads=chunk_threads())
     lam = estimate_prior(sample, m, u, n_candidates=len(a), n_records=n_records)
+    progress("train", steps, steps)
     signal = household_signal(comps, sample)
     vetoes = [v.split(":", 1) for v in settings.vetoes] if signal >= settings.household_signal_min else []
     return build_model(
@@ -348,10 +354,10 @@ def train(
 PEOPLE_SLICE = 100_000
 
 
-def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _histories_and_golden(recs: pd.DataFrame, progress: Progress = noop) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Address histories and golden records of records carrying ``person_id``, computed over
     slices of whole people in person-id order (each person's records in one slice), so the
-    result is that of one pass over all of them."""
+    result is that of one pass over all of them. ``progress``: stage ``people``, records done."""
     if recs.empty:
         hist = address_history(recs)
         return hist, golden_records(recs, hist[["person_id", "address", "postcode", "address_key"]])
@@ -376,6 +382,7 @@ def _histories_and_golden(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         if len(order) > PEOPLE_SLICE:  # (a trim walks the whole heap: not for an update's few people)
             trim_heap()  # a slice's temporaries, freed, go back before the next slice makes its own
         start = stop
+        progress("people", stop, len(order))
     hist = pd.concat(hists, ignore_index=True)
     golden = pd.concat(goldens, ignore_index=True)
     for out in (hist, golden):
@@ -390,10 +397,13 @@ def build_people(
     previous: pd.DataFrame,
     persons_meta: pd.DataFrame,
     taken: set[str] | None = None,
+    progress: Progress = noop,
 ) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     """Stable ids, golden records and address histories from cluster labels and review flags
     (one per record, aligned with ``records``). Returns (StableIds, persons, address history).
-    ``taken``: every person id ever issued, when ``persons_meta`` holds only some of them."""
+    ``taken``: every person id ever issued, when ``persons_meta`` holds only some of them.
+    ``progress``: stage ``people``, in records."""
+    progress("people", 0, len(records))
     order = None if records["record_id"].is_monotonic_increasing else records["record_id"].argsort(kind="stable")
     # only the columns people are made of: a narrow frame, not a copy of every record column
     cols = list(dict.fromkeys(["record_id", "source", "trust", "record_date", *GOLDEN_FIELDS, *ADDRESS_FIELDS]))
@@ -405,7 +415,7 @@ def build_people(
         labels, review = labels[order], review[order]
     ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta, taken=taken)
     recs.insert(0, "person_id", ids.assignment["person_id"].to_numpy())
-    hist, golden = _histories_and_golden(recs)
+    hist, golden = _histories_and_golden(recs, progress)
     flagged = pd.Series(review).groupby(ids.assignment["person_id"].to_numpy()).any()
     sizes = ids.assignment.groupby("person_id").size()
     persons = golden.assign(
@@ -423,7 +433,7 @@ def run_pipeline(
     compare_methods: dict[str, str],
     previous: pd.DataFrame,
     persons_meta: pd.DataFrame,
-    progress: Progress = _noop,
+    progress: Progress = noop,
     model: Model | None = None,
     unique_sources: frozenset[str] = frozenset(),
     frozen_tf: dict[str, FrozenTF] | None = None,
@@ -437,23 +447,26 @@ def run_pipeline(
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     timings: dict[str, float] = {}
     frozen = model is not None and bool(model.context)
+    progress("prepare", 0, len(records))
     frame, placeholders = prepare_frame(
         records, compare_methods, placeholders=model.context.get("placeholders", {}) if frozen else None
     )
     settings = effective_settings(settings, compare_methods)
     n = len(frame)
+    progress("prepare", n, n)
     timings["prepare"] = time.perf_counter() - t0
 
     # block ------------------------------------------------------------------------------------
     t = time.perf_counter()
+    progress("block", 0, UNKNOWN)
     blocker = Blocker(frame, settings.blocking_rules, settings.max_pairs_per_rule)
     diags = blocker.prepare()
-    total = blocker.total_possible()
+    total = blocker.total_possible()  # pairs the rules make, before those two rules share go
     progress("block", 0, total)
     # sorted by (a, b): training samples, and so the weights and people, never depend on the
     # order DuckDB's threads produced the pairs in
-    a, b = blocker.sorted_pairs(settings.chunk_pairs)
-    progress("block", total, total)
+    a, b = blocker.sorted_pairs(settings.chunk_pairs, lambda made: progress("block", min(made, total), total))
+    progress("block", len(a), len(a))  # the candidate pairs, each once
     timings["block"] = time.perf_counter() - t
 
     # train ------------------------------------------------------------------------------------
@@ -461,7 +474,7 @@ def run_pipeline(
     ctx = CompareContext(frame, frozen_tf=frozen_tf if frozen else None)
     comps = build_comparisons(settings.comparisons, ctx)
     if model is None:
-        model = train(comps, n, blocker, a, b, settings)
+        model = train(comps, n, blocker, a, b, settings, progress)
         model.context = training_context(comps, placeholders)
     else:  # replaying a saved model: keep the comparisons it knows, in its order
         by_name = {c.name: c for c in comps}
@@ -483,6 +496,8 @@ def run_pipeline(
     # chunks on every core (threads: the work is numpy and rapidfuzz); as many pairs in flight
     # as one chunk of ``chunk_pairs`` held before, so the stage's peak is unchanged
     step = max(1, settings.chunk_pairs // chunk_threads())
+    progress("score", 0, len(a))
+    scored = 0
     for s, e, lv, w in map_chunks(partial(_compare_and_score, comps, model, a, b), len(a), step):
         weight[s:e] = w
         conflict[s:e] = model.conflicts(lv)
@@ -497,11 +512,13 @@ def run_pipeline(
         related[s:e] = rel
         keep_mask[s:e] = keep
         keep_levels.append(lv[keep])
-        progress("score", e, len(a))
+        scored += e - s
+        progress("score", scored, len(a))
     timings["score"] = time.perf_counter() - t
 
     # cluster ----------------------------------------------------------------------------------
     t = time.perf_counter()
+    progress("cluster", 0, n)
     prob = probability(weight).astype(np.float32)
     decided, same_ids, apart_ids = decisions_from_frame(decisions, frame["record_id"].to_numpy(dtype=object))
     cl = cluster_records(
@@ -523,10 +540,13 @@ def run_pipeline(
         weak_floor=settings.cluster_weak_floor,
         decisions=decided,
     )
+    progress("cluster", n, n)
     timings["cluster"] = time.perf_counter() - t
 
     # edges ------------------------------------------------------------------------------------
     t = time.perf_counter()
+    pairs = len(a)
+    progress("edges", 0, pairs)
     # kept: matches, possibles, related (household) pairs, and "distinct" pairs: compared inside
     # one match component and found to be different people (the evidence that split it). With
     # them, every pair inside every component is stored, so a recluster from the store alone
@@ -575,11 +595,12 @@ def run_pipeline(
     del frame, blocker, ctx, comps, a, b, weight, prob, conflict, keep_mask, related, keep_levels
     del lv_keep, lv_distinct, lv_all, sel, order, distinct, tier_code, rid
     trim_heap()  # its many small blocks (coded columns, key tables) back to the OS, not kept
+    progress("edges", pairs, pairs)
     timings["edges"] = time.perf_counter() - t
 
     # people -----------------------------------------------------------------------------------
     t = time.perf_counter()
-    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta)
+    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta, progress=progress)
     timings["people"] = time.perf_counter() - t
 
     counts = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -22,12 +22,11 @@ import pandas as pd
 from ._memory import return_freed_memory
 from .compare.library import FrozenTF
 from .errors import IdentityGraphError, ModelError, NotFoundError
+from .progress import UNKNOWN, Progress, noop
 from .score.model import Model
 from .settings import Settings, default_settings
 from .store.contract import Resolution, Store
 from .types import ResolveReport
-
-Progress = Callable[[str, int, int], None]
 
 __all__ = [
     "resolve", "update", "recluster",
@@ -110,12 +109,15 @@ def resolve(
 
     return_freed_memory()
     t0 = time.perf_counter()
+    progress = progress or noop
+    progress("read records", 0, UNKNOWN)
     # what this run is based on, read before its input: the write refuses it (StaleInputError)
     # when another run was recorded or records changed since (ADR 0028)
     run_id, records_version = store.next_run_id(), store.records_version()
     records = store.records_frame()
     if records.empty:
         raise IdentityGraphError("the store has no records; run `idgraph load EXPORT --mapping MAP.toml` first")
+    progress("read records", len(records), len(records))
     model = None
     if replay_model:
         latest = store.latest_model()
@@ -135,7 +137,7 @@ def resolve(
         compare_methods=compare,
         previous=previous,
         persons_meta=store.persons_meta(),
-        progress=progress or (lambda *_: None),
+        progress=progress,
         model=model,
         unique_sources=unique_sources(store),
         frozen_tf=frozen_tf,
@@ -148,7 +150,9 @@ def resolve(
         changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
     else:
         result.resolution.records_version = records_version
+        progress("write", 0, len(records))
         store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
+        progress("write", len(records), len(records))
     rep = result.report
     ev = rep["events"]
     return ResolveReport(
@@ -180,12 +184,13 @@ def update(
     index: Any = None,
     dry_run: bool = False,
     changed: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> Any:
     """An incremental recompute of what changed since the last run; see ``api.update``."""
     from .live.index import LiveIndex
 
     # a preview changes the index it runs on in memory: never the caller's warm one
-    live = index if index is not None and not dry_run else LiveIndex(store)
+    live = index if index is not None and not dry_run else LiveIndex(store, progress=progress)
     if changed is None:
         changed_ids, gone_ids = store.dirty_records()
     else:
@@ -197,7 +202,7 @@ def update(
     if unknown:
         raise NotFoundError(f"no record {unknown[:5]} to retire; record ids look like council_tax:CT000123")
     rows = store.records(changed_ids) if changed_ids else store.records([])
-    return live.apply(rows, [*retire, *gone_ids], reason=reason, write=not dry_run)
+    return live.apply(rows, [*retire, *gone_ids], reason=reason, write=not dry_run, progress=progress)
 
 
 def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ own integers, and ``max_block`` is an int (ADR 0027).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -195,13 +195,16 @@ class Blocker:
         return self.diagnostics
 
     # -- generation ---------------------------------------------------------------------------
-    def _unique_pair_keys(self, chunk_pairs: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def _unique_pair_keys(
+        self, chunk_pairs: int, progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         """Every pair once as its key ``a * n + b`` (ascending, so in (a, b) order) and the
         first rule that made it; ``pairs_new`` of each rule filled in. Returns (keys, rules, n).
 
         Each rule's pairs come from one DuckDB self-join; the pairs earlier rules already made
         are then dropped by one sort over all pair keys, once for all rules, rather than by
-        testing every pair of rule *i* against the *i* earlier rules' key lists.
+        testing every pair of rule *i* against the *i* earlier rules' key lists. ``progress``
+        gets the raw pairs made so far (of ``total_possible()``) after each batch.
         """
         if not self._prepared:
             self.prepare()
@@ -209,7 +212,7 @@ class Blocker:
         n = max(self._keys.num_rows, 1)
         rules = len(self.rules)
         if not _packs(n, rules):
-            return self._unique_pair_keys_unpacked(chunk_pairs, n)
+            return self._unique_pair_keys_unpacked(chunk_pairs, n, progress)
         bits = _rule_bits(rules)
         # one array of every raw pair, its size known from the block sizes (a rule's self-join
         # yields exactly sum(C(block, 2)) rows), each pair written as ``(a * n + b) << bits | rule``:
@@ -227,6 +230,8 @@ class Blocker:
                 out <<= bits
                 out |= i
                 at += m
+                if progress is not None:
+                    progress(at)
         key, rule = _first_of_each_packed(packed[:at] if at < len(packed) else packed, bits)
         del packed
         for i, count in enumerate(np.bincount(rule, minlength=rules)):
@@ -242,16 +247,22 @@ class Blocker:
             # no DISTINCT: a pair two phones make twice is dropped later with every other repeat
             yield i, f"SELECT x.idx AS a, y.idx AS b FROM k_{i} x JOIN k_{i} y ON x.h = y.h AND x.idx < y.idx"
 
-    def _unique_pair_keys_unpacked(self, chunk_pairs: int, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def _unique_pair_keys_unpacked(
+        self, chunk_pairs: int, n: int, progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         """As ``_unique_pair_keys`` for indexes too large to pack a rule beside a pair key."""
         keys: list[np.ndarray] = []
         rule_of: list[np.ndarray] = []
+        made = 0
         for i, sql in self._rule_joins():
             for batch in self._con.sql(sql).to_arrow_reader(chunk_pairs):
                 a = batch.column(0).to_numpy().astype(np.int64, copy=False)
                 b = batch.column(1).to_numpy().astype(np.int64, copy=False)
                 keys.append(a * n + b)
                 rule_of.append(np.full(len(a), i, dtype=np.int16))
+                made += len(a)
+                if progress is not None:
+                    progress(made)
         if not keys:
             return np.zeros(0, np.int64), np.zeros(0, np.int16), n
         key, rule = _first_of_each(np.concatenate(keys), np.concatenate(rule_of), n, len(self.rules))
@@ -259,10 +270,13 @@ class Blocker:
             self.diagnostics[i].pairs_new = int(count)
         return key, rule, n
 
-    def sorted_pairs(self, chunk_pairs: int = 2_000_000) -> tuple[np.ndarray, np.ndarray]:
+    def sorted_pairs(
+        self, chunk_pairs: int = 2_000_000, progress: Callable[[int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Every candidate pair once, as int32 row positions (a < b) sorted by (a, b): the order
-        training samples and scoring read them in, whatever order DuckDB's threads made them."""
-        key, _, n = self._unique_pair_keys(chunk_pairs)
+        training samples and scoring read them in, whatever order DuckDB's threads made them.
+        ``progress``: called with the raw pairs made so far (of ``total_possible()``)."""
+        key, _, n = self._unique_pair_keys(chunk_pairs, progress)
         return (key // n).astype(np.int32), (key % n).astype(np.int32)
 
     def pairs(self, chunk_pairs: int = 2_000_000) -> Iterator[PairChunk]:

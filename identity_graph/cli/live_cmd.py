@@ -44,7 +44,9 @@ def register(cli: click.Group, api: Any, handle_errors: Any) -> None:
 
         Example: idgraph load housing.csv -m housing.toml && idgraph update
         """
-        _print_update(api.update(obj.store, dry_run=dry_run), as_json, dry_run)
+        with obj.progress("update") as bar:
+            res = api.update(obj.store, dry_run=dry_run, progress=bar.callback)
+        _print_update(res, as_json, dry_run)
 
     @cli.command()
     @click.argument("record_ids", nargs=-1, required=True)
@@ -57,7 +59,9 @@ def register(cli: click.Group, api: Any, handle_errors: Any) -> None:
 
         Example: idgraph delete council_tax:CT000123 --reason "account closed"
         """
-        _print_update(api.update(obj.store, retire=list(record_ids), reason=reason), as_json, False)
+        with obj.progress("delete") as bar:
+            res = api.update(obj.store, retire=list(record_ids), reason=reason, progress=bar.callback)
+        _print_update(res, as_json, False)
 
     @cli.command()
     @click.option("--after", default=0, show_default=True, help="Cursor: the last seq you have read.")

@@ -1,7 +1,8 @@
 """``idgraph``: a thin command line over ``identity_graph.api``.
 
-Library errors become one clear message on stderr and an exit code; progress bars go to stderr
-and ``--quiet`` silences them; ``--json`` gives machine-readable output.
+Library errors become one clear message on stderr and an exit code; progress goes to stderr (bars
+on a terminal, a line per stage in logs: ``cli.progress``) and ``--quiet`` silences it; ``--json``
+gives machine-readable output.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..errors import IdentityGraphError
 from ..settings import Settings, default_settings
 from ..store.default import DEFAULT_STORE
 from ._lazy import LazyModule
-from .progress import ProgressReporter
+from .progress import ProgressReporter, abort_all, choose_mode
 from .render import print_json, print_table
 
 api: Any = LazyModule("identity_graph.api")  # pandas, DuckDB, ...: imported by the commands that use them
@@ -57,7 +58,9 @@ class Ctx:
                     detail=detail)
 
     def progress(self, label: str) -> ProgressReporter:
-        return ProgressReporter(label, disabled=self.quiet)
+        """A reporter for this command's long stages: bars on a terminal, one line per stage in
+        logs and CI, nothing with ``--quiet`` (ADR 0039)."""
+        return ProgressReporter(label, mode=choose_mode(self.quiet, sys.stderr))
 
     def close(self) -> None:
         if self._store is not None:
@@ -69,8 +72,12 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except IdentityGraphError as exc:
+        abort_all()  # the error on a clean line, not after a half-drawn bar
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except BaseException:  # an interrupt or a crash: its message too
+        abort_all()
+        raise
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,7 +98,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Store: a file path (embedded SQLite) or bolt:// / neo4j:// URI. Env: IDGRAPH_STORE.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (a bar per stage on a terminal, a line per stage in logs; "
+                   "IDGRAPH_PROGRESS=bars|lines|off chooses).")
 @click.option("--purpose", envvar="IDGRAPH_PURPOSE", default=None,
               help="Why you read these people: kept in the audit log with each read. Env: IDGRAPH_PURPOSE.")
 @click.option("--wait", type=click.FloatRange(min=0), envvar="IDGRAPH_WAIT", default=60.0, show_default=True,

@@ -73,13 +73,15 @@ class RawChunk:
 
     ``frame`` has the file's columns (object dtype: ``str`` or ``None``) and ``__row__`` (int).
     ``notes`` are remarks about the whole file (e.g. the encoding used) and are set on the first
-    chunk only.
+    chunk only. ``rows_total``: the rows of the whole export, when the reader knows them before
+    the end (a parsed JSON document), for a load's progress (``ingest.rowcount`` counts the others).
     """
 
     frame: pd.DataFrame
     rejects: list[Reject]
     columns: list[str]
     notes: list[str] = field(default_factory=list)
+    rows_total: int | None = None
 
 
 def file_sha256(path: str | Path) -> str:
@@ -184,6 +186,7 @@ class _Batcher:
         self.rejects: list[Reject] = []
         self.notes: list[str] | None = notes
         self.emitted = False
+        self.rows_total: int | None = None
 
     def add(self, row: Sequence[Any], num: int) -> bool:
         self.rows.append(row)
@@ -217,6 +220,7 @@ class _Batcher:
             rejects=self.rejects,
             columns=list(self.columns),
             notes=self.notes or [],
+            rows_total=self.rows_total,
         )
         self.rows, self.nums, self.rejects, self.notes = [], [], [], None
         self.emitted = True
@@ -1135,8 +1139,10 @@ def _emit_records(
     chunk_rows: int,
     notes: list[str],
     what: str,
+    rows_total: int | None = None,
 ) -> Iterator[RawChunk]:
     batch = _Batcher(columns, chunk_rows, notes, blank=False, where=where)
+    batch.rows_total = rows_total
     for n, item in records:
         if isinstance(item, Reject):
             batch.rejects.append(item)
@@ -1186,7 +1192,7 @@ def _read_json(
     columns = _columns_of(numbered())
     if columns:  # no objects at all: nothing to check, and no rows to read
         check_columns(mapping, columns, where)
-    yield from _emit_records(numbered(), where, columns, chunk_rows, notes, "item")
+    yield from _emit_records(numbered(), where, columns, chunk_rows, notes, "item", rows_total=len(items))
 
 
 def _ndjson_lines(

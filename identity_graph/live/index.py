@@ -40,6 +40,7 @@ from ..errors import IdentityGraphError, ModelError, StaleIndexError
 from ..explain.explain import model_comparisons
 from ..people.changes import old_goldens, person_events
 from ..pipeline import build_people, effective_settings, prepare_frame
+from ..progress import UNKNOWN, Progress, noop
 from ..recompute import compare_methods, unique_sources
 from ..score.model import Model, probability
 from ..score.training import tf_adjustments
@@ -199,14 +200,15 @@ class LiveIndex:
     """The resolved index in memory (see the module docstring). Thread-safe: many ``match``
     calls at once; ``apply`` serialised, and readers never see half of one."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, progress: Progress | None = None):
+        """``progress``: stages read records, prepare, index, read graph (ADR 0039)."""
         self.store = store
         self._lock = _RWLock()
         self._write = threading.Lock()
-        self._load()
+        self._load(progress or noop)
 
     # -- building -------------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, progress: Progress) -> None:
         store = self.store
         latest = store.latest_model()
         if latest is None:
@@ -224,15 +226,20 @@ class LiveIndex:
         self.settings = effective_settings(Settings.from_json(latest[1]), self.compare)
         self.unique_sources = unique_sources(store)
         self.placeholders = self.model.context.get("placeholders", {})
+        progress("read records", 0, UNKNOWN)
         records = store.records_frame()
+        n = len(records)
+        progress("read records", n, n)
         self.canon = _Rows(records)
         self.nameless = set(np.flatnonzero(_nameless(records)).tolist())
         self.given_count = records["given_name"].value_counts().to_dict()
         self.family_count = records["family_name"].value_counts().to_dict()
         self._vocab_version = 0
+        progress("prepare", 0, n)
         prepared, _ = prepare_frame(records, self.compare, placeholders=self.placeholders, vocab=self._vocab())
+        progress("prepare", n, n)
+        progress("index", 0, n)
         self.rows = _Rows(prepared)
-        n = len(records)
         self.rid = records["record_id"].to_numpy(dtype=object).copy()
         self.alive = np.ones(n, dtype=bool)
         self.pos_of = {r: i for i, r in enumerate(self.rid.tolist())}
@@ -267,7 +274,8 @@ class LiveIndex:
         self.split_key = np.full(n, None, dtype=object)
         self.decisions = store.decisions()
         self._link_decisions(self.decisions)
-        self._cluster_all(prepared)
+        progress("index", n, n)
+        self._cluster_all(prepared, progress)
 
     def _link_decisions(self, decisions: pd.DataFrame) -> None:
         """A reviewer's decision ties its two records' regions together, as an edge would."""
@@ -315,11 +323,17 @@ class LiveIndex:
                     else:
                         unseen.add(v)
 
-    def _cluster_all(self, prepared: pd.DataFrame) -> None:
+    def _cluster_all(self, prepared: pd.DataFrame, progress: Progress = noop) -> None:
         """Split clusters of every record from the stored graph (as ``recluster`` computes them)."""
         n = len(prepared)
-        parts = list(self.store.all_edges()) if n else []  # a store may hold no edges at all
+        progress("read graph", 0, UNKNOWN)
+        parts, read = [], 0
+        for part in self.store.all_edges() if n else []:  # a store may hold no edges at all
+            parts.append(part)
+            read += len(part)
+            progress("read graph", read, UNKNOWN)
         edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        progress("read graph", len(edges), len(edges))
         if len(edges):
             pos = pd.Index(self.rid)
             a = pos.get_indexer(edges["record_a"].to_numpy(dtype=object))
@@ -438,11 +452,12 @@ class LiveIndex:
 
     # -- updating ---------------------------------------------------------------------------------
     def apply(self, changed: pd.DataFrame, retired: list[str], *, reason: str = "deleted",
-              write: bool = True) -> UpdateResult:
+              write: bool = True, progress: Progress | None = None) -> UpdateResult:
         """Apply new or changed records (canonical rows with ``trust``, as ``Store.records``
         returns them) and retire records, re-cluster the people they touch, write the change
         to the store in one transaction and return what changed. ``write=False``: compute and
-        return it only (a preview); the index is then stale and must not be used again."""
+        return it only (a preview); the index is then stale and must not be used again.
+        ``progress``: stages prepare, score, cluster, people, write (ADR 0039)."""
         with self._write:
             if not self.is_current():
                 raise StaleIndexError(
@@ -450,7 +465,7 @@ class LiveIndex:
                     "open it again"
                 )
             try:
-                result = self._apply(changed, retired, reason, write)
+                result = self._apply(changed, retired, reason, write, progress or noop)
             except BaseException:
                 # the arrays may hold part of the change and the store none of it: this index
                 # no longer matches its store (an update refuses it, the service reads it again)
@@ -464,7 +479,8 @@ class LiveIndex:
         """Whether the store's latest run is still the one this index holds."""
         return (reader or self.store).next_run_id() - 1 == self.run_id
 
-    def _apply(self, changed: pd.DataFrame, retired: list[str], reason: str, write: bool) -> UpdateResult:
+    def _apply(self, changed: pd.DataFrame, retired: list[str], reason: str, write: bool,
+               progress: Progress = noop) -> UpdateResult:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         retired = sorted(set(retired) - set(changed["record_id"]))
@@ -478,6 +494,7 @@ class LiveIndex:
                 events=pd.DataFrame(columns=EVENT_COLUMNS), assignment=pd.DataFrame(columns=["record_id", "person_id"]),
                 seconds=time.perf_counter() - t0,
             )
+        progress("prepare", 0, len(changed))
         changed = changed.drop(columns=[c for c in ("raw", "row_hash") if c in changed.columns])
         changed = changed.sort_values("record_id", ignore_index=True)
         alive_before = self.alive.copy()
@@ -546,18 +563,22 @@ class LiveIndex:
                 crossing = np.union1d(crossing, self.keys.crossing(entries, alive_before_ext, alive))
         crossing = crossing[alive[crossing]]
         dirty = np.union1d(new_pos, crossing)
+        progress("prepare", len(changed), len(changed))
         timings["prepare"] = time.perf_counter() - t0
         # candidate pairs of the dirty records against the whole index, scored with the frozen model
         t = time.perf_counter()
         dirty_entries = self.keys.entries(self.rows.take(dirty), dirty)
         da, db = self.keys.pairs(dirty_entries, alive)
+        progress("score", 0, len(da))
         k = len(self.model.comparisons)
         scored = self._score_positions(da, db) if len(da) else (np.zeros(0), np.zeros((0, k), np.int8), np.zeros(0, np.float32))
+        progress("score", len(da), len(da))
         probs = scored[0]
         link = probs >= self.settings.possible_threshold
         timings["score"] = time.perf_counter() - t
         # the graph: dirty records' old links go, their new ones come
         t = time.perf_counter()
+        progress("cluster", 0, UNKNOWN)
         old_neighbours: set[int] = set()
         for p in np.union1d(gone, crossing).tolist():
             for q in self.adj.pop(p, set()):
@@ -584,9 +605,12 @@ class LiveIndex:
             if not extra:
                 break
             region = self._region(set(region.tolist()) | extra)
+        progress("cluster", len(region), len(region))
         timings["cluster"] = time.perf_counter() - t
         t = time.perf_counter()
+        progress("people", 0, len(region))
         delta, res = self._delta(region, result, gone, dirty, da, db, scored, retired, reason, write)
+        progress("people", len(region), len(region))
         timings["people"] = time.perf_counter() - t
         t = time.perf_counter()
         # the run after the one this index holds: write_update refuses it, inside its transaction,
@@ -598,7 +622,9 @@ class LiveIndex:
                 region_records=len(region), people_touched=int(res["touched"]), events=delta.events,
                 assignment=res["assignment"], seconds=time.perf_counter() - t0, timings=timings,
             )
+        progress("write", 0, len(region))
         self.store.write_update(run_id, delta)
+        progress("write", len(region), len(region))
         timings["write"] = time.perf_counter() - t
         # the store has it: readers now see the new people
         with self._lock.write():

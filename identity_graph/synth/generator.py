@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from identity_graph import csvsafe
+from identity_graph.progress import Progress, noop
 from identity_graph.synth import writers
 from identity_graph.synth.population import AS_OF, NEVER, YEAR, Population, build_population
 from identity_graph.synth.systems import DUPLICATE_RATE, FALLBACK, SYSTEMS, System, rows_for
@@ -23,7 +23,6 @@ GENERATOR_VERSION = "1.0"
 #: a person is held by at least one and at most this many systems
 MAX_SYSTEMS_PER_PERSON = 6
 
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -119,17 +118,16 @@ def generate(
     True
     """
     started = time.perf_counter()
-    report = progress or (lambda stage, done, total: None)
+    report = progress or noop  # stages population (people), exports (files), truth (records)
     out = Path(out)
     (out / "exports").mkdir(parents=True, exist_ok=True)
     (out / "mappings").mkdir(parents=True, exist_ok=True)
     vocab = load_vocab()
-    total = len(SYSTEMS) + 2
-
-    report("population", 0, total)
+    report("population", 0, people)
     pop = build_population(people, np.random.default_rng([seed, 0]), vocab)
     member = _membership(pop, np.random.default_rng([seed, 1]))
-    report("population", 1, total)
+    report("population", people, people)
+    report("exports", 0, len(SYSTEMS))
 
     summary = SynthSummary(people=people, records=0, households=len(pop.head))
     truth_parts: list[pd.DataFrame] = []
@@ -169,9 +167,10 @@ def generate(
                 }
             )
         )
-        report(s.name, k + 2, total)
+        report("exports", k + 1, len(SYSTEMS))
 
     truth = pd.concat(truth_parts, ignore_index=True)
+    report("truth", 0, len(truth))
     summary.truth = out / "truth.csv"
     csvsafe.frame(truth).to_csv(summary.truth, index=False, lineterminator="\n")  # ADR 0027
     summary.records = len(truth)
@@ -192,6 +191,6 @@ def generate(
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     summary.load_manifest = out / LOAD_MANIFEST
     summary.load_manifest.write_text(_load_manifest(summary), encoding="utf-8", newline="\n")
-    report("done", total, total)
+    report("truth", len(truth), len(truth))
     summary.seconds = time.perf_counter() - started
     return summary

@@ -99,15 +99,15 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Tiny:
     root = tmp_path_factory.mktemp("cli")
     result = idgraph("synth", "--people", TINY_PEOPLE, "--seed", TINY_SEED, "--out", root / "synth")
     assert result.exit_code == 0, result.stderr
-    assert f"{TINY_PEOPLE} people" in result.output
+    assert f"{TINY_PEOPLE} people" in result.stdout  # (stderr has the progress: ADR 0039)
     t = Tiny(root)
     for export in t.exports:
         result = idgraph("--store", t.store, "load", "--create", export, "--mapping", t.mapping(export))
         assert result.exit_code == 0, result.stderr
-        assert "rows from" in result.output
+        assert "rows from" in result.stdout
     result = idgraph("--store", t.store, "resolve")
     assert result.exit_code == 0, result.stderr
-    assert result.output.startswith("run 1:")
+    assert result.stdout.startswith("run 1:")
     return t
 
 
@@ -121,7 +121,7 @@ def test_load_again_reports_every_row_unchanged_as_json(tiny: Tiny) -> None:
     export = tiny.exports[0]
     result = idgraph("--store", tiny.store, "load", export, "-m", tiny.mapping(export), "--json")
     assert result.exit_code == 0, result.stderr
-    (report,) = json.loads(result.output)
+    (report,) = json.loads(result.stdout)
     assert (report["inserted"], report["updated"]) == (0, 0)
     assert report["unchanged"] + report["rejected"] == report["rows"] > 0
 

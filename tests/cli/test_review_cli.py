@@ -81,10 +81,10 @@ def test_a_keep_apart_is_recorded_now_and_the_people_change_at_the_next_resolve(
     runs = json.loads(idgraph("--store", store, "stats", "--json").output)["last_run"]["run_id"]
     preview = idgraph("--store", store, "resolve", "--dry-run")
     assert preview.exit_code == 0, preview.output
-    assert preview.output.startswith("dry run (nothing written)")
-    assert f"split  1 records of {before} into" in preview.output
-    assert "move   repairs:" in preview.output
-    as_json = json.loads(idgraph("--store", store, "resolve", "--dry-run", "--json").output)
+    assert preview.stdout.startswith("dry run (nothing written)")  # (stderr has the progress)
+    assert f"split  1 records of {before} into" in preview.stdout
+    assert "move   repairs:" in preview.stdout
+    as_json = json.loads(idgraph("--store", store, "resolve", "--dry-run", "--json").stdout)
     assert as_json["dry_run"] and as_json["changes"]["counts"]["moved_records"] == 1
     assert json.loads(idgraph("--store", store, "stats", "--json").output)["last_run"]["run_id"] == runs
 

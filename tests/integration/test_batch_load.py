@@ -169,7 +169,7 @@ def test_the_cli_pairs_each_export_with_its_mapping_in_order(three: list[tuple[P
     result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", e1, e2, "-m", m1, "-m", m2, "--json")
 
     assert result.exit_code == 0, result.output
-    assert [(r["source"], r["inserted"]) for r in json.loads(result.output)] == [("payroll", 900), ("pensions", 40)]
+    assert [(r["source"], r["inserted"]) for r in json.loads(result.stdout)] == [("payroll", 900), ("pensions", 40)]
 
 
 def test_the_cli_refuses_a_mapping_count_that_pairs_with_nothing(three: list[tuple[Path, Path]], tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ def test_a_manifest_lists_the_exports_relative_to_itself(three: list[tuple[Path,
     result = _idgraph("--store", tmp_path / "s.idgraph.db", "load", "--create", "--manifest", manifest)
 
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()  # (stderr has the progress: ADR 0039)
     assert [line.split(":")[0] for line in lines] == ["payroll", "pensions", "training"]
     assert "(see " in lines[2] and (tmp_path / "training-rejects.csv").exists()  # its own rejects file
 

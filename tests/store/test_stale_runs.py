@@ -2,8 +2,8 @@
 
 Every test runs once per store. The concurrent ones run real processes against the same store:
 each process opens it itself, as two `idgraph` commands would. A barrier in the resolve's
-progress callback (called first after every input was read) makes the interleaving certain: both
-processes have read the store before either writes.
+progress callback (its first call after the "read records" stage, when every input was read) makes
+the interleaving certain: both processes have read the store before either writes.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def barrier(me, other):
     state = {"done": False}
 
     def callback(stage, done, total):
-        if state["done"]:
+        if state["done"] or stage == "read records":
             return
         state["done"] = True
         pathlib.Path(me).touch()

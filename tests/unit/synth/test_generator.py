@@ -176,9 +176,10 @@ def test_deterministic_for_a_seed(council: SynthSummary, tmp_path: Path) -> None
 def test_progress_reports_stages(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     generate(200, 1, tmp_path, progress=lambda *a: seen.append(a))
-    stages = {s for s, _, _ in seen}
-    assert {"population", "done"} | SYSTEMS <= stages
-    assert seen[-1][1] == seen[-1][2]
+    stages = [s for s, _, _ in seen]
+    assert list(dict.fromkeys(stages)) == ["population", "exports", "truth"]
+    assert [d for s, d, _ in seen if s == "exports"] == list(range(len(SYSTEMS) + 1))
+    assert all(d <= t for _, d, t in seen) and seen[-1][1] == seen[-1][2]
 
 
 # --- volumes -----------------------------------------------------------------------------------
