@@ -43,7 +43,7 @@ class Workbench:
     path: Path
     keys: dict[str, str]  # key name -> raw key
     person_id: str  # a person with several records and an address history
-    search: dict[str, str]  # name and dob of that person, as a clerk would type them
+    search: dict[str, str]  # name and dob of that person as a clerk would type them; their address half-remembered
     evil_person: str  # the person holding the <script> record
     split_item: str  # a flagged person in the review queue, held together by its deciding pair
     split_pair: tuple[str, str]
@@ -59,6 +59,19 @@ def _inject_evil_email(store: Store) -> str:
     api.load_records(store, "web_accounts", [raw])
     assert EVIL_EMAIL in str(store.records([rid]).iloc[0]["emails"])
     return rid
+
+
+#: street types as people shorten them when they half-remember an address
+_SHORT = {"street": "st", "road": "rd", "avenue": "ave", "drive": "dr", "lane": "ln"}
+
+
+def half_remembered(address: str) -> str:
+    """An address as a person half-remembers it: the house (and flat) and street only, in lower
+    case, the street's type shortened ("14 Hyde Park Road, Leeds LS6 1AB" -> "14 hyde park rd")."""
+    parts = [p.strip() for p in address.split(",")]
+    first = ", ".join(parts[:2]) if parts[0].lower().startswith("flat") else parts[0]
+    words = first.lower().split()
+    return " ".join(words[:-1] + [_SHORT.get(words[-1], words[-1])])
 
 
 def prepare_store(store: Store, council: SynthSummary, root: Path,
@@ -83,7 +96,8 @@ def prepare_store(store: Store, council: SynthSummary, root: Path,
     items = [i for i in api.review_queue(store, None, ("person",)) if i.side == "inside" and i.pair]
     assert items, "the small council has no flagged person held together by its deciding pair"
     return {"keys": keys, "person_id": person_id,
-            "search": {"full_name": f"{g['given_name']} {g['family_name']}", "dob": str(g["dob"])},
+            "search": {"full_name": f"{g['given_name']} {g['family_name']}", "dob": str(g["dob"]),
+                       "address": half_remembered(str(g["address"]))},
             "evil_person": str(store.person_of(evil_record)), "split_item": items[0].item,
             "split_pair": tuple(items[0].pair)}
 
