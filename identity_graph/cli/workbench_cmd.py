@@ -115,17 +115,22 @@ def register_graph_commands(graph: click.Group) -> None:
 @click.option("--rule", "rules", multiple=True, help="Run only this rule (repeatable); default: every rule.")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Hits shown per rule (table).")
 @click.option("--json", "as_json", is_flag=True, help="Every hit of every rule, as JSON.")
+@click.option("--switchboard", "switchboards", multiple=True,
+              help="The council's own switchboard number (repeatable): set apart, never an alert.")
 @click.pass_obj
-def alerts(obj: Any, rules: tuple[str, ...], limit: int, as_json: bool) -> None:
+def alerts(obj: Any, rules: tuple[str, ...], limit: int, as_json: bool, switchboards: tuple[str, ...]) -> None:
     """Alerts for investigators: each rule in words, its hits explained.
 
     Rules: shared-identifier, adults-over-discount, unrelated-contact, address-churn.
 
-    Example: idgraph alerts --rule adults-over-discount
+    Example: idgraph alerts --rule adults-over-discount --switchboard "0113 222 4444"
     """
-    from ..investigate.alerts import run_alerts
+    from ..investigate.alerts import RULES, run_alerts
 
-    results = _run(run_alerts, obj.store, list(rules) or None)
+    names = list(rules) or list(RULES)
+    given = {name: {"known_switchboards": list(switchboards)} for name in names
+             if switchboards and name in RULES and "known_switchboards" in RULES[name][0].parameters}
+    results = _run(run_alerts, obj.store, list(rules) or None, given or None)
     reads = sorted({(p["person_id"], None) for r in results for h in r["hits"] + r["excluded"] for p in h["people"]})
     obj.audit("idgraph alerts", reads, detail="rules " + ",".join(r["rule"] for r in results))
     if as_json:

@@ -134,6 +134,16 @@ def test_alerts_print_each_rule_in_words_and_are_audited(store: Path) -> None:
     assert bad.exit_code != 0 and "the rules are" in bad.output
 
 
+def test_a_switchboard_number_given_to_alerts_is_set_apart_not_alerted(store: Path) -> None:
+    rules = json.loads(idgraph(store, "alerts", "--rule", "shared-identifier", "--json").output)
+    phone = next(h["value"] for h in rules[0]["hits"] if h["kind"] == "phone")
+    typed = f"0{phone[3:7]} {phone[7:]}" if phone.startswith("+44") else phone  # as a person writes it
+    again = json.loads(idgraph(store, "alerts", "--rule", "shared-identifier", "--switchboard", typed,
+                               "--json").output)[0]
+    assert phone not in {h["value"] for h in again["hits"]}
+    assert [h["detail"]["switchboard"] for h in again["excluded"] if h["value"] == phone] == [True]
+
+
 def test_graph_commands_name_the_people_they_list(store: Path) -> None:
     shared = json.loads(idgraph(store, "graph", "shared", "--kinds", "address", "--limit", "3", "--json").output)
     assert shared and all(len(r["names"]) == len(r["person_ids"]) and all(r["names"]) for r in shared)
