@@ -43,7 +43,8 @@ class Workbench:
     path: Path
     keys: dict[str, str]  # key name -> raw key
     person_id: str  # a person with several records and an address history
-    search: dict[str, str]  # name and dob of that person as a clerk would type them; their address half-remembered
+    search: dict[str, str]  # name and dob of that person, as a clerk would type them
+    address_typed: str  # their address half-remembered ("14 hyde park rd")
     evil_person: str  # the person holding the <script> record
     split_item: str  # a flagged person in the review queue, held together by its deciding pair
     split_pair: tuple[str, str]
@@ -96,8 +97,8 @@ def prepare_store(store: Store, council: SynthSummary, root: Path,
     items = [i for i in api.review_queue(store, None, ("person",)) if i.side == "inside" and i.pair]
     assert items, "the small council has no flagged person held together by its deciding pair"
     return {"keys": keys, "person_id": person_id,
-            "search": {"full_name": f"{g['given_name']} {g['family_name']}", "dob": str(g["dob"]),
-                       "address": half_remembered(str(g["address"]))},
+            "search": {"full_name": f"{g['given_name']} {g['family_name']}", "dob": str(g["dob"])},
+            "address_typed": half_remembered(str(g["address"])),
             "evil_person": str(store.person_of(evil_record)), "split_item": items[0].item,
             "split_pair": tuple(items[0].pair)}
 

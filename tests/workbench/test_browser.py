@@ -16,7 +16,7 @@ def test_an_investigator_finds_a_resident_by_a_half_remembered_address_and_sees_
         page: Any, workbench_store: Workbench) -> None:
     browser_log_in(page, "ana")
     assert page.url.endswith("/workbench/search")
-    page.get_by_label("Address", exact=True).fill(workbench_store.search["address"])  # "14 hyde park rd"
+    page.get_by_label("Address", exact=True).fill(workbench_store.address_typed)  # "14 hyde park rd"
     page.get_by_label("Purpose or case reference", exact=True).fill("case 41")
     page.evaluate("() => { window.__same_page = true; }")
     page.get_by_role("button", name="Search").click()

@@ -36,7 +36,7 @@ def test_the_workbench_walk_over_the_neo4j_store(
     env = {"NEO4J_USER": neo4j_server.user, "NEO4J_PASSWORD": neo4j_server.password}
     with serving(neo4j_server.uri, env) as served, browser_page(chromium, served.base) as page:
         browser_log_in(page, "ana")
-        page.get_by_label("Address", exact=True).fill(wb.search["address"])  # half-remembered
+        page.get_by_label("Address", exact=True).fill(wb.address_typed)  # half-remembered
         page.get_by_role("button", name="Search").click()
         page.locator(f'#results a[href="/workbench/person/{wb.person_id}"]').click()
         page.wait_for_url(f"**/workbench/person/{wb.person_id}")
