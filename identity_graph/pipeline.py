@@ -522,6 +522,7 @@ def run_pipeline(
         ),
         weak_floor=settings.cluster_weak_floor,
         decisions=decided,
+        splitter=settings.splitter,
     )
     timings["cluster"] = time.perf_counter() - t
 

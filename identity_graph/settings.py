@@ -114,6 +114,11 @@ class Settings:
     #: non-matches (0.33) still does not (ADR 0020: synth 650k B-cubed +0.0008; every value
     #: from 0.42 to 0.49 measured alike)
     cluster_link_threshold: float = 0.45
+    #: clustering: what re-clusters a suspicious component: "average-linkage"
+    #: (``cluster.split``), or community detection, "louvain" (networkx) or "leiden" (igraph,
+    #: ``pip install 'identity-graph[community]'``), each honouring conflicts, keep-apart and
+    #: same-person decisions as average linkage does (``cluster.community``; ADR 0040)
+    splitter: str = "average-linkage"
     #: clustering: join the only two clusters holding a full name when a possible-match edge
     #: without conflicting evidence links them (``cluster.unique_names``; ADR 0009)
     attach_unique_names: bool = True

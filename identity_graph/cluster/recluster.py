@@ -77,6 +77,7 @@ def recluster(store: Store, settings: Settings | None = None) -> dict[str, Any]:
         ),
         weak_floor=settings.cluster_weak_floor,
         decisions=decided,
+        splitter=settings.splitter,
     )
     previous = store.current_assignment()
     ids, persons, hist = build_people(records, cl.labels, cl.review, previous, store.persons_meta())
