@@ -1,0 +1,358 @@
+"""Community detection against average linkage as the splitter of suspicious components, and as
+a check on chains (issue 14, item 3; ADR 0040).
+
+For each dataset the engine's CLI loads, resolves and exports it once in a fresh store
+(:func:`benchmarks.run.run_dataset`: the default settings, average linkage). Then, in this
+process, the split's inputs are read from that store once (``cluster.recluster.split_inputs``:
+the stored pairs, match components, evidence and decisions, exactly what ``idgraph recluster``
+reads) and ``split_components`` runs once per variant:
+
+* ``average-linkage`` (today's default; its people equal the CLI run's, checked),
+* ``louvain`` and ``leiden`` as the ``splitter`` setting runs them (weights: linkage probability;
+  a community holding a cannot-link pair is split by average linkage),
+* ``... bits``: weights in bits of match weight above zero instead of probabilities,
+* ``... refined``: average linkage runs inside every community (the communities only cut),
+* ``... chain check``: before the split, every match component of four records or more is cut
+  into its Louvain communities (a check on chains that found no pair below the possible-match
+  threshold), then split as ``average-linkage`` / ``louvain`` would.
+
+Each variant is scored against the truth: B-cubed precision, recall and F1, the share of people
+exactly right, household false merges (on the synthetic council: pairs of true people who share
+a dwelling, by relation, from :func:`benchmarks.households.household_merges`; on the hand-written
+households fixture: pairs of its true people put in one person), and the time of the split stage
+(the splitter alone, and ``split_components`` with the attach steps after it).
+
+Datasets: ``historical_50k``, ``households`` (the fixture ``tests/data/households`` loaded on top
+of a synthetic council of ``--council`` people, as ``tests/integration/test_households.py``
+does), ``synth-<N>``.
+
+Examples::
+
+    .venv/bin/python benchmarks/community_bench.py --datasets historical_50k,households
+    nice -n 10 .venv/bin/python benchmarks/community_bench.py --datasets synth-350k --reuse-prepared
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.datasets import (  # noqa: E402
+    DEFAULT_WORK_ROOT,
+    DatasetError,
+    Load,
+    PreparedDataset,
+    idgraph_command,
+    load_prepared,
+    prepare,
+    synth_people,
+)
+from benchmarks.households import household_merges, population  # noqa: E402
+from benchmarks.run import BenchmarkError, machine_facts, read_links, run_dataset  # noqa: E402
+from identity_graph import api  # noqa: E402
+from identity_graph.cluster.community import community_split, leiden_available  # noqa: E402
+from identity_graph.cluster.components import linkage_probability  # noqa: E402
+from identity_graph.cluster.recluster import SplitInputs, split_inputs  # noqa: E402
+from identity_graph.cluster.split import agglomerate  # noqa: E402
+from identity_graph.evaluate import evaluate_clusters  # noqa: E402
+from identity_graph.score.model import Model  # noqa: E402
+from identity_graph.settings import Settings  # noqa: E402
+
+__all__ = ["VARIANTS", "chain_cut", "main", "run_variants"]
+
+FIXTURE = REPO_ROOT / "tests" / "data" / "households"
+#: the smallest component the chain check looks at: three records cannot hold two
+#: communities that modularity prefers to one
+CHAIN_MIN = 4
+
+SplitFn = Callable[..., np.ndarray]
+
+
+def _variants() -> dict[str, tuple[SplitFn, str | None]]:
+    """name -> (splitter, chain check method or None)."""
+    out: dict[str, tuple[SplitFn, str | None]] = {"average-linkage": (agglomerate, None)}
+    methods = ["louvain", *(["leiden"] if leiden_available() else [])]
+    for m in methods:
+        out[m] = (partial(community_split, method=m), None)
+    for m in methods:
+        out[f"{m} bits"] = (partial(community_split, method=m, weight="bits"), None)
+        out[f"{m} refined"] = (partial(community_split, method=m, refine="always"), None)
+    out["average-linkage + louvain chain check"] = (agglomerate, "louvain")
+    out["louvain + louvain chain check"] = (partial(community_split, method="louvain"), "louvain")
+    return out
+
+
+VARIANTS = tuple(_variants())
+
+
+class _Timed:
+    """A splitter that adds up the seconds spent in it."""
+
+    def __init__(self, fn: SplitFn) -> None:
+        self.fn, self.seconds, self.calls = fn, 0.0, 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        t = time.perf_counter()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.calls += 1
+
+
+def chain_cut(inputs: SplitInputs, settings: Settings, method: str) -> tuple[np.ndarray, int]:
+    """Components cut into their communities: every match component of ``CHAIN_MIN`` records or
+    more becomes its communities (``community_split`` over its pairs, weights as the splitter's).
+    Returns the new component label per record and how many components were cut."""
+    comp = inputs.comp
+    n = len(comp)
+    sizes = np.bincount(comp, minlength=n)
+    inside = (comp[inputs.a] == comp[inputs.b]) & (sizes[comp[inputs.a]] >= CHAIN_MIN)
+    idx = np.flatnonzero(inside)
+    pa, pb, pc = inputs.a[idx], inputs.b[idx], inputs.conflict[idx]
+    pp = linkage_probability(inputs.prob[idx], settings.cluster_weak_floor, settings.cluster_link_threshold)
+    pcomp = comp[pa]
+    order = np.argsort(pcomp, kind="stable")
+    pa, pb, pp, pc, pcomp = pa[order], pb[order], pp[order], pc[order], pcomp[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(pcomp) != 0]) if len(pcomp) else np.zeros(0, np.int64)
+    ends = np.r_[starts[1:], len(pcomp)] if len(pcomp) else np.zeros(0, np.int64)
+    out = comp.copy()
+    cut = 0
+    members_of = pd.Series(np.arange(n)).groupby(comp).indices
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        nodes = np.asarray(members_of[int(pcomp[s])], dtype=np.int64)
+        local = community_split(
+            nodes, pa[s:e], pb[s:e], pp[s:e], pc[s:e], match_threshold=settings.match_threshold,
+            link_threshold=settings.cluster_link_threshold, method=method,
+        )
+        out[nodes] = local
+        cut += len(np.unique(local)) > 1
+    return out, cut
+
+
+def _fixture_merges(truth: pd.Series, predicted: pd.Series) -> dict[str, Any]:
+    """Pairs of the fixture's true people put in one predicted person."""
+    fx = truth[truth.str.startswith("fixture:")]
+    frame = pd.DataFrame({"true": fx.to_numpy(), "pred": predicted.reindex(fx.index).to_numpy()})
+    pairs = []
+    for _, people in frame.groupby("pred")["true"]:
+        names = sorted({p.split(":", 1)[1] for p in people})
+        pairs += [f"{x} + {y}" for i, x in enumerate(names) for y in names[i + 1 :]]
+    return {"people_pairs": len(pairs), "pairs": sorted(pairs)}
+
+
+def _score(
+    prepared: PreparedDataset, keys: pd.Index, labels: np.ndarray, pop: Any, truth_frame: pd.DataFrame | None
+) -> dict[str, Any]:
+    predicted = pd.Series(labels, index=keys)
+    out: dict[str, Any] = {"metrics": evaluate_clusters(prepared.truth, predicted).to_dict()}
+    if pop is not None and truth_frame is not None:
+        out["households"] = household_merges(truth_frame, predicted, pop)
+    if prepared.name == "households":
+        out["fixture"] = _fixture_merges(prepared.truth, predicted)
+    return out
+
+
+def run_variants(
+    prepared: PreparedDataset, store_path: Path, variants: Sequence[str], *, people: int | None
+) -> list[dict[str, Any]]:
+    """Every variant's split over one store's inputs, scored; one result row per variant."""
+    store = api.open_store(store_path, read_only=True)
+    try:
+        latest = store.latest_model()
+        if latest is None:
+            raise BenchmarkError(f"{prepared.name}: the store holds no resolve")
+        settings = Settings.from_json(latest[1])
+        t = time.perf_counter()
+        inputs = split_inputs(store, settings, Model.from_json(latest[2]))
+        read_seconds = time.perf_counter() - t
+    finally:
+        store.close()
+    recs = inputs.records
+    keys = pd.Index(recs["source"].astype(str) + ":" + recs["source_record_id"].astype(str))
+    pop, truth_frame = None, None
+    if people is not None:
+        pop = population(people)
+        truth_csv = prepared.work_dir / ("council" if prepared.name == "households" else ".") / "truth.csv"
+        truth_frame = pd.read_csv(truth_csv, dtype=str, keep_default_na=False)
+        replaced = (truth_frame["source"] + ":" + truth_frame["source_record_id"]).map(prepared.truth)
+        truth_frame = truth_frame[~replaced.str.startswith("fixture:").fillna(False)]
+    table = _variants()
+    rows = []
+    chains: dict[str, tuple[np.ndarray, int, float]] = {}
+    for name in variants:
+        fn, check = table[name]
+        timed = _Timed(fn)
+        run_inputs, check_seconds, cut = inputs, 0.0, 0
+        if check is not None:
+            if check not in chains:
+                t = time.perf_counter()
+                new_comp, n_cut = chain_cut(inputs, settings, check)
+                chains[check] = (new_comp, n_cut, time.perf_counter() - t)
+            new_comp, cut, check_seconds = chains[check]
+            run_inputs = dataclasses.replace(inputs, comp=new_comp)
+        t = time.perf_counter()
+        cl = run_inputs.split(settings, splitter=timed)
+        seconds = time.perf_counter() - t
+        row = {
+            "dataset": prepared.name,
+            "variant": name,
+            "records": len(recs),
+            **_score(prepared, keys, cl.labels, pop, truth_frame),
+            "components": cl.components,
+            "suspicious": cl.suspicious,
+            "split": cl.split,
+            "chain_check_cut": cut,
+            "splitter_seconds": round(timed.seconds, 3),
+            "split_components_seconds": round(seconds, 3),
+            "chain_check_seconds": round(check_seconds, 3),
+            "inputs_read_seconds": round(read_seconds, 3),
+        }
+        rows.append(row)
+        print(" | ".join(_row(row)), flush=True)
+    return rows
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+
+def _households_dataset(work_root: Path, council: int, idgraph: Sequence[str], reuse: bool) -> PreparedDataset:
+    """The hand-written households fixture on top of a synthetic council of ``council`` people."""
+    work_dir = work_root / "households"
+    council_dir = work_dir / "council"
+    manifest = council_dir / "dataset.json"
+    if reuse and manifest.is_file() and json.loads(manifest.read_text()).get("people") == council:
+        synth = load_prepared(council_dir)
+    else:
+        synth = prepare(f"synth-{council}", work_dir=council_dir, idgraph=idgraph)
+    fixture_dir = work_dir / "fixture"
+    if fixture_dir.exists():
+        shutil.rmtree(fixture_dir)
+    shutil.copytree(FIXTURE, fixture_dir)
+    loads = [Load(fixture_dir / "exports" / f"{m.stem}.csv", m) for m in sorted((fixture_dir / "mappings").glob("*.toml"))]
+    fx = pd.read_csv(fixture_dir / "truth.csv", dtype=str, keep_default_na=False)
+    fixture_truth = pd.Series(
+        ("fixture:" + fx["person"]).to_numpy(), index=pd.Index(fx["source"] + ":" + fx["source_record_id"], name="record")
+    )
+    # a fixture record with the key of a council record replaces it when loaded after it
+    truth = pd.concat([synth.truth.drop(fixture_truth.index, errors="ignore"), fixture_truth])
+    return PreparedDataset("households", "mixed", work_dir, (*synth.loads, *loads), truth)
+
+
+def _prepared(name: str, work_root: Path, idgraph: Sequence[str], reuse: bool, council: int) -> PreparedDataset:
+    if name == "households":
+        return _households_dataset(work_root, council, idgraph, reuse)
+    work_dir = work_root / name
+    if reuse and (work_dir / "dataset.json").is_file():
+        return load_prepared(work_dir)
+    return prepare(name, work_dir=work_dir, idgraph=idgraph)
+
+
+# --- report -------------------------------------------------------------------------------------
+
+HEADER = ["dataset", "variant", "B3 P", "B3 R", "B3 F1", "exact", "household FM people pairs",
+          "fixture FM", "suspicious", "split", "chains cut", "splitter s", "split stage s"]
+
+
+def _row(r: dict[str, Any]) -> list[str]:
+    m = r["metrics"]
+    h = r.get("households")
+    return [
+        r["dataset"], r["variant"], f"{m['bcubed_precision']:.5f}", f"{m['bcubed_recall']:.5f}",
+        f"{m['bcubed_f1']:.5f}", f"{m['exact_share']:.4f}",
+        f"{h['household_people_pairs']:,}" if h else "–",
+        str(r["fixture"]["people_pairs"]) if "fixture" in r else "–",
+        f"{r['suspicious']:,}", f"{r['split']:,}", f"{r['chain_check_cut']:,}",
+        f"{r['splitter_seconds']:.2f}", f"{r['split_components_seconds'] + r['chain_check_seconds']:.2f}",
+    ]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"Run {m['date']} with `{report['command']}` at `{m.get('git_commit') or '?'}`; "
+        f"{m['cpu']}, {m['logical_cores']} logical cores (shared), load {m.get('load_avg')}.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(HEADER))) + "|",
+    ]
+    lines += ["| " + " | ".join(_row(r)) + " |" for r in report["results"]]
+    return "\n".join(lines)
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Community detection against average linkage in the cluster stage.",
+        epilog="Example: .venv/bin/python benchmarks/community_bench.py --datasets historical_50k,households",
+    )
+    parser.add_argument("--datasets", default="historical_50k,households",
+                        help="comma-separated: historical_50k, households, synth-<N> (default: the first two)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--council", type=int, default=10_000,
+                        help="people in the synthetic council under the households fixture (default 10000)")
+    parser.add_argument("--work-root", type=Path, default=DEFAULT_WORK_ROOT, help="datasets go to ROOT/<name>")
+    parser.add_argument("--out", type=Path, default=DEFAULT_WORK_ROOT / "community.json", help="results JSON")
+    parser.add_argument("--md", type=Path, help="also write the table as Markdown to this file")
+    parser.add_argument("--idgraph", help="engine command (default: idgraph next to this python)")
+    parser.add_argument("--timeout", type=float, help="kill any one CLI command after this many seconds")
+    parser.add_argument("--reuse-prepared", action="store_true",
+                        help="reuse datasets already generated in --work-root")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    idgraph = args.idgraph.split() if args.idgraph else idgraph_command()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"error: unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+    command = "benchmarks/community_bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    report: dict[str, Any] = {"command": command.strip(), "machine": machine_facts(), "runs": [],
+                              "results": [], "failures": []}
+    print(" | ".join(HEADER), flush=True)
+    for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
+        store_dir = None
+        try:
+            prepared = _prepared(name, args.work_root, idgraph, args.reuse_prepared, args.council)
+            run = run_dataset(prepared, idgraph=idgraph, timeout=args.timeout, keep_store=True)
+            store_dir = Path(run["store"]).parent
+            report["runs"].append(run)
+            people = args.council if name == "households" else synth_people(name)
+            rows = run_variants(prepared, Path(run["store"]), variants, people=people)
+            base = next((r for r in rows if r["variant"] == "average-linkage"), None)
+            if base is not None:  # the in-process split repeats the CLI's resolve exactly
+                cli = evaluate_clusters(prepared.truth, read_links(prepared.work_dir / "links.csv"))
+                base["same_as_cli_resolve"] = cli.to_dict() == base["metrics"]
+            report["results"] += rows
+        except (BenchmarkError, DatasetError, OSError) as exc:
+            report["failures"].append({"dataset": name, "error": str(exc)})
+            print(f"{name}: FAILED: {str(exc).splitlines()[0]}", file=sys.stderr)
+        finally:
+            if store_dir is not None:
+                shutil.rmtree(store_dir, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results: {args.out}", file=sys.stderr)
+    if args.md:
+        args.md.write_text(markdown(report) + "\n")
+    return 1 if report["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
