@@ -83,7 +83,11 @@ CHAIN_MIN = 4
 SplitFn = Callable[..., np.ndarray]
 
 
-def _variants() -> dict[str, tuple[SplitFn, str | None]]:
+#: the modularity resolutions tried besides 1 (``--gammas``)
+GAMMAS = (0.5, 0.25)
+
+
+def _variants(gammas: Sequence[float] = GAMMAS) -> dict[str, tuple[SplitFn, str | None]]:
     """name -> (splitter, chain check method or None)."""
     out: dict[str, tuple[SplitFn, str | None]] = {"average-linkage": (agglomerate, None)}
     methods = ["louvain", *(["leiden"] if leiden_available() else [])]
@@ -92,6 +96,16 @@ def _variants() -> dict[str, tuple[SplitFn, str | None]]:
     for m in methods:
         out[f"{m} bits"] = (partial(community_split, method=m, weight="bits"), None)
         out[f"{m} refined"] = (partial(community_split, method=m, refine="always"), None)
+    if leiden_available():
+        for gamma in gammas:
+            out[f"leiden γ={gamma:g}"] = (partial(community_split, method="leiden", resolution=gamma), None)
+            out[f"louvain γ={gamma:g}"] = (partial(community_split, method="louvain", resolution=gamma), None)
+        # the constant Potts model over signed weights (probability or bits less the link
+        # threshold's) at resolution 0: correlation clustering on the scored pairs
+        out["leiden cpm"] = (partial(community_split, method="leiden", objective="cpm", resolution=0.0), None)
+        out["leiden cpm bits"] = (
+            partial(community_split, method="leiden", objective="cpm", weight="bits", resolution=0.0), None
+        )
     out["average-linkage + louvain chain check"] = (agglomerate, "louvain")
     out["louvain + louvain chain check"] = (partial(community_split, method="louvain"), "louvain")
     return out
@@ -169,7 +183,8 @@ def _score(
 
 
 def run_variants(
-    prepared: PreparedDataset, store_path: Path, variants: Sequence[str], *, people: int | None
+    prepared: PreparedDataset, store_path: Path, variants: Sequence[str], *, people: int | None,
+    gammas: Sequence[float] = GAMMAS,
 ) -> list[dict[str, Any]]:
     """Every variant's split over one store's inputs, scored; one result row per variant."""
     store = api.open_store(store_path, read_only=True)
@@ -192,7 +207,7 @@ def run_variants(
         truth_frame = pd.read_csv(truth_csv, dtype=str, keep_default_na=False)
         replaced = (truth_frame["source"] + ":" + truth_frame["source_record_id"]).map(prepared.truth)
         truth_frame = truth_frame[~replaced.str.startswith("fixture:").fillna(False)]
-    table = _variants()
+    table = _variants(gammas)
     rows = []
     chains: dict[str, tuple[np.ndarray, int, float]] = {}
     for name in variants:
@@ -302,7 +317,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--datasets", default="historical_50k,households",
                         help="comma-separated: historical_50k, households, synth-<N> (default: the first two)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--variants", help=f"comma-separated (default: all), of: {', '.join(VARIANTS)}")
+    parser.add_argument("--gammas", default=",".join(f"{g:g}" for g in GAMMAS),
+                        help="modularity resolutions to try besides 1 (variants 'leiden γ=G', 'louvain γ=G')")
     parser.add_argument("--council", type=int, default=10_000,
                         help="people in the synthetic council under the households fixture (default 10000)")
     parser.add_argument("--work-root", type=Path, default=DEFAULT_WORK_ROOT, help="datasets go to ROOT/<name>")
@@ -312,16 +329,22 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, help="kill any one CLI command after this many seconds")
     parser.add_argument("--reuse-prepared", action="store_true",
                         help="reuse datasets already generated in --work-root")
+    parser.add_argument("--keep-store", action="store_true",
+                        help="keep each resolved store in <work dir>/community-store/")
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="split over a store kept by --keep-store instead of resolving again")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     idgraph = args.idgraph.split() if args.idgraph else idgraph_command()
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = [v for v in variants if v not in VARIANTS]
+    gammas = [float(g) for g in args.gammas.split(",") if g.strip()]
+    known = tuple(_variants(gammas))
+    variants = [v.strip() for v in (args.variants or ",".join(known)).split(",") if v.strip()]
+    unknown = [v for v in variants if v not in known]
     if unknown:
-        raise SystemExit(f"error: unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+        raise SystemExit(f"error: unknown variants {unknown}; known: {', '.join(known)}")
     command = "benchmarks/community_bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
     report: dict[str, Any] = {"command": command.strip(), "machine": machine_facts(), "runs": [],
                               "results": [], "failures": []}
@@ -330,11 +353,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         store_dir = None
         try:
             prepared = _prepared(name, args.work_root, idgraph, args.reuse_prepared, args.council)
-            run = run_dataset(prepared, idgraph=idgraph, timeout=args.timeout, keep_store=True)
-            store_dir = Path(run["store"]).parent
-            report["runs"].append(run)
+            kept = prepared.work_dir / "community-store"
+            if args.reuse_store and kept.is_dir():
+                store = next(kept.glob("*.idgraph.db"))
+            else:
+                run = run_dataset(prepared, idgraph=idgraph, timeout=args.timeout, keep_store=True)
+                store_dir = Path(run["store"]).parent
+                report["runs"].append(run)
+                store = Path(run["store"])
+                if args.keep_store:
+                    shutil.rmtree(kept, ignore_errors=True)
+                    shutil.copytree(store_dir, kept)
             people = args.council if name == "households" else synth_people(name)
-            rows = run_variants(prepared, Path(run["store"]), variants, people=people)
+            rows = run_variants(prepared, store, variants, people=people, gammas=gammas)
             base = next((r for r in rows if r["variant"] == "average-linkage"), None)
             if base is not None:  # the in-process split repeats the CLI's resolve exactly
                 cli = evaluate_clusters(prepared.truth, read_links(prepared.work_dir / "links.csv"))

@@ -72,6 +72,7 @@ def community_split(
     cannot_b: np.ndarray | None = None,
     method: Literal["louvain", "leiden"] = "louvain",
     weight: Literal["probability", "bits"] = "probability",
+    objective: Literal["modularity", "cpm"] = "modularity",
     resolution: float = 1.0,
     refine: Literal["constraints", "always"] = "constraints",
     seed: int = SEED,
@@ -110,7 +111,13 @@ def community_split(
         group = first[inv.reshape(-1)].astype(np.int64)
     ka, kb = _cannot_links(srt, la, lb, conflict, cannot_a, cannot_b)
 
-    comm = _communities(group, la, lb, _weights(prob, weight), conflict, method, resolution, seed)
+    if objective == "cpm" and method != "leiden":
+        raise ValueError('the "cpm" objective needs method="leiden"')
+    w = _weights(prob, weight)
+    if objective == "cpm":  # signed: a pair below the link threshold is evidence against
+        w = w - _weights(np.asarray([link_threshold], dtype=np.float64), weight)[0] if weight == "bits" \
+            else w - link_threshold
+    comm = _communities(group, la, lb, w, conflict, method, objective, resolution, seed)
     # the first cut's clusters, labelled by their smallest local index
     first = _smallest(comm)
     split_these = set(first[ka][first[ka] == first[kb]].tolist())
@@ -156,8 +163,8 @@ def _weights(prob: np.ndarray, weight: str) -> np.ndarray:
     if weight == "probability":
         return prob
     if weight == "bits":
-        p = np.clip(prob, 1e-12, _P_MAX)
-        return np.maximum(np.log2(p / (1.0 - p)), 0.0)
+        p = np.clip(prob, 1.0 - _P_MAX, _P_MAX)
+        return np.log2(p / (1.0 - p))
     raise ValueError(f'unknown weight {weight!r}; known: "probability", "bits"')
 
 
@@ -176,12 +183,13 @@ def _communities(
     w: np.ndarray,
     conflict: np.ndarray,
     method: str,
+    objective: str,
     resolution: float,
     seed: int,
 ) -> np.ndarray:
     """A community id per local index: the method run over the graph of starting groups."""
     k = len(group)
-    keep = ~conflict & (w > 0)
+    keep = ~conflict & ((w > 0) if objective == "modularity" else (w != 0))
     ga, gb = group[la[keep]], group[lb[keep]]
     lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
     x, y, wk = la[keep], lb[keep], w[keep]
@@ -198,7 +206,7 @@ def _communities(
     if method == "louvain":
         part = _louvain(vertices, elo, ehi, ew, resolution, seed)
     else:
-        part = _leiden(vertices, elo, ehi, ew, resolution, seed)
+        part = _leiden(vertices, elo, ehi, ew, objective, resolution, seed)
     comm = np.empty(k, dtype=np.int64)
     comm[:] = part[np.searchsorted(vertices, group)]
     return comm
@@ -222,7 +230,8 @@ def _louvain(
 
 
 def _leiden(
-    vertices: np.ndarray, lo: np.ndarray, hi: np.ndarray, w: np.ndarray, resolution: float, seed: int
+    vertices: np.ndarray, lo: np.ndarray, hi: np.ndarray, w: np.ndarray, objective: str, resolution: float,
+    seed: int,
 ) -> np.ndarray:
     try:
         import igraph
@@ -238,7 +247,8 @@ def _leiden(
         igraph.set_random_number_generator(random.Random(seed))
         try:
             found = g.community_leiden(
-                objective_function="modularity", weights=w.tolist(), resolution=resolution,
+                objective_function="CPM" if objective == "cpm" else "modularity", weights=w.tolist(),
+                resolution=resolution,
                 n_iterations=-1,
             )
         finally:
