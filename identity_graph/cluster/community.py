@@ -23,6 +23,7 @@ generators are seeded, and labels are the smallest record position of each clust
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ SEED = 42
 #: pairs at or above this probability count 1 - 1e-9 in bits (log2 of the odds stays finite)
 _P_MAX = 1.0 - 1e-9
 
+#: Leiden iterations at most (each refines the last; they stop as soon as one gains nothing)
+_LEIDEN_ITERATIONS = 20
 # igraph draws from one process-wide generator: a lock keeps a seeded call from interleaving
 _IGRAPH_LOCK = threading.Lock()
 
@@ -243,14 +246,23 @@ def _leiden(
     g = igraph.Graph(n=len(vertices), edges=list(zip(
         np.searchsorted(vertices, lo).tolist(), np.searchsorted(vertices, hi).tolist(), strict=True
     )))
+    weights = w.tolist()
+    membership: list[int] | None = None
+    best = -math.inf
     with _IGRAPH_LOCK:
         igraph.set_random_number_generator(random.Random(seed))
         try:
-            found = g.community_leiden(
-                objective_function="CPM" if objective == "cpm" else "modularity", weights=w.tolist(),
-                resolution=resolution,
-                n_iterations=-1,
-            )
+            # one iteration at a time until the quality stops rising: igraph's own "until
+            # stable" (n_iterations=-1) compares memberships, and a record tied between two
+            # communities flips between them for ever (seen on synth-100k)
+            for _ in range(_LEIDEN_ITERATIONS):
+                found = g.community_leiden(
+                    objective_function="CPM" if objective == "cpm" else "modularity", weights=weights,
+                    resolution=resolution, n_iterations=1, initial_membership=membership,
+                )
+                if membership is not None and found.quality <= best + 1e-12:
+                    break
+                membership, best = list(found.membership), found.quality
         finally:
             igraph.set_random_number_generator(random)
-    return np.asarray(found.membership, dtype=np.int64)
+    return np.asarray(membership, dtype=np.int64)

@@ -5,6 +5,10 @@ of its input (ADR 0040)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -177,3 +181,21 @@ def test_an_unknown_splitter_is_refused():
     a, b, p, c = _pairs(chain_of_two_people())
     with pytest.raises(ValueError, match="unknown splitter 'spectral'"):
         cluster_records(8, a, b, p, c, **THRESHOLDS, splitter="spectral")
+
+
+def test_leiden_stops_on_a_record_tied_between_two_communities():
+    """Record 4 is as well linked to {0, 2} as to {1, 3}: igraph's own "until stable" loop moves
+    it back and forth for ever (a component of synth-100k). Run apart, so a hang fails."""
+    code = (
+        "import numpy as np\n"
+        "from identity_graph.cluster.community import community_split\n"
+        "a = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 3]); b = np.array([1, 2, 3, 4, 2, 3, 4, 3, 4, 4])\n"
+        "p = np.array([1.8e-7, .999999, .5666, .915, .5666, .999999, .915, .45, .9719, .9719])\n"
+        "out = community_split(np.arange(5), a, b, p, np.zeros(10, bool), match_threshold=.95,\n"
+        "                      link_threshold=.45, method='leiden', weight='bits')\n"
+        "print(out.tolist())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    labels = json.loads(done.stdout)
+    assert labels[0] == labels[2] and labels[1] == labels[3] and labels[0] != labels[1]
