@@ -243,6 +243,131 @@ def run_variants(
     return rows
 
 
+# --- GDS in the Neo4j store -----------------------------------------------------------------------
+
+# A probe, not part of the store (whose queries live in cypher/): the suspicious components'
+# graph written twice, in two orders, and GDS Louvain and Leiden run over each copy.
+_GDS_CLEAN = "MATCH (x:CommunityProbe) DETACH DELETE x"
+_GDS_NODES = "UNWIND $keys AS k CREATE (:CommunityProbe {run: $run, key: k})"
+_GDS_EDGES = (
+    "UNWIND $rows AS r MATCH (x:CommunityProbe {run: $run, key: r.a}), (y:CommunityProbe {run: $run, key: r.b}) "
+    "CREATE (x)-[:PROBE {w: r.w}]->(y)"
+)
+_GDS_PROJECT = (
+    "MATCH (x:CommunityProbe {run: $run})-[e:PROBE]->(y:CommunityProbe) "
+    "WITH gds.graph.project($g, x, y, {relationshipProperties: {w: e.w}}, "
+    "{undirectedRelationshipTypes: ['*']}) AS g RETURN g.nodeCount AS nodes"
+)
+_GDS_ALGO = {
+    "louvain": "CALL gds.louvain.stream($g, {relationshipWeightProperty: 'w', concurrency: 1}) "
+    "YIELD nodeId, communityId RETURN gds.util.asNode(nodeId).key AS key, communityId AS c",
+    "leiden": "CALL gds.leiden.stream($g, {relationshipWeightProperty: 'w', concurrency: 1, randomSeed: 42}) "
+    "YIELD nodeId, communityId RETURN gds.util.asNode(nodeId).key AS key, communityId AS c",
+}
+_GDS_DROP = "CALL gds.graph.drop($g, false) YIELD graphName RETURN graphName"
+
+
+def _partition(keys: Sequence[int], comm: Sequence[int]) -> frozenset[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for k, c in zip(keys, comm, strict=True):
+        groups.setdefault(int(c), set()).add(int(k))
+    return frozenset(frozenset(g) for g in groups.values())
+
+
+def gds_probe(inputs: SplitInputs, settings: Settings, *, limit: int, home: Path) -> dict[str, Any]:
+    """GDS Louvain and Leiden on the first ``limit`` suspicious components, against the Python
+    splitters. The components' graph (pairs without a conflict, weighted by linkage probability)
+    goes into the provisioned Neo4j twice: records created in ascending order, then shuffled
+    (relationships shuffled too). GDS runs once over each copy (every component in one
+    projection, as a store would run it), concurrency 1 and Leiden's randomSeed fixed.
+    Counted per component: partitions that differ between the two copies, and from
+    ``community_split``'s (per component, modularity, same weights) without its constraint step."""
+    from neo4j import GraphDatabase
+
+    from identity_graph.store.neo4j import server
+
+    captured: list[tuple[np.ndarray, ...]] = []
+
+    def capture(nodes: np.ndarray, a: np.ndarray, b: np.ndarray, prob: np.ndarray, conflict: np.ndarray,
+                **kw: Any) -> np.ndarray:
+        if len(captured) < limit:
+            captured.append((nodes.copy(), a.copy(), b.copy(), prob.copy(), conflict.copy()))
+        return agglomerate(nodes, a, b, prob, conflict, **kw)
+
+    inputs.split(settings, splitter=capture)
+    keys = sorted({int(v) for c in captured for v in c[0]})
+    rows = [{"a": int(x), "b": int(y), "w": float(w)}
+            for _, a, b, p, c in captured for x, y, w, bad in zip(a, b, p, c, strict=True) if not bad and w > 0]
+    python: dict[str, list[frozenset[frozenset[int]]]] = {}
+    for method in COMMUNITY_PROBE:
+        t = time.perf_counter()
+        python[method] = []
+        for nodes, a, b, p, c in captured:
+            keep = ~c  # the constraint step is not GDS's to do: compare the communities alone
+            lab = community_split(nodes, a[keep], b[keep], p[keep], c[keep], match_threshold=settings.match_threshold,
+                                  link_threshold=settings.cluster_link_threshold, method=method)
+            python[method].append(_partition(nodes.tolist(), lab.tolist()))
+        python[f"{method}_seconds"] = time.perf_counter() - t  # type: ignore[assignment]
+    started = server.status(home) is None
+    info = server.start(home)
+    out: dict[str, Any] = {"components": len(captured), "records": len(keys), "pairs": len(rows)}
+    rng = np.random.default_rng(1)
+    try:
+        with GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
+            driver.execute_query(_GDS_CLEAN)
+            found: dict[tuple[str, str], dict[int, int]] = {}
+            for run in ("ascending", "shuffled"):
+                order = np.arange(len(keys)) if run == "ascending" else rng.permutation(len(keys))
+                driver.execute_query(_GDS_NODES, keys=[keys[i] for i in order], run=run)
+                edge_order = range(len(rows)) if run == "ascending" else rng.permutation(len(rows)).tolist()
+                driver.execute_query(_GDS_EDGES, rows=[rows[i] for i in edge_order], run=run)
+                g = f"community-probe-{run}"
+                driver.execute_query(_GDS_DROP, g=g)
+                driver.execute_query(_GDS_PROJECT, g=g, run=run)
+                for method, cypher in _GDS_ALGO.items():
+                    t = time.perf_counter()
+                    recs, _, _ = driver.execute_query(cypher, g=g)
+                    out[f"gds_{method}_{run}_seconds"] = round(time.perf_counter() - t, 3)
+                    found[(method, run)] = {int(r["key"]): int(r["c"]) for r in recs}
+                driver.execute_query(_GDS_DROP, g=g)
+            driver.execute_query(_GDS_CLEAN)
+    finally:
+        if started:
+            server.stop(home)
+    for method in _GDS_ALGO:
+        order_differs = python_differs = split = 0
+        for i, (nodes, *_rest) in enumerate(captured):
+            parts = []
+            for run in ("ascending", "shuffled"):
+                comm = found[(method, run)]
+                # a record with no pair left (every pair conflicting) is not projected: alone
+                parts.append(_partition(nodes.tolist(), [comm.get(int(v), -1 - int(v)) for v in nodes]))
+            order_differs += parts[0] != parts[1]
+            python_differs += parts[0] != python[method][i]
+            split += len(parts[0]) > 1
+        out[method] = {"components_split": split, "partition_differs_by_input_order": order_differs,
+                       "partition_differs_from_python_per_component": python_differs,
+                       "python_components_split": sum(len(x) > 1 for x in python[method]),
+                       "python_seconds": round(python[f"{method}_seconds"], 3)}  # type: ignore[arg-type]
+    return out
+
+
+COMMUNITY_PROBE = ("louvain", "leiden")
+
+
+def _gds(store_path: Path, limit: int) -> dict[str, Any]:
+    store = api.open_store(store_path, read_only=True)
+    try:
+        latest = store.latest_model()
+        if latest is None:
+            raise BenchmarkError(f"{store_path}: the store holds no resolve")
+        settings = Settings.from_json(latest[1])
+        inputs = split_inputs(store, settings, Model.from_json(latest[2]))
+    finally:
+        store.close()
+    return gds_probe(inputs, settings, limit=limit, home=REPO_ROOT / ".neo4j")
+
+
 # --- datasets -----------------------------------------------------------------------------------
 
 
@@ -329,6 +454,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, help="kill any one CLI command after this many seconds")
     parser.add_argument("--reuse-prepared", action="store_true",
                         help="reuse datasets already generated in --work-root")
+    parser.add_argument("--gds", type=int, metavar="N",
+                        help="instead of the variants: probe GDS Louvain and Leiden on the first N suspicious "
+                        "components in the provisioned Neo4j (started in .neo4j/ and stopped if not running)")
     parser.add_argument("--keep-store", action="store_true",
                         help="keep each resolved store in <work dir>/community-store/")
     parser.add_argument("--reuse-store", action="store_true",
@@ -365,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     shutil.rmtree(kept, ignore_errors=True)
                     shutil.copytree(store_dir, kept)
             people = args.council if name == "households" else synth_people(name)
+            if args.gds:
+                report["gds"] = report.get("gds", {}) | {name: _gds(store, args.gds)}
+                print(f"{name}: GDS probe: {json.dumps(report['gds'][name])}", flush=True)
+                continue
             rows = run_variants(prepared, store, variants, people=people, gammas=gammas)
             base = next((r for r in rows if r["variant"] == "average-linkage"), None)
             if base is not None:  # the in-process split repeats the CLI's resolve exactly
