@@ -7,11 +7,15 @@ process, the split's inputs are read from that store once (``cluster.recluster.s
 the stored pairs, match components, evidence and decisions, exactly what ``idgraph recluster``
 reads) and ``split_components`` runs once per variant:
 
-* ``average-linkage`` (today's default; its people equal the CLI run's, checked),
-* ``louvain`` and ``leiden`` as the ``splitter`` setting runs them (weights: linkage probability;
-  a community holding a cannot-link pair is split by average linkage),
-* ``... bits``: weights in bits of match weight above zero instead of probabilities,
+* ``average-linkage`` (the default; its people equal the CLI run's, checked),
+* ``louvain`` and ``leiden`` as the ``splitter`` setting runs them: Louvain on modularity over
+  linkage probabilities, Leiden on the constant Potts model over signed bits (a community
+  holding a cannot-link pair is split by average linkage),
+* ``leiden modularity``: Leiden on Louvain's objective; ``leiden cpm probability``: the Potts
+  model over signed probabilities instead of bits,
+* ``... bits``: modularity over match weights in bits above zero instead of probabilities,
 * ``... refined``: average linkage runs inside every community (the communities only cut),
+* ``... γ=G``: modularity at resolution G (``--gammas``) instead of 1,
 * ``... chain check``: before the split, every match component of four records or more is cut
   into its Louvain communities (a check on chains that found no pair below the possible-match
   threshold), then split as ``average-linkage`` / ``louvain`` would.
@@ -65,7 +69,7 @@ from benchmarks.datasets import (  # noqa: E402
 from benchmarks.households import household_merges, population  # noqa: E402
 from benchmarks.run import BenchmarkError, machine_facts, read_links, run_dataset  # noqa: E402
 from identity_graph import api  # noqa: E402
-from identity_graph.cluster.community import community_split, leiden_available  # noqa: E402
+from identity_graph.cluster.community import SPLITTER_OPTIONS, community_split, leiden_available  # noqa: E402
 from identity_graph.cluster.components import linkage_probability  # noqa: E402
 from identity_graph.cluster.recluster import SplitInputs, split_inputs  # noqa: E402
 from identity_graph.cluster.split import agglomerate  # noqa: E402
@@ -88,26 +92,28 @@ GAMMAS = (0.5, 0.25)
 
 
 def _variants(gammas: Sequence[float] = GAMMAS) -> dict[str, tuple[SplitFn, str | None]]:
-    """name -> (splitter, chain check method or None)."""
+    """name -> (splitter, chain check method or None). "louvain" and "leiden" are what the
+    ``splitter`` setting runs (``community.SPLITTER_OPTIONS``); the others vary one option."""
+    cs = community_split
     out: dict[str, tuple[SplitFn, str | None]] = {"average-linkage": (agglomerate, None)}
-    methods = ["louvain", *(["leiden"] if leiden_available() else [])]
-    for m in methods:
-        out[m] = (partial(community_split, method=m), None)
-    for m in methods:
-        out[f"{m} bits"] = (partial(community_split, method=m, weight="bits"), None)
-        out[f"{m} refined"] = (partial(community_split, method=m, refine="always"), None)
+    out["louvain"] = (partial(cs, **SPLITTER_OPTIONS["louvain"]), None)
     if leiden_available():
+        out["leiden"] = (partial(cs, **SPLITTER_OPTIONS["leiden"]), None)
+    out["louvain bits"] = (partial(cs, method="louvain", weight="bits"), None)
+    out["louvain refined"] = (partial(cs, method="louvain", refine="always"), None)
+    for gamma in gammas:
+        out[f"louvain γ={gamma:g}"] = (partial(cs, method="louvain", resolution=gamma), None)
+    if leiden_available():
+        # Leiden on modularity, as Louvain runs it
+        out["leiden modularity"] = (partial(cs, method="leiden"), None)
+        out["leiden modularity bits"] = (partial(cs, method="leiden", weight="bits"), None)
+        out["leiden modularity refined"] = (partial(cs, method="leiden", refine="always"), None)
         for gamma in gammas:
-            out[f"leiden γ={gamma:g}"] = (partial(community_split, method="leiden", resolution=gamma), None)
-            out[f"louvain γ={gamma:g}"] = (partial(community_split, method="louvain", resolution=gamma), None)
-        # the constant Potts model over signed weights (probability or bits less the link
-        # threshold's) at resolution 0: correlation clustering on the scored pairs
-        out["leiden cpm"] = (partial(community_split, method="leiden", objective="cpm", resolution=0.0), None)
-        out["leiden cpm bits"] = (
-            partial(community_split, method="leiden", objective="cpm", weight="bits", resolution=0.0), None
-        )
+            out[f"leiden modularity γ={gamma:g}"] = (partial(cs, method="leiden", resolution=gamma), None)
+        # the constant Potts model over signed probabilities (the setting's uses signed bits)
+        out["leiden cpm probability"] = (partial(cs, method="leiden", objective="cpm", resolution=0.0), None)
     out["average-linkage + louvain chain check"] = (agglomerate, "louvain")
-    out["louvain + louvain chain check"] = (partial(community_split, method="louvain"), "louvain")
+    out["louvain + louvain chain check"] = (partial(cs, **SPLITTER_OPTIONS["louvain"]), "louvain")
     return out
 
 
@@ -444,7 +450,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="comma-separated: historical_50k, households, synth-<N> (default: the first two)")
     parser.add_argument("--variants", help=f"comma-separated (default: all), of: {', '.join(VARIANTS)}")
     parser.add_argument("--gammas", default=",".join(f"{g:g}" for g in GAMMAS),
-                        help="modularity resolutions to try besides 1 (variants 'leiden γ=G', 'louvain γ=G')")
+                        help="modularity resolutions to try besides 1 (variants 'louvain γ=G', 'leiden modularity γ=G')")
     parser.add_argument("--council", type=int, default=10_000,
                         help="people in the synthetic council under the households fixture (default 10000)")
     parser.add_argument("--work-root", type=Path, default=DEFAULT_WORK_ROOT, help="datasets go to ROOT/<name>")

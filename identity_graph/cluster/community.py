@@ -5,16 +5,28 @@ An alternative to :func:`split.agglomerate` for ``components.split_components``,
 
 1. The starting groups are the reviewers' must-link groups (records with one ``must`` key);
    each group is one node of the graph, so a same-person decision always holds.
-2. Every compared pair without a conflict is an edge weighted by its (linkage) probability, or
-   by its match weight in bits above zero (``weight="bits"``); pairs inside a must-link group
+2. Every compared pair without a conflict is an edge. Its weight is the pair's (linkage)
+   probability, or its match weight in bits (``weight="bits"``). Pairs inside a must-link group
    are the group's self-loop. A conflicting pair has no edge.
 3. Louvain (networkx, ``seed`` fixed) or Leiden (igraph, its random generator seeded for the
-   call) maximises modularity over that graph; its communities are the first cut.
+   call) finds communities; they are the first cut. Two objectives:
+
+   * ``"modularity"`` (Louvain's, and Leiden's by default): positive weights only (a pair
+     found different is just a missing edge), against a null model of the component's degrees.
+   * ``"cpm"`` (Leiden only): the constant Potts model at resolution 0 over *signed* weights,
+     each pair's weight less the link threshold's, so the objective is the sum of those
+     weights inside clusters: correlation clustering on the scored pairs. A pair found
+     different counts against its records being one person, as it does in average linkage.
+
 4. A community holding a cannot-link pair (a strong-identifier conflict, a reviewer's
    keep-apart decision) is split by :func:`split.agglomerate` over its own pairs, so the result
    never joins such a pair, exactly as average linkage does not. With ``refine="always"`` every
    community of two or more groups is handed to ``agglomerate`` (the communities then only cut,
    and average linkage decides inside them).
+
+The ``splitter`` setting's "louvain" is Louvain on modularity over probabilities; its "leiden"
+is Leiden on the constant Potts model over signed bits (:data:`SPLITTER_OPTIONS`): of the
+variants measured, those two did best for each method (ADR 0040, ``benchmarks/community_bench.py``).
 
 Deterministic and independent of input order: the graph is built from nodes and edges sorted by
 record position (ranks of record ids), parallel pairs are summed in that order, the random
@@ -34,12 +46,17 @@ import numpy as np
 from ..errors import ModelError
 from .split import agglomerate
 
-__all__ = ["SPLITTERS", "COMMUNITY_METHODS", "community_split", "leiden_available"]
+__all__ = ["SPLITTERS", "SPLITTER_OPTIONS", "COMMUNITY_METHODS", "community_split", "leiden_available"]
 
 #: the values of the ``splitter`` setting: average linkage (``split.agglomerate``) or a
 #: community method of this module
 SPLITTERS = ("average-linkage", "louvain", "leiden")
 COMMUNITY_METHODS = ("louvain", "leiden")
+#: what the ``splitter`` setting's community methods run: :func:`community_split`'s options
+SPLITTER_OPTIONS: dict[str, dict[str, object]] = {
+    "louvain": {"method": "louvain", "objective": "modularity", "weight": "probability", "resolution": 1.0},
+    "leiden": {"method": "leiden", "objective": "cpm", "weight": "bits", "resolution": 0.0},
+}
 #: the seed of every community run (a setting would let a run's people depend on it: it does not)
 SEED = 42
 #: pairs at or above this probability count 1 - 1e-9 in bits (log2 of the odds stays finite)

@@ -56,9 +56,33 @@ def test_a_chain_of_two_people_joined_by_one_weak_bridge_is_split(splitter):
     assert (res.suspicious, res.split) == (1, 1)
 
 
+def a_person_and_a_stranger_found_different():
+    """Records 0-3 are one person; record 4 matches record 3 (0.96) but was compared with
+    records 0, 1 and 2 and found a different person each time (0.01)."""
+    return _clique((0, 1, 2, 3)) + [(3, 4, 0.96)] + [(x, 4, 0.01) for x in (0, 1, 2)]
+
+
+@pytest.mark.parametrize("splitter", ["average-linkage", "leiden"])
+def test_the_evidence_against_cuts_the_stranger_off(splitter):
+    """Average linkage (mean 0.2475 < 0.45) and the Leiden splitter (signed weights: three
+    pairs far below the link threshold outweigh one match) both cut record 4 off."""
+    a, b, p, c = _pairs(a_person_and_a_stranger_found_different())
+    res = cluster_records(5, a, b, p, c, **THRESHOLDS, splitter=splitter)
+    assert res.split_labels.tolist() == [0, 0, 0, 0, 4]
+
+
+def test_louvains_modularity_sees_no_evidence_against():
+    """Modularity reads a pair found different as a missing edge: the best cut by degrees puts
+    record 3 with the stranger. Why "louvain" is not the default (ADR 0040)."""
+    a, b, p, c = _pairs(a_person_and_a_stranger_found_different())
+    res = cluster_records(5, a, b, p, c, **THRESHOLDS, splitter="louvain")
+    assert res.split_labels.tolist() == [0, 0, 0, 3, 3]
+
+
 @pytest.mark.parametrize("method", COMMUNITY)
 def test_communities_alone_cut_the_bridge_without_help_from_average_linkage(method):
-    """The bridge is cut by modularity itself: no pair conflicts, so no community is handed on."""
+    """The bridge is cut by modularity itself (both methods' default objective): no pair
+    conflicts, so no community is handed on to average linkage."""
     a, b, p, c = _pairs(_clique((0, 1, 2, 3)) + _clique((4, 5, 6, 7)) + [(3, 4, 0.951)])
     out = community_split(np.arange(8), a, b, p, c, match_threshold=0.95, link_threshold=0.45, method=method)
     assert out.tolist() == [0, 0, 0, 0, 4, 4, 4, 4]
@@ -166,6 +190,19 @@ def test_the_same_labels_whatever_the_order_of_the_nodes(method):
         x, y = np.where(rng.random(8) < 0.5, (a[pairs], b[pairs]), (b[pairs], a[pairs]))
         got = community_split(nodes[perm], x + 10, y + 10, p[pairs], c[pairs], **kw)
         assert dict(zip(nodes[perm].tolist(), got.tolist(), strict=True)) == first
+
+
+@pytest.mark.parametrize("method", COMMUNITY)
+def test_the_cpm_objective_cuts_the_bridge_too(method):
+    a, b, p, c = _pairs(chain_of_two_people())
+    if method == "louvain":  # networkx's Louvain has modularity only
+        with pytest.raises(ValueError, match="cpm"):
+            community_split(np.arange(8), a, b, p, c, match_threshold=0.95, link_threshold=0.45,
+                            method=method, objective="cpm")
+        return
+    out = community_split(np.arange(8), a, b, p, c, match_threshold=0.95, link_threshold=0.45,
+                          method=method, objective="cpm", weight="bits", resolution=0.0)
+    assert out.tolist() == [0, 0, 0, 0, 4, 4, 4, 4]
 
 
 def test_the_splitter_is_a_setting_checked_against_the_known_ones():
