@@ -539,6 +539,7 @@ def run_pipeline(
         ),
         weak_floor=settings.cluster_weak_floor,
         decisions=decided,
+        splitter=settings.splitter,
     )
     progress("cluster", n, n)
     timings["cluster"] = time.perf_counter() - t

@@ -103,6 +103,11 @@ class _Check:
         elif not 0 <= value <= 1:
             self.say(path, f"must be from 0 to 1, got {value}")
 
+    def choice(self, path: str, value: object, *, options: tuple[str, ...]) -> None:
+        if value not in options:
+            close = _known(value, options) if isinstance(value, str) else f"; known: {', '.join(options)}"
+            self.say(path, f"must be one of the known values, got {_q(value)}{close}")
+
     def text(self, path: str, value: object) -> str | None:
         if not isinstance(value, str) or not value.strip():
             self.say(path, f"must be non-empty text, got {_q(value)} ({_type(value)})")
@@ -244,6 +249,8 @@ _SCALARS: dict[str, tuple[str, dict[str, Any]]] = {
     "attach_unique_names": ("boolean", {}),
     "attach_singletons": ("boolean", {}),
     "pair_lone_records": ("boolean", {}),
+    # ``cluster.community.SPLITTERS`` (spelt here: the schema loads without NumPy)
+    "splitter": ("choice", {"options": ("average-linkage", "louvain", "leiden")}),
 }
 _REQUIRED = ("blocking_rules", "comparisons")
 _ALL_KEYS = (

@@ -367,6 +367,7 @@ class LiveIndex:
                 attach_singletons=s.attach_singletons, pair_lone_records=s.pair_lone_records,
             ),
             weak_floor=s.cluster_weak_floor, outside_holders=outside, decisions=decided,
+            splitter=s.splitter,
         )
 
     # -- scoring ----------------------------------------------------------------------------------
