@@ -832,12 +832,14 @@ def waterfall_svg(data: Any) -> str:
     return svg(data)
 
 
-def person_graph(store: Store, person_id: str, max_nodes: int = 200) -> Any:
+def person_graph(store: Store, person_id: str, max_nodes: int = 200, expand: Sequence[str] = ()) -> Any:
     """A person's neighbourhood as graph data (``investigate.neighbourhood.PersonGraph``: nodes,
-    edges, cut), the same from every store."""
+    edges, cut), the same from every store. ``expand``: other people of the graph opened in
+    place, in order (their records, identifiers and the people one hop out from them), as the
+    workbench's expand button does."""
     from .investigate.neighbourhood import person_graph as pg
 
-    return pg(store, person_id, max_nodes=max_nodes)
+    return pg(store, person_id, max_nodes=max_nodes, expand=expand)
 
 
 def export_graph(store: Store, person_id: str, fmt: str, out: str | os.PathLike[str], max_nodes: int = 200) -> Path:

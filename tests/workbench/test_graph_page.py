@@ -73,6 +73,12 @@ def picked(workbench_store: Workbench) -> dict[str, Any]:
 
 
 # -- the library: expand in place --------------------------------------------------------------
+def test_the_public_api_opens_a_person_in_place_as_the_page_does(workbench_store: Workbench,
+                                                                 picked: dict[str, Any]) -> None:
+    with api.open_store(workbench_store.path, read_only=True) as store:
+        assert api.person_graph(store, picked["centre"], expand=[picked["other"]]) == picked["after"]
+
+
 def test_expanding_adds_the_persons_records_identifiers_and_people_one_hop_out(picked: dict[str, Any]) -> None:
     before, after, other = picked["before"], picked["after"], picked["other"]
     assert after["expanded"] == [other] and before["expanded"] == []
