@@ -70,6 +70,24 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(client: TestClient,
         assert f"role {USERS[user][0]}" in r.text
 
 
+#: the investigators' pages (everything but the review queue, the audit and logging out)
+INVESTIGATOR_PAGES = [(m, p) for m, p in PAGES if not p.startswith(("/workbench/review", "/workbench/audit",
+                                                                      "/workbench/logout"))]
+
+
+@pytest.mark.parametrize(("method", "path"), INVESTIGATOR_PAGES)
+def test_a_reviewer_is_refused_every_investigators_page_and_nothing_is_read(client: TestClient, method: str,
+                                                                           path: str) -> None:
+    token = log_in(client, user="rev")
+    service = client.app.state.service  # type: ignore[attr-defined]
+    service.audit.flush()
+    before = len(service.store.audit_log(actor="user:rev", limit=10_000))  # the login, the queue it lands on
+    r = client.request(method, path, data={"csrf_token": token} if method == "POST" else None)
+    assert r.status_code == 403 and "role reviewer" in r.text, path
+    service.audit.flush()
+    assert len(service.store.audit_log(actor="user:rev", limit=10_000)) == before  # no one was read
+
+
 def test_a_key_logs_in_too_but_a_match_key_is_for_systems(client: TestClient, workbench_store: Workbench) -> None:
     log_in(client, key=workbench_store.keys["inv-key"])
     assert client.get("/workbench/search").status_code == 200
