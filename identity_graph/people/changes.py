@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..store.contract import EVENT_COLUMNS
 from .golden import GOLDEN_FIELDS
@@ -19,8 +22,56 @@ __all__ = ["DETAIL_FIELDS", "person_events", "old_goldens"]
 DETAIL_FIELDS = (*GOLDEN_FIELDS, "address", "postcode")
 
 
-def _source(record_ids: pd.Series) -> pd.Series:
-    return record_ids.astype(str).str.split(":", n=1).str[0]
+def _sources_by_person(links: pd.DataFrame) -> dict[Any, list[str]]:
+    """Person id -> the sorted distinct sources of its records ("source:id"): the source split
+    off in Arrow, (person, source) pairs as integer codes made distinct by one ``np.unique``, and
+    one list per person; no string split, set or sort per record or person in Python."""
+    if not len(links):
+        return {}
+    ids = pa.array(links["record_id"].to_numpy(dtype=object), type=pa.string())
+    enc = pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0).dictionary_encode()
+    names = enc.dictionary.to_pylist()
+    ordered = sorted(names)
+    rank = np.array([ordered.index(n) for n in names], dtype=np.int64)
+    person, people = pd.factorize(links["person_id"].to_numpy(dtype=object))
+    key = np.sort(person.astype(np.int64) * len(names) + rank[enc.indices.to_numpy()])
+    key = key[np.r_[True, key[1:] != key[:-1]]]  # distinct (a sort, not numpy's hashing unique)
+    people = people.tolist()
+    out: dict[Any, list[str]] = {}
+    last, sources = -1, None
+    for p, s in zip((key // len(names)).tolist(), (key % len(names)).tolist(), strict=True):
+        if p != last:
+            sources = out[people[p]] = []
+            last = p
+        sources.append(ordered[s])  # type: ignore[union-attr]
+    return out
+
+
+def _moved(assignment: pd.DataFrame, previous: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """``records_added`` and ``records_removed`` rows of people active before and after, in
+    person-id order (added before removed), each with its record ids sorted: the records whose
+    person changed, found by one join, not by a set of record ids per person."""
+    now_ids = set(assignment["person_id"].tolist())
+    before_ids = set(previous["person_id"].tolist())
+    both = now_ids & before_ids
+    if not both:
+        return []
+    joined = assignment[["record_id", "person_id"]].merge(
+        previous[["record_id", "person_id"]], on="record_id", how="outer", suffixes=("", "_before"))
+    new_p = joined["person_id"].to_numpy(dtype=object)
+    old_p = joined["person_id_before"].to_numpy(dtype=object)
+    rid = joined["record_id"].to_numpy(dtype=object)
+    differ = ~((new_p == old_p) & ~pd.isna(new_p))
+    parts = []
+    for kind, code, who in (("records_added", 0, new_p), ("records_removed", 1, old_p)):
+        hit = differ & pd.Series(who, dtype=object).isin(both).to_numpy()
+        parts.append(pd.DataFrame({"p": who[hit], "k": code, "event": kind, "r": rid[hit]}))
+    moved = pd.concat(parts, ignore_index=True).sort_values(["p", "k", "r"], kind="stable")
+    rows: list[tuple[Any, ...]] = []
+    for (pid, _), group in moved.groupby(["p", "k"], sort=False):
+        ids = group["r"].tolist()
+        rows.append((group["event"].iat[0], pid, None, len(ids), json.dumps({"records": ids})))
+    return rows
 
 
 def person_events(
@@ -37,29 +88,26 @@ def person_events(
     golden record (dict or JSON text) after; ``old_golden``: person id -> golden record before,
     for the people that were active before.
     """
-    src_now = assignment.assign(source=_source(assignment["record_id"])).groupby("person_id")["source"].agg(
-        lambda s: sorted(set(s))).to_dict()
-    src_before = previous.assign(source=_source(previous["record_id"])).groupby("person_id")["source"].agg(
-        lambda s: sorted(set(s))).to_dict()
+    src_now = _sources_by_person(assignment)
+    src_before = _sources_by_person(previous)
+    empty: list[str] = []
 
     def sources(pid: Any, other: Any = None) -> list[str]:
-        out = set(src_now.get(pid, [])) | set(src_before.get(pid, []))
+        now, before = src_now.get(pid, empty), src_before.get(pid, empty)
+        if not isinstance(other, str) and (not before or before == now):  # the usual case: no set
+            return list(now)
+        out = set(now) | set(before)
         if isinstance(other, str):
-            out |= set(src_before.get(other, []))
+            out |= set(src_before.get(other, empty))
         return sorted(out)
 
-    rows: list[tuple[Any, ...]] = [
-        (e.event, e.person_id, e.other_person_id, e.records, None, sources(e.person_id, e.other_person_id))
-        for e in base.itertuples(index=False)
-    ]
-    now = assignment.groupby("person_id")["record_id"].agg(set).to_dict()
-    before = previous.groupby("person_id")["record_id"].agg(set).to_dict()
-    for pid in sorted(set(now) & set(before)):
-        added, removed = sorted(now[pid] - before[pid]), sorted(before[pid] - now[pid])
-        if added:
-            rows.append(("records_added", pid, None, len(added), json.dumps({"records": added}), sources(pid)))
-        if removed:
-            rows.append(("records_removed", pid, None, len(removed), json.dumps({"records": removed}), sources(pid)))
+    cols = [base[c].tolist() for c in ("event", "person_id", "other_person_id", "records")] if len(base) else [[]] * 4
+    if not src_before:  # a first run: each event's sources are its person's, as they are
+        rows: list[tuple[Any, ...]] = [(e, p, o, r, None, list(src_now.get(p, empty)))
+                                       for e, p, o, r in zip(*cols, strict=True)]
+    else:
+        rows = [(e, p, o, r, None, sources(p, o)) for e, p, o, r in zip(*cols, strict=True)]
+    rows += [(*row, sources(row[1])) for row in _moved(assignment, previous)]
     for pid in sorted(set(golden) & set(old_golden)):
         new = golden[pid]
         new = json.loads(new) if isinstance(new, str) else new

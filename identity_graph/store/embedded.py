@@ -51,6 +51,9 @@ from .lock import DEFAULT_WAIT, busy_error, clear_note, process_label, write_not
 #: SQLite's page cache (KiB) for loads and reads; and while a resolve writes its run
 CACHE_KIB = 200_000
 WRITE_CACHE_KIB = 32_000
+#: a run appending at least this many events (and at least half as many as the feed holds)
+#: rebuilds the feed's indexes after, rather than inserting into them row by row
+BULK_EVENTS = 20_000
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -235,6 +238,11 @@ def _secondary_indexes(con: sqlite3.Connection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _index_name(create_sql: str) -> str:
+    """The name in ``CREATE INDEX [IF NOT EXISTS] name ON ...``."""
+    return create_sql.split(" ON ")[0].split()[-1]
+
+
 def _in_key_order(frame: pd.DataFrame, key: list[str]) -> bool:
     """Whether rows are already in (non-null, ascending) key order: a pass, not a sort."""
     if len(frame) < 2:
@@ -268,8 +276,7 @@ def _replace_table(
     """
     indexes = _secondary_indexes(con, table)
     for sql in indexes:
-        name = sql.split(" ON ")[0].split()[-1]
-        con.execute(f"DROP INDEX IF EXISTS {name}")
+        con.execute(f"DROP INDEX IF EXISTS {_index_name(sql)}")
     con.execute(f"DELETE FROM {table}")
     if key and not _in_key_order(frame, key):
         frame = frame.sort_values(key, kind="stable")
@@ -319,6 +326,13 @@ def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, n
     issued = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'person_events'").fetchone()
     top = con.execute("SELECT coalesce(max(seq), 0) FROM person_events").fetchone()[0]
     base = max(int(issued[0]) if issued else 0, int(top))
+    # a first run's events (one per person) outnumber what the feed holds: its indexes are
+    # dropped and built again after, one sort each rather than a B-tree insert per row
+    # (inside the transaction: a failure leaves them as they were); a later run's few are inserted
+    bulk = len(rows) >= BULK_EVENTS and 2 * len(rows) >= base
+    indexes = _secondary_indexes(con, "person_events") if bulk else []
+    for sql in indexes:
+        con.execute(f"DROP INDEX IF EXISTS {_index_name(sql)}")
     con.executemany(
         "INSERT INTO person_events(seq, run_id, at, event, person_id, other_person_id, records, detail, sources) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -332,6 +346,8 @@ def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, n
         "INSERT INTO event_sources(source, seq) VALUES (?, ?)",
         [(src, base + i + 1) for i, r in enumerate(rows) for src in r["sources"]],
     )
+    for sql in indexes:
+        con.execute(sql)
 
 
 def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
@@ -709,12 +725,15 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
                 (run_id, r.report.get("started", now), now, r.settings_json, r.model_json,
                  json.dumps(r.report, default=str)),
             )
-            # each link remembers the row its record holds now (dirty_records compares)
-            _replace_table(
-                con, "person_records", r.assignment, ["record_id", "person_id"], key=["record_id"],
-                insert="INSERT INTO person_records(record_id, person_id, row_hash) "
-                "VALUES (?1, ?2, (SELECT row_hash FROM records WHERE record_id = ?1))",
-            )
+            # each link remembers the row its record holds now (dirty_records compares): the
+            # hashes read in one pass of the (record_id, row_hash) index and joined here, not
+            # looked up one record at a time (which reads each wide record row)
+            hashes = dict(con.execute("SELECT record_id, row_hash FROM records"))
+            links = r.assignment[["record_id", "person_id"]].assign(
+                row_hash=pd.Series([hashes.get(x) for x in r.assignment["record_id"].tolist()],
+                                   index=r.assignment.index, dtype=object))
+            del hashes
+            _replace_table(con, "person_records", links, ["record_id", "person_id", "row_hash"], key=["record_id"])
             _upsert_persons(con, run_id, r.persons)
             _retire_persons(con, run_id, r.retired)
             _append_events(con, run_id, r.events, now)
