@@ -98,6 +98,21 @@ def _isin(values: np.ndarray, members: set[str]) -> np.ndarray:
     return np.fromiter((v in members for v in values.tolist()), dtype=bool, count=len(values))
 
 
+def _holding(values: np.ndarray, texts: set[str]) -> np.ndarray:
+    """Indices of the values (str or missing) that contain any of ``texts``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError):  # a value that is not text: every one is a candidate
+        return np.arange(len(values))
+    hit = np.zeros(len(values), dtype=bool)
+    for t in sorted(texts):
+        hit |= pc.match_substring(arr, t).fill_null(False).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(hit)
+
+
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
 
 
@@ -203,8 +218,11 @@ def prepare_frame(
                     kept = [x for x in str(v).split("|") if x not in ph]
                     return "|".join(kept) if kept else None
 
-                out = np.empty(len(values), dtype=object)
-                out[:] = [strip(v) for v in values.tolist()]
+                # only a value holding a placeholder as text can change (any other is its own
+                # parts joined again): found by Arrow in C, and only those split in Python
+                out = values.copy()
+                hit = _holding(values, ph)
+                out[hit] = [strip(v) for v in values[hit].tolist()]
             else:
                 out = values.copy()
                 out[_isin(values, ph)] = None
