@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,7 +133,7 @@ def read_records(
     # two threads: Arrow's encoding and reordering release the GIL
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="idgraph-read") as pool:
         done = list(pool.map(column, range(len(cols))))
-    del columns
+    columns.clear()
     return pd.DataFrame(
         {c: v if c in ints else pd.Series(v, dtype=object) for c, v in zip(cols, done, strict=True)}, columns=cols
     )
