@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -325,24 +326,30 @@ def train(
     steps = 3 + sum(1 for r in settings.blocking_rules if r.name in chosen)
     step = 0
     progress("train", step, steps)
-    u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
-    step += 1
-    progress("train", step, steps)
     names = [c.name for c in comps]
     per_rule = max(settings.em_sample_pairs // max(len(settings.training_rules), 1), 20_000)
+    rules = [(i, r) for i, r in enumerate(settings.blocking_rules) if r.name in chosen]
+    # the training rules' samples (DuckDB, which releases the GIL) and the candidate sample's
+    # indices are drawn on a second thread while u is estimated: the comparisons' first use
+    # builds their coded columns on this one, a stretch that otherwise leaves a core idle
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idgraph-train") as pool:
+        drawn = pool.submit(lambda: [blocker.rule_sample(i, per_rule, settings.seed + i) for i, _ in rules])
+        sampled = pool.submit(_sample_indices, len(a), settings.em_sample_pairs, settings.seed)
+        u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
+        step += 1
+        progress("train", step, steps)
+        samples = drawn.result()
+        idx = sampled.result()
     sessions = []
-    for i, r in enumerate(settings.blocking_rules):
-        if r.name not in chosen:
-            continue
-        sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
+    for (_, r), (sa, sb) in zip(rules, samples, strict=True):
         if len(sa):
             sessions.append((comparison_levels(comps, sa, sb, threads=chunk_threads()), rule_comparisons(r.keys, names)))
         step += 1
         progress("train", step, steps)
+    del samples
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
     step += 1
     progress("train", step, steps)
-    idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
     sample = comparison_levels(comps, a[idx], b[idx], threads=chunk_threads())
     lam = estimate_prior(sample, m, u, n_candidates=len(a), n_records=n_records)
     progress("train", steps, steps)
