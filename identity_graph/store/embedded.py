@@ -193,12 +193,12 @@ def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
 def _records_frame(con: sqlite3.Connection, chunk_rows: int = 50_000) -> pd.DataFrame:
     """The records table as a frame: object columns, None for missing, equal strings one object.
 
-    Each row arrives from SQLite as one byte string that numpy and Arrow split into columns, and
-    each text column becomes Python strings once per distinct value (``records_read``). At 655k
-    records: ~8 s on one core as a tuple a row, against 11-14 s for pandas' reader. (SQLite's
-    ADBC driver links its own copy of SQLite, and two SQLite libraries on one file in one process
-    defeat each other's POSIX locks: it read stale rows in testing, and it is how SQLite files
-    get corrupted.)
+    Each row arrives from SQLite as one byte string that numpy and Arrow split into columns (on a
+    second thread while SQLite steps), and each text column becomes Python strings once per
+    distinct value (``records_read``). At 655k records: 6.5 CPU seconds on two threads, where a
+    tuple a row took 8.1 on one (and pandas' reader 11-14). (SQLite's ADBC driver links its own
+    copy of SQLite, and two SQLite libraries on one file in one process defeat each other's
+    POSIX locks: it read stale rows in testing, and it is how SQLite files get corrupted.)
     """
     from .records_read import read_records
 
