@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -96,6 +97,21 @@ def _isin(values: np.ndarray, members: set[str]) -> np.ndarray:
     if len(values) > 10_000:
         return pd.Series(values, dtype=object).isin(members).to_numpy()
     return np.fromiter((v in members for v in values.tolist()), dtype=bool, count=len(values))
+
+
+def _holding(values: np.ndarray, texts: set[str]) -> np.ndarray:
+    """Indices of the values (str or missing) that contain any of ``texts``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError):  # a value that is not text: every one is a candidate
+        return np.arange(len(values))
+    hit = np.zeros(len(values), dtype=bool)
+    for t in sorted(texts):
+        hit |= pc.match_substring(arr, t).fill_null(False).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(hit)
 
 
 _EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$")
@@ -203,8 +219,11 @@ def prepare_frame(
                     kept = [x for x in str(v).split("|") if x not in ph]
                     return "|".join(kept) if kept else None
 
-                out = np.empty(len(values), dtype=object)
-                out[:] = [strip(v) for v in values.tolist()]
+                # only a value holding a placeholder as text can change (any other is its own
+                # parts joined again): found by Arrow in C, and only those split in Python
+                out = values.copy()
+                hit = _holding(values, ph)
+                out[hit] = [strip(v) for v in values[hit].tolist()]
             else:
                 out = values.copy()
                 out[_isin(values, ph)] = None
@@ -307,24 +326,30 @@ def train(
     steps = 3 + sum(1 for r in settings.blocking_rules if r.name in chosen)
     step = 0
     progress("train", step, steps)
-    u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
-    step += 1
-    progress("train", step, steps)
     names = [c.name for c in comps]
     per_rule = max(settings.em_sample_pairs // max(len(settings.training_rules), 1), 20_000)
+    rules = [(i, r) for i, r in enumerate(settings.blocking_rules) if r.name in chosen]
+    # the training rules' samples (DuckDB, which releases the GIL) and the candidate sample's
+    # indices are drawn on a second thread while u is estimated: the comparisons' first use
+    # builds their coded columns on this one, a stretch that otherwise leaves a core idle
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idgraph-train") as pool:
+        drawn = pool.submit(lambda: [blocker.rule_sample(i, per_rule, settings.seed + i) for i, _ in rules])
+        sampled = pool.submit(_sample_indices, len(a), settings.em_sample_pairs, settings.seed)
+        u = estimate_u(comps, n_records, settings.u_sample_pairs, settings.seed)
+        step += 1
+        progress("train", step, steps)
+        samples = drawn.result()
+        idx = sampled.result()
     sessions = []
-    for i, r in enumerate(settings.blocking_rules):
-        if r.name not in chosen:
-            continue
-        sa, sb = blocker.rule_sample(i, per_rule, settings.seed + i)
+    for (_, r), (sa, sb) in zip(rules, samples, strict=True):
         if len(sa):
             sessions.append((comparison_levels(comps, sa, sb, threads=chunk_threads()), rule_comparisons(r.keys, names)))
         step += 1
         progress("train", step, steps)
+    del samples
     m, iters, conv = estimate_m_sessions(sessions, u, max_iterations=settings.em_max_iterations)
     step += 1
     progress("train", step, steps)
-    idx = _sample_indices(len(a), settings.em_sample_pairs, settings.seed)
     sample = comparison_levels(comps, a[idx], b[idx], threads=chunk_threads())
     lam = estimate_prior(sample, m, u, n_candidates=len(a), n_records=n_records)
     progress("train", steps, steps)

@@ -39,35 +39,39 @@ class Coded:
         return self.counts / total
 
 
-def _clean(s: pd.Series | np.ndarray) -> np.ndarray:
-    """The values as an object array, None where missing or empty."""
-    v = s.to_numpy(dtype=object) if isinstance(s, pd.Series) else np.asarray(s, dtype=object)
-    bad = pd.isna(v)
-    bad |= v == ""
-    if bad.any():
-        v = v.copy()
-        v[bad] = None
-    return v
+def _factorize(v: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of ``_clean(v)``: int32 codes (-1 missing or empty) and the values, in
+    order of first appearance. The empty string is dropped from the values afterwards, rather
+    than found cell by cell (a Python comparison per record)."""
+    raw = v.to_numpy(dtype=object) if isinstance(v, pd.Series) else np.asarray(v, dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    empty = np.flatnonzero(uniques == "")
+    if len(empty):
+        e = int(empty[0])
+        codes = np.where(codes == e, -1, codes - (codes > e))
+        uniques = np.delete(uniques, e)
+    return codes.astype(np.int32), uniques
 
 
 def factorise(s: pd.Series) -> Coded:
-    codes, uniques = pd.factorize(_clean(s), use_na_sentinel=True)
-    codes = codes.astype(np.int32)
+    codes, uniques = _factorize(s)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.int64)
-    return Coded(codes, np.asarray(uniques, dtype=object), counts)
+    return Coded(codes, uniques, counts)
 
 
 def factorise_shared(*cols: pd.Series | np.ndarray) -> list[Coded]:
     """Factorise several columns over one vocabulary (so given_a can equal family_b)."""
     n = [len(c) for c in cols]
-    both = np.concatenate([_clean(c) for c in cols]) if cols else np.zeros(0, dtype=object)
-    codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    codes = codes.astype(np.int32)
+    both = np.concatenate([
+        c.to_numpy(dtype=object) if isinstance(c, pd.Series) else np.asarray(c, dtype=object) for c in cols
+    ]) if cols else np.zeros(0, dtype=object)
+    codes, uniques = _factorize(both)
     out, start = [], 0
     for k in n:
         part = codes[start : start + k]
         counts = np.bincount(part[part >= 0], minlength=len(uniques)).astype(np.int64)
-        out.append(Coded(part, np.asarray(uniques, dtype=object), counts))
+        out.append(Coded(part, uniques, counts))
         start += k
     return out
 

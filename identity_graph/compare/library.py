@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from .._threads import map_chunks
@@ -27,13 +29,29 @@ __all__ = ["Comparison", "build_comparisons", "CompareContext", "FrozenTF"]
 
 def _split_multi(v: np.ndarray, k: int) -> np.ndarray:
     """The ``k``-th of each record's "|"-joined values (None where it has fewer)."""
-    missing = pd.isna(v)
-    out = np.empty(len(v), dtype=object)
-    out[:] = [
-        None if miss else (parts[k] if len(parts := str(x).split("|")) > k else None)
-        for x, miss in zip(v.tolist(), missing.tolist(), strict=True)
-    ]
-    return out
+    arr = _arrow_text(v)
+    if arr is None:  # not all text: one value at a time
+        missing = pd.isna(v)
+        out = np.empty(len(v), dtype=object)
+        out[:] = [
+            None if miss else (parts[k] if len(parts := str(x).split("|")) > k else None)
+            for x, miss in zip(v.tolist(), missing.tolist(), strict=True)
+        ]
+        return out
+    # split in C (Arrow), as ``str.split`` splits: "a||b" has an empty second part
+    parts = pc.split_pattern(arr, "|")
+    starts = np.asarray(parts.offsets)[:-1].astype(np.int64) + k
+    has = pc.fill_null(pc.greater(pc.list_value_length(parts), k), False).to_numpy(zero_copy_only=False)
+    picked = parts.values.take(pa.array(starts, mask=~has))  # (a null index takes a null)
+    return picked.to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(v: np.ndarray) -> pa.Array | None:
+    """An object column as an Arrow string array (None, NaN: null); None if it holds non-text."""
+    try:
+        return pa.array(v, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError):
+        return None
 
 
 def _initial_features(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,10 +129,15 @@ class CompareContext:
         """Per record: the "|"-joined column holds more than two values."""
         key = f"__many_{name}"
         if key not in self._extra:
-            values = self._array(name).tolist()
-            self._extra[key] = np.fromiter(
-                (v is not None and str(v).count("|") >= 2 for v in values), dtype=bool, count=len(values)
-            )
+            arr = _arrow_text(self._array(name))
+            if arr is None:  # not all text: one value at a time
+                values = self._array(name).tolist()
+                self._extra[key] = np.fromiter(
+                    (v is not None and str(v).count("|") >= 2 for v in values), dtype=bool, count=len(values)
+                )
+            else:  # counted in C (a NaN counts as text here, as ``str(nan)`` holds no "|")
+                many = pc.greater_equal(pc.count_substring(arr, "|"), 2)
+                self._extra[key] = pc.fill_null(many, False).to_numpy(zero_copy_only=False)
         return self._extra[key]
 
     def per_value(

@@ -193,42 +193,22 @@ def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
     return list(zip(*columns, strict=True)) if columns else []
 
 
-def _records_frame(con: sqlite3.Connection, chunk_rows: int = 20_000) -> pd.DataFrame:
+def _records_frame(con: sqlite3.Connection, chunk_rows: int = 50_000) -> pd.DataFrame:
     """The records table as a frame: object columns, None for missing, equal strings one object.
 
-    Rows arrive from ``sqlite3`` a chunk at a time and each chunk's columns go straight into
-    Arrow (C); at the end each text column becomes Python strings once per distinct value. At
-    655k records: 8 s and one ``str`` per distinct value, against 11-14 s for pandas' reader and
-    a ``str`` per cell shared afterwards. (SQLite's ADBC driver reads faster still, but it links
-    its own copy of SQLite, and two SQLite libraries on one file in one process defeat each
-    other's POSIX locks: it read stale rows in testing, and it is how SQLite files get corrupted.)
+    Each row arrives from SQLite as one byte string that numpy and Arrow split into columns (on a
+    second thread while SQLite steps), and each text column becomes Python strings once per
+    distinct value (``records_read``). At 655k records: 6.5 CPU seconds on two threads, where a
+    tuple a row took 8.1 on one (and pandas' reader 11-14). (SQLite's ADBC driver links its own
+    copy of SQLite, and two SQLite libraries on one file in one process defeat each other's
+    POSIX locks: it read stale rows in testing, and it is how SQLite files get corrupted.)
     """
-    import pyarrow as pa
+    from .records_read import read_records
 
-    cols = _CANON + ["trust"]
-    ints = {"dob_ambiguous", "trust"}
-    parts: list[list[pa.Array]] = [[] for _ in cols]
-    cur = con.execute(f"SELECT {', '.join(cols)} FROM records ORDER BY record_id")
-    while rows := cur.fetchmany(chunk_rows):
-        for j, values in enumerate(zip(*rows, strict=True)):
-            parts[j].append(pa.array(values, type=pa.int64() if cols[j] in ints else pa.string()))
-        del rows
-    out: dict[str, Any] = {}
-    for j, c in enumerate(cols):
-        col = pa.chunked_array(parts[j], type=pa.int64() if c in ints else pa.string())
-        parts[j] = []
-        if c in ints:
-            out[c] = col.fill_null(1 if c == "trust" else 0).to_numpy()
-            continue
-        enc = col.combine_chunks().dictionary_encode()
-        values = np.empty(len(enc.dictionary) + 1, dtype=object)
-        values[:-1] = enc.dictionary.to_numpy(zero_copy_only=False)
-        values[-1] = None  # index -1: missing
-        out[c] = pd.Series(values[enc.indices.fill_null(-1).to_numpy()], dtype=object)
-    df = pd.DataFrame(out, columns=cols)
+    df = read_records(con, _CANON + ["trust"], {"dob_ambiguous": 0, "trust": 1}, chunk_rows)
     df["dob_ambiguous"] = df["dob_ambiguous"].astype(bool)
-    del parts, out
     return df
+
 
 def _secondary_indexes(con: sqlite3.Connection, table: str) -> list[str]:
     """The CREATE statements of a table's own indexes (not the primary key's)."""
