@@ -193,6 +193,28 @@ def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
     return list(zip(*columns, strict=True)) if columns else []
 
 
+def _column_values(s: pd.Series) -> list[Any]:
+    """A column as plain Python values (None for missing), as ``_rows`` converts each column."""
+    if s.dtype.kind in "iub":
+        return s.tolist()
+    if s.dtype.kind == "f":
+        return [None if v != v else float(v) for v in s.tolist()]
+    vals = s.to_numpy(dtype=object)
+    missing = pd.isna(vals)
+    if missing.any():
+        vals = vals.copy()
+        vals[missing] = None
+    return vals.tolist()
+
+
+def _flag_values(s: pd.Series) -> list[int | None]:
+    """A yes/no column as SQLite stores it: 1, 0, or None when missing; bool() once per
+    distinct value (a load's flags are True, False and missing), not once per row."""
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    as_int = np.array([int(bool(u)) for u in uniques] + [None], dtype=object)
+    return as_int[codes].tolist()  # code -1 (missing) takes the last: None
+
+
 def _records_frame(con: sqlite3.Connection, chunk_rows: int = 50_000) -> pd.DataFrame:
     """The records table as a frame: object columns, None for missing, equal strings one object.
 
@@ -394,26 +416,24 @@ class _Writer:
                     ],
                 )
                 con.execute(f"DELETE FROM identifiers WHERE record_id IN ({marks})", part)
-        f = frame.copy()
-        f["trust"] = self.source.trust
-        f["first_load"] = self.load_id
-        f["last_load"] = self.load_id
-        f["updated_at"] = now
-        f["dob_ambiguous"] = f["dob_ambiguous"].astype(object).map(
-            lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else int(bool(v))
-        )
+        n = len(frame)
+        # the load's own values, one per row: lists of one object (no frame copy)
+        given = {"trust": [self.source.trust] * n, "first_load": [self.load_id] * n,
+                 "last_load": [self.load_id] * n, "updated_at": [now] * n,
+                 "dob_ambiguous": _flag_values(frame["dob_ambiguous"])}
         cols = _CANON + ["trust", "row_hash", "raw", "first_load", "last_load", "updated_at"]
         marks = ",".join("?" * len(cols))
-        # an update keeps first_load: upsert on the primary key
+        # an update keeps first_load: upsert on the primary key. Rows go to SQLite as they are
+        # zipped (an iterator, not a list of every tuple: no garbage collections over them)
         con.executemany(
             f"INSERT INTO records({','.join(cols)}) VALUES ({marks}) ON CONFLICT(record_id) DO UPDATE SET "
             + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("record_id", "first_load")),
-            _rows(f, cols),
+            zip(*[given[c] if c in given else _column_values(frame[c]) for c in cols], strict=True),
         )
         idents = identifier_rows(frame)
         con.executemany(
             "INSERT OR IGNORE INTO identifiers(kind, value, record_id) VALUES (?,?,?)",
-            _rows(idents, ["kind", "value", "record_id"]),
+            zip(*[_column_values(idents[c]) for c in ("kind", "value", "record_id")], strict=True),
         )
         _bump_records_version(con)
 

@@ -6,6 +6,9 @@ Every store keeps, per record, the identifiers it carries: these are what invest
 
 from __future__ import annotations
 
+from itertools import chain
+
+import numpy as np
 import pandas as pd
 
 from ..types import MULTI_SEPARATOR
@@ -72,27 +75,48 @@ def _identifier_rows_small(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["record_id", "kind", "value"], dtype=object)
 
 
+def _split_values(rids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Multi-valued cells (phones, emails) as one (record_id, value) pair per non-empty value,
+    in cell order; and whether a pair repeats (a value twice in one cell)."""
+    lists = [str(v).split(MULTI_SEPARATOR) for v in values]
+    counts = np.fromiter(map(len, lists), dtype=np.intp, count=len(lists))
+    flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=int(counts.sum()))
+    keep = flat != ""
+    rid, value = np.repeat(rids, counts)[keep], flat[keep]
+    return rid, value, bool(pd.DataFrame({"r": rid, "v": value}).duplicated().any())
+
+
 def identifier_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """A long frame (record_id, kind, value) of every identifier of every record."""
     if len(frame) <= SMALL:
         return _identifier_rows_small(frame)
-    parts = []
+    rid_all = frame["record_id"].to_numpy(dtype=object)
+    rids: list[np.ndarray] = []
+    kinds: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    repeats = not frame["record_id"].is_unique  # one record in two rows: its rows may repeat
     for kind, col in IDENTIFIER_KINDS.items():
         if col == "_name":
             values = name_key(frame["given_name"], frame["family_name"])
         else:
             values = frame[col].astype(object)
-        ok = values.notna()
+        ok = values.notna().to_numpy()
         if not ok.any():
             continue
-        part = pd.DataFrame({"record_id": frame.loc[ok, "record_id"].to_numpy(), "value": values[ok].to_numpy()})
+        rid, value = rid_all[ok], values.to_numpy(dtype=object)[ok]
         if col in ("phones", "emails"):
-            part["value"] = part["value"].astype(str).str.split(MULTI_SEPARATOR)
-            part = part.explode("value")
-            part = part[part["value"].notna() & (part["value"] != "")]
-        part["kind"] = kind
-        parts.append(part)
-    if not parts:
+            rid, value, twice = _split_values(rid, value)
+            repeats = repeats or twice
+        rids.append(rid)
+        vals.append(value)
+        kinds.append(np.full(len(rid), kind, dtype=object))
+    if not rids:
         return pd.DataFrame({"record_id": [], "kind": [], "value": []}, dtype=object)
-    out = pd.concat(parts, ignore_index=True)[["record_id", "kind", "value"]]
-    return out.drop_duplicates().astype(object)
+    out = pd.DataFrame(
+        {"record_id": np.concatenate(rids), "kind": np.concatenate(kinds), "value": np.concatenate(vals)},
+        dtype=object,
+    )
+    # rows of two kinds differ by kind and a record has one value of each one-valued kind: a
+    # row can repeat only as found above (drop_duplicates over all rows would hash millions of
+    # rows of three text columns to find none)
+    return out.drop_duplicates() if repeats else out
