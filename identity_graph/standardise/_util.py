@@ -53,6 +53,9 @@ def map_unique(s: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(results[codes], index=s.index, dtype=object)
 
 
+_BOOL_TYPES = frozenset({bool, np.bool_})
+
+
 def map_unique_frame(
     s: pd.Series,
     func: Callable[[Any], Sequence[Any]],
@@ -69,11 +72,12 @@ def map_unique_frame(
     rows = [tuple(func(u)) for u in uniques]
     rows.append(fill)
     out: dict[str, pd.Series] = {}
-    for j, name in enumerate(columns):
+    # the results transposed to one tuple per column in C (no Python loop per value and column)
+    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
         col = np.empty(len(rows), dtype=object)
-        col[:] = [r[j] for r in rows]
+        col[:] = values
         taken = col[codes]
-        if all(isinstance(v, (bool, np.bool_)) for v in col):
+        if set(map(type, values)) <= _BOOL_TYPES:  # bool cannot be subclassed, nor np.bool_
             out[name] = pd.Series(taken.astype(bool), index=s.index)
         else:
             out[name] = pd.Series(taken, index=s.index, dtype=object)

@@ -164,7 +164,14 @@ def normalise_postcode(value: Any) -> tuple[str | None, bool]:
     return None, False
 
 
+#: most address lines: ASCII letters and digits, words parted by one space, a comma or ", ";
+#: the folding below changes nothing in them but the case, so they skip its seven substitutions
+_PLAIN_LINE = re.compile(r"[A-Za-z0-9]+(?:(?:, |,| )[A-Za-z0-9]+)*")
+
+
 def _clean(text: str) -> str:
+    if _PLAIN_LINE.fullmatch(text):
+        return text.lower()
     text = to_ascii(text).lower()
     text = _LINE_BREAKS.sub(",", text)
     text = text.replace("'", "").replace("\u2019", "")

@@ -84,8 +84,15 @@ _MC = re.compile(r"\b(ma?c)\s+(?=[a-z])", re.IGNORECASE)
 _EDGE_HYPHENS = re.compile(r"(^|\s)-+|-+(\s|$)")
 
 
+#: most names: ASCII words of letters, single spaces; none of the folding below changes them
+#: except lower-casing and joining "mc donald" (checked for), so they skip six substitutions
+_PLAIN_WORDS = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+
+
 def _clean(text: str, keep_case: bool) -> str:
     """Shared folding: ASCII, apostrophes out, hyphens tidied, punctuation to spaces."""
+    if _PLAIN_WORDS.fullmatch(text) and (" " not in text or not _MC.search(text)):
+        return text if keep_case else text.lower()
     text = to_ascii(text)
     if not keep_case:
         text = text.lower()

@@ -64,13 +64,30 @@ def _fast(text: str, digits: str, region: str) -> str | None:
     """E.164 for the common case, a plain national number ("07700 900123", "(020) 7946 0018")
     that the region's metadata says is valid, without the full parser (about 20x faster). None
     means "not decided here": the caller runs the full parser, so results never differ."""
+    if text.startswith("+44") and digits.isascii() and _PLAIN_AFTER_44.fullmatch(text, 3):
+        # "+44 7700 900123": the country code is explicit (whatever ``region``); the parser
+        # would strip GB's national prefix ("0" or "180020") from the rest, so those are left
+        # to it, and any other rest is the national number as it stands
+        national = digits[2:]
+        if national.startswith(("0", "180020")):
+            return None
+        return _gb_valid(national)
     if region != "GB" or not digits.startswith("0") or digits.startswith("00") or not _PLAIN.match(text):
         return None
-    patterns = _type_patterns(region)
+    return _gb_valid(digits[1:])
+
+
+#: what may follow "+44" for the fast path: ASCII digits, spaces and the punctuation every
+#: parser accepts between digits
+_PLAIN_AFTER_44 = re.compile(r"[0-9 ().-]*")
+
+
+def _gb_valid(national: str) -> str | None:
+    """"+44" + ``national`` when GB's metadata says the national number is valid, else None."""
+    patterns = _type_patterns("GB")
     if patterns is None:
         return None
     general, kinds = patterns
-    national = digits[1:]
     if not general.fullmatch(national):
         return None
     for pattern, lengths in kinds:

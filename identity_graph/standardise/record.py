@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,16 +84,62 @@ def _none(s: pd.Series) -> pd.Series:
     return pd.Series(v, index=s.index, dtype=object)
 
 
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize`` codes and uniques of a column of text (``None``/NaN coded -1), or ``None``
+    when it holds anything but ``str`` (e.g. ``True`` and ``1`` would factorize as one value)."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _per_value(values: np.ndarray, fn: Callable[[Any], Any], missing: Any) -> np.ndarray:
+    """``fn`` of every cell (``missing`` for None/NaN), computed once per distinct text; a column
+    that is not all text is done cell by cell."""
+    found = _distinct(values)
+    if found is None:
+        return np.array([missing if v is None or v != v else fn(v) for v in values], dtype=object)
+    codes, uniques = found
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [fn(u) for u in uniques]
+    table[-1] = missing
+    return table[codes]
+
+
 def _joined(raw: pd.DataFrame, cols: tuple[str, ...], sep: str = " ") -> pd.Series:
+    """The non-blank cells of ``cols`` joined by ``sep`` per row (``None`` when all are blank)."""
     parts = [raw[c].astype(object) for c in cols]
     if len(parts) == 1:
         return _none(parts[0])
-    df = pd.concat(parts, axis=1)
-    vals = [
-        sep.join(str(v) for v in row if v is not None and v == v and str(v).strip() != "") or None
-        for row in df.itertuples(index=False, name=None)
-    ]
-    return pd.Series(vals, index=raw.index, dtype=object)
+    # each column's usable text once per distinct value, then joined column by column over the
+    # rows holding it (whole-column object additions instead of a Python join per row)
+    n = len(raw)
+    acc = np.full(n, "", dtype=object)
+    started = np.zeros(n, dtype=bool)
+    for part in parts:
+        text = _per_value(part.to_numpy(dtype=object), _usable, None)
+        present = text != None  # noqa: E711 -- elementwise on an object array
+        both = present & started
+        if both.any():
+            acc[both] = acc[both] + sep
+        acc[present] = acc[present] + text[present]
+        started |= present
+    acc[~started] = None
+    return pd.Series(acc, index=raw.index, dtype=object)
+
+
+def _usable(v: Any) -> str | None:
+    """A cell as ``_joined`` writes it: its text, or ``None`` when it is blank."""
+    return str(v) if v == v and str(v).strip() != "" else None
+
+
+def _too_long(v: str) -> bool:
+    return len(v) > MAX_VALUE_CHARS
+
+
+def _no_letters(v: str) -> bool:
+    """A number or an id, not a name: digits and no letter."""
+    return _DIGIT.search(v) is not None and not _LETTER.search(v)
 
 
 def _empty(index: pd.Index) -> pd.Series:
@@ -104,19 +151,58 @@ def _mapping_fingerprint(mapping: SourceMapping) -> str:
     return hashlib.sha1((json.dumps(d, sort_keys=True) + ENGINE_VERSION).encode()).hexdigest()[:12]
 
 
-def _with_flags(attributes: Any, raw: pd.DataFrame, mapping: SourceMapping, drop_errors: Any) -> list[str | None]:
+def _with_flags(raw: pd.DataFrame, attr_cols: list[str], mapping: SourceMapping, drop_errors: Any) -> list[str]:
     """Each record's attributes JSON with its typed flags under ``FLAGS_KEY`` (a flag whose
-    cell is empty is absent; one whose value is not of its type is dropped, with a reject)."""
+    cell is empty is absent; one whose value is not of its type is dropped, with a reject).
+
+    Byte for byte ``json.dumps(attributes | {FLAGS_KEY: flags}, sort_keys=True, default=str)``:
+    each flag is typed once per distinct cell and the flags object joins the attributes as one
+    more (pre-encoded) key, instead of a JSON parse and dump per row."""
     from ..ingest.flags import FLAGS_KEY, convert_flag
 
-    typed: dict[str, pd.Series] = {}
+    text = [_distinct(raw[flag.column].to_numpy(dtype=object)) for flag in mapping.flags.values()]
+    plain = FLAGS_KEY not in attr_cols and all(
+        pd.api.types.infer_dtype(raw[c].to_numpy(dtype=object), skipna=True) in ("string", "empty")
+        for c in attr_cols
+    )
+    if not plain or any(t is None for t in text):  # not all text: the general way, row by row
+        return _with_flags_per_row(_json_objects(raw, attr_cols, skip_none=True), raw, mapping, drop_errors)
+    pieces: dict[str, np.ndarray] = {}
+    for (name, flag), found in zip(mapping.flags.items(), text, strict=True):
+        assert found is not None
+        codes, uniques = found
+        typed, errors = convert_flag(pd.Series(uniques, dtype=object), flag.type)
+        err = np.empty(len(uniques) + 1, dtype=object)
+        err[:-1] = errors.to_numpy(dtype=object)
+        err[-1] = None  # an empty cell is no flag and no error
+        row_errors = pd.Series(err[codes], index=raw.index, dtype=object)
+        drop_errors(row_errors.where(row_errors.isna(), f"flag {name}: " + row_errors.astype(str)), flag.column,
+                    raw[flag.column])
+        enc = np.empty(len(uniques) + 1, dtype=object)
+        key = json.dumps(name) + ": "
+        enc[:-1] = [None if v is None else key + json.dumps(v, default=str) for v in typed.tolist()]
+        enc[-1] = None
+        pieces[name] = enc[codes]
+    flags = _object_rows([pieces[n] for n in sorted(pieces)], empty=None)
+    flag_key = json.dumps(FLAGS_KEY) + ": "
+    flag_col = np.array([None if f is None else flag_key + f for f in flags], dtype=object)
+    columns = {c: _encoded(raw[c], json.dumps(c) + ": ") for c in attr_cols}
+    columns[FLAGS_KEY] = flag_col
+    return _object_rows([columns[c] for c in sorted(columns)], empty="{}")
+
+
+def _with_flags_per_row(attributes: Any, raw: pd.DataFrame, mapping: SourceMapping, drop_errors: Any) -> list[str]:
+    """``_with_flags`` for a frame holding values other than text (parsed and dumped per row)."""
+    from ..ingest.flags import FLAGS_KEY, convert_flag
+
+    typed: dict[str, list[Any]] = {}
     for name, flag in mapping.flags.items():
         values, errors = convert_flag(raw[flag.column], flag.type)
         drop_errors(errors.where(errors.isna(), f"flag {name}: " + errors.astype(str)), flag.column, raw[flag.column])
-        typed[name] = values
-    out: list[str | None] = []
+        typed[name] = values.tolist()
+    out: list[str] = []
     for i, attrs in enumerate(list(attributes)):
-        flags = {n: v.iloc[i] for n, v in typed.items() if v.iloc[i] is not None}
+        flags = {n: v[i] for n, v in typed.items() if v[i] is not None}
         if not flags:
             out.append(attrs)
             continue
@@ -137,39 +223,46 @@ def _norm_extra(s: pd.Series) -> pd.Series:
 _json_text = json.encoder.encode_basestring_ascii
 
 
-def _encoded(s: pd.Series) -> np.ndarray:
-    """Each cell as ``json.dumps(..., default=str)`` writes it as a dict value, computed once per
-    distinct value; ``None`` cells stay ``None`` (the caller writes "null" or leaves them out)."""
+def _encoded(s: pd.Series, key: str = "", none: str | None = None) -> np.ndarray:
+    """Each cell as ``json.dumps(..., default=str)`` writes it as a dict value after ``key``
+    (e.g. ``'"name": '``), computed once per distinct value; ``None`` cells get ``none``."""
     values = s.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     enc = np.empty(len(uniques) + 1, dtype=object)
     # for text, exactly the function json.dumps itself calls (ensure_ascii), without its overhead
-    enc[:-1] = [_json_text(u) if type(u) is str else json.dumps(u, default=str) for u in uniques]
-    enc[-1] = None
+    enc[:-1] = [key + (_json_text(u) if type(u) is str else json.dumps(u, default=str)) for u in uniques]
+    enc[-1] = none
     out = enc[codes]
     na = np.flatnonzero(codes == -1)
     if len(na):  # NaN, NaT or pd.NA (not None): written as json.dumps writes them
         other = [i for i in na if values[i] is not None]
-        out[other] = [json.dumps(values[i], default=str) for i in other]
+        out[other] = [key + json.dumps(values[i], default=str) for i in other]
     return out
+
+
+def _object_rows(columns: list[np.ndarray], *, empty: str | None) -> list[Any]:
+    """Per row, its non-``None`` ``"key": value`` pieces (columns in key order, at least one) as
+    one JSON object; ``empty`` for a row with none."""
+    return [
+        "{" + body + "}" if (body := ", ".join([p for p in row if p is not None])) else empty
+        for row in zip(*columns, strict=True)
+    ]
 
 
 def _json_objects(raw: pd.DataFrame, cols: list[str], *, skip_none: bool) -> list[str]:
     """One JSON object per row of ``raw[cols]``: byte for byte what
     ``json.dumps({c: row[c] for c in cols}, sort_keys=True, default=str)`` gives (``skip_none``:
-    without the ``None`` values), built column by column with each distinct value encoded once,
-    instead of a dict and an encoder call per row."""
+    without the ``None`` values), built column by column with each distinct value encoded once
+    (with its key), instead of a dict and an encoder call per row."""
     if not cols:
         return ["{}"] * len(raw)
-    ordered = sorted(cols)
-    keys = [json.dumps(c) + ": " for c in ordered]
-    columns = [_encoded(raw[c]) for c in ordered]
-    rows = zip(*columns, strict=True)
-    if skip_none:
-        return ["{" + ", ".join([k + v for k, v in zip(keys, row, strict=True) if v is not None]) + "}" for row in rows]
-    return [
-        "{" + ", ".join([k + ("null" if v is None else v) for k, v in zip(keys, row, strict=True)]) + "}" for row in rows
-    ]
+    columns = []
+    for c in sorted(cols):
+        key = json.dumps(c) + ": "
+        columns.append(_encoded(raw[c], key, None if skip_none else key + "null"))
+    if not skip_none:  # every cell has a piece
+        return ["{" + ", ".join(row) + "}" for row in zip(*columns, strict=True)]
+    return _object_rows(columns, empty="{}")
 
 
 def standardise_chunk(
@@ -193,7 +286,8 @@ def standardise_chunk(
             return _empty(idx)
         joined = _joined(raw, f[field_name], sep)
         as_given.setdefault(field_name, joined)
-        too_long = joined.map(lambda v: v is not None and len(v) > MAX_VALUE_CHARS)
+        too_long = pd.Series(_per_value(joined.to_numpy(dtype=object), _too_long, False).astype(bool),
+                             index=joined.index)
         if too_long.any():
             column = "+".join(f[field_name])
             for r, v in zip(rows[too_long], joined[too_long], strict=True):
@@ -210,7 +304,8 @@ def standardise_chunk(
         present = [v for v in values.tolist() if v is not None]
         if not present or not _DIGIT.search("\x1f".join(present)):
             return values  # no digit anywhere in the column: one pass in C
-        number = values.map(lambda v: v is not None and _DIGIT.search(v) is not None and not _LETTER.search(v))
+        number = pd.Series(_per_value(values.to_numpy(dtype=object), _no_letters, False).astype(bool),
+                           index=values.index)
         if not number.any():
             return values
         column = "+".join(f[field_name])
@@ -323,9 +418,9 @@ def standardise_chunk(
     if unreal.notna().any():
         extra_cols[DOB_UNPARSED] = unreal
     if extra_cols:
-        extra = pd.DataFrame(extra_cols, index=idx)
-        present = [{k: v for k, v in r.items() if v is not None} for r in extra.to_dict(orient="records")]
-        out["extra"] = [json.dumps(d, sort_keys=True) if d else None for d in present]
+        # the text values' JSON object per row (None when none), as json.dumps(..., sort_keys=True)
+        out["extra"] = _object_rows([_encoded(extra_cols[k], json.dumps(k) + ": ") for k in sorted(extra_cols)],
+                                    empty=None)
     else:
         out["extra"] = None
     used = mapping.columns_used() | {"__row__"}
@@ -333,9 +428,10 @@ def standardise_chunk(
     if mapping.keep_attributes is not None:
         attr_cols = [c for c in attr_cols if c in set(mapping.keep_attributes)]
     raw_cols = [c for c in raw.columns if c != "__row__"]
-    out["attributes"] = _json_objects(raw, attr_cols, skip_none=True)
     if mapping.flags:  # typed per-source flags, kept beside the attributes (ingest.flags)
-        out["attributes"] = _with_flags(out["attributes"], raw, mapping, drop_errors)
+        out["attributes"] = _with_flags(raw, attr_cols, mapping, drop_errors)
+    else:
+        out["attributes"] = _json_objects(raw, attr_cols, skip_none=True)
     out["raw"] = _json_objects(raw, raw_cols, skip_none=False)
     fp = _mapping_fingerprint(mapping)
     out["row_hash"] = [hashlib.sha1((fp + s).encode("utf-8")).hexdigest() for s in out["raw"]]
