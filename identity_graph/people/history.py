@@ -73,7 +73,7 @@ def address_history(frame: pd.DataFrame) -> pd.DataFrame:
     person_ids = people[pr]
     out = pd.DataFrame(
         {
-            "person_id": person_ids if person_ids.dtype != object else pd.Series(person_ids, dtype=object),
+            "person_id": person_ids,
             "address_key": pd.Series(address_key[rank], dtype=object),
             "address": pd.Series(address[rank], dtype=object),
             "postcode": pd.Series(postcode[rank], dtype=object),
