@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "descending", "group_numbers", "joined_sets", "run_starts", "first_rows", "first_present", "set_masks", "mask_texts", "sorted_codes"]
+    "descending", "first_present", "first_rows", "group_numbers", "joined_sets", "mask_texts",
+    "run_starts", "set_masks", "sets_of", "sorted_codes",
+]
 
 
 def joined_sets(groups: pd.Series, values: pd.Series, sep: str = ",") -> pd.Series:
@@ -110,3 +112,16 @@ def mask_texts(masks: np.ndarray, names: np.ndarray, sep: str = ",") -> np.ndarr
         dtype=object,
     )
     return text[inverse.reshape(-1)] if len(masks) else np.zeros(0, dtype=object)
+
+
+def sets_of(values: np.ndarray, group: np.ndarray, starts: np.ndarray, n: int, sep: str = ",") -> tuple[np.ndarray, np.ndarray]:
+    """Each group's distinct values sorted and joined by ``sep``, as (distinct texts, each
+    group's index into them). Rows in group order: ``group`` their group numbers (0..n-1),
+    ``starts`` each group's first row (``run_starts``)."""
+    codes, names = sorted_codes(values)
+    if len(names) > 62:  # too many for a bitmask: grouped sets of text
+        text = joined_sets(pd.Series(group), pd.Series(values, dtype=object), sep).reindex(range(n)).to_numpy(dtype=object)
+        which, distinct = pd.factorize(text)
+        return np.asarray(distinct, dtype=object), which
+    distinct_masks, which = np.unique(set_masks(codes, starts), return_inverse=True)
+    return mask_texts(distinct_masks, np.asarray(names, dtype=object), sep), which.reshape(-1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._groups import descending, first_rows, joined_sets, mask_texts, run_starts, set_masks, sorted_codes
+from ._groups import descending, first_rows, run_starts, sets_of, sorted_codes
 from ._json import encode, json_rows
 
 __all__ = ["GOLDEN_FIELDS", "ADDRESS_FIELDS", "golden_records", "survivorship_order"]
@@ -55,18 +55,6 @@ def survivorship_order(frame: pd.DataFrame, person: np.ndarray, present: np.ndar
 JSON_CHUNK = 100_000
 
 
-def _sources(source: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each group's sources sorted and joined by commas, as (distinct texts, each group's index
-    into them); rows in group order."""
-    codes, names = sorted_codes(source)
-    if len(names) > 62:  # too many for a bitmask: grouped sets of text
-        text = joined_sets(pd.Series(group), pd.Series(source, dtype=object)).reindex(range(n)).to_numpy(dtype=object)
-        inverse, distinct = pd.factorize(text)
-        return np.asarray(distinct, dtype=object), inverse
-    distinct, inverse = np.unique(set_masks(codes, run_starts(group)), return_inverse=True)
-    return mask_texts(distinct, names), inverse.reshape(-1)
-
-
 def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """person_id, golden (JSON text) from records with ``person_id`` and the current addresses.
 
@@ -93,7 +81,7 @@ def golden_records(frame: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     cur = cur.astype(object).where(cur.notna(), None)
     for c in ADDRESS_FIELDS:
         values[c] = cur[c].to_numpy(dtype=object)
-    texts, which = _sources(frame["source"].to_numpy(dtype=object)[order], group, n)
+    texts, which = sets_of(frame["source"].to_numpy(dtype=object)[order], group, run_starts(group), n)
     lines = json_rows(values, {"sources": np.array([encode(t.split(",")) for t in texts], dtype=object)[which]}) \
         if n else np.zeros(0, dtype=object)
     if lines is None:  # a field holding something other than text: pandas' writer, as it is
@@ -105,7 +93,8 @@ def _pandas_json(values: dict[str, np.ndarray], sources: list[list[str]], which:
     """The golden JSON by pandas' C writer: one object per person, keys sorted, a chunk of
     people at a time."""
     lists = np.empty(len(sources), dtype=object)
-    lists[:] = sources
+    for k, one in enumerate(sources):  # (one by one: numpy would make a 2-d array of equal lists)
+        lists[k] = one
     out = pd.DataFrame({**values, "sources": lists[which]}, index=pd.Index(people), dtype=object)
     out = out[sorted(out.columns)]
     lines: list[str] = []

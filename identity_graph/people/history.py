@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._groups import descending, first_present, group_numbers, joined_sets, mask_texts, run_starts, set_masks, sorted_codes
+from ._groups import descending, first_present, group_numbers, run_starts, sets_of, sorted_codes
 
 __all__ = ["address_history"]
 
@@ -60,7 +60,7 @@ def address_history(frame: pd.DataFrame) -> pd.DataFrame:
         top = np.maximum.reduceat(trust[order], starts)
     else:
         top = pd.Series(trust[order]).groupby(grp).max().to_numpy()
-    texts, which = _sources(col("source")[order], grp, starts, n)
+    texts, which = sets_of(col("source")[order], grp, starts, n)
     n_sources = np.array([t.count(",") + 1 for t in texts], dtype=np.int64)[which]
     # the current address: latest last seen (none as ""), then trust, sources, then the key
     empty = int(np.searchsorted(dates, "")) if len(dates) and dates[0] == "" else -1
@@ -96,15 +96,3 @@ def address_history(frame: pd.DataFrame) -> pd.DataFrame:
         if out[c].dtype == object:
             out[c] = out[c].where(out[c].notna(), None)
     return out
-
-
-def _sources(source: np.ndarray, grp: np.ndarray, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each group's sources sorted and joined by commas, as (distinct texts, each group's index
-    into them); rows in group order."""
-    codes, names = sorted_codes(source)
-    if len(names) > 62:  # too many for a bitmask: grouped sets of text
-        text = joined_sets(pd.Series(grp), pd.Series(source, dtype=object)).reindex(range(n)).to_numpy(dtype=object)
-        which, distinct = pd.factorize(text)
-        return np.asarray(distinct, dtype=object), which
-    distinct, which = np.unique(set_masks(codes, starts), return_inverse=True)
-    return mask_texts(distinct, np.asarray(names, dtype=object)), which.reshape(-1)
