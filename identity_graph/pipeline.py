@@ -379,19 +379,20 @@ def train(
 PEOPLE_SLICE = 100_000
 
 
-def _histories_and_golden(recs: pd.DataFrame, progress: Progress = noop) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Address histories and golden records of records carrying ``person_id``, computed over
-    slices of whole people in person-id order (each person's records in one slice), so the
-    result is that of one pass over all of them. ``progress``: stage ``people``, records done."""
+def _histories_and_golden(
+    recs: pd.DataFrame, person: np.ndarray, progress: Progress = noop
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Address histories and golden records of ``recs`` (in record id order), ``person``: each
+    record's person number (people numbered in id order). Computed over slices of whole people
+    in person order (each person's records in one slice), so the result is that of one pass over
+    all of them; person_id in the results is the person's number. ``progress``: stage
+    ``people``, records done."""
     if recs.empty:
-        hist = address_history(recs)
-        return hist, golden_records(recs, hist[["person_id", "address", "postcode", "address_key"]])
-    # people grouped by number, not by id text: codes in id order (so every sort by person is the
-    # same), each grouping an integer one rather than a hash of 655k strings; ids put back after
-    codes, ids = pd.factorize(recs["person_id"].to_numpy(dtype=object), sort=True)
-    ids = np.asarray(ids, dtype=object)
-    order = np.argsort(codes, kind="stable")
-    codes = codes[order]
+        part = recs.assign(person_id=person)
+        hist = address_history(part)
+        return hist, golden_records(part, hist[["person_id", "address", "postcode", "address_key"]])
+    order = np.argsort(person, kind="stable")
+    codes = person[order]
     hists, goldens = [], []
     start = 0
     while start < len(order):
@@ -408,11 +409,7 @@ def _histories_and_golden(recs: pd.DataFrame, progress: Progress = noop) -> tupl
             trim_heap()  # a slice's temporaries, freed, go back before the next slice makes its own
         start = stop
         progress("people", stop, len(order))
-    hist = pd.concat(hists, ignore_index=True)
-    golden = pd.concat(goldens, ignore_index=True)
-    for out in (hist, golden):
-        out["person_id"] = pd.Series(ids[out["person_id"].to_numpy(dtype=np.int64)], index=out.index, dtype=object)
-    return hist, golden
+    return pd.concat(hists, ignore_index=True), pd.concat(goldens, ignore_index=True)
 
 
 def build_people(
@@ -439,13 +436,20 @@ def build_people(
     if order is not None:
         labels, review = labels[order], review[order]
     ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta, taken=taken)
-    recs.insert(0, "person_id", ids.assignment["person_id"].to_numpy())
-    hist, golden = _histories_and_golden(recs, progress)
-    flagged = pd.Series(review).groupby(ids.assignment["person_id"].to_numpy()).any()
-    sizes = ids.assignment.groupby("person_id").size()
+    # people grouped by number, not by id text: numbers in id order (so every sort by person is
+    # the same), from the clusters' ids (one per person, not one per record)
+    rank, pids = pd.factorize(ids.people, sort=True)
+    pids = np.asarray(pids, dtype=object)
+    person = rank[ids.codes]
+    hist, golden = _histories_and_golden(recs, person, progress)
+    who = golden["person_id"].to_numpy(dtype=np.int64)
+    for out in (hist, golden):
+        out["person_id"] = pd.Series(pids[out["person_id"].to_numpy(dtype=np.int64)], index=out.index, dtype=object)
+    sizes = np.bincount(person, minlength=len(pids))
+    flagged = np.bincount(person, weights=np.asarray(review, dtype=bool), minlength=len(pids)) > 0
     persons = golden.assign(
-        size=golden["person_id"].map(sizes).astype(int),
-        review=golden["person_id"].map(flagged).fillna(False).astype(bool),
+        size=sizes[who].astype(int),
+        review=flagged[who],
         created_run=golden["person_id"].map(ids.created_run),
     )
     return ids, persons, hist

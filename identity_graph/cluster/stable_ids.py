@@ -14,7 +14,7 @@ Policy:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,10 @@ class StableIds:
     created_run: dict[str, int | None]  # person_id -> created run (None: new this run)
     retired: pd.DataFrame  # person_id, merged_into
     events: pd.DataFrame  # event, person_id, other_person_id, records
+    #: each record's cluster number, and each cluster's person id (``assignment``'s person_id
+    #: is ``people[codes]``): the people stage groups records by number, not by id text
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    people: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 def assign_stable_ids(
@@ -75,20 +79,24 @@ def assign_stable_ids(
     order = None if record_ids.is_monotonic_increasing else np.argsort(rid, kind="stable")
     present, first = np.unique(codes if order is None else codes[order], return_index=True)
     cmin = pd.Series(rid[first if order is None else order[first]], index=uniq[present], dtype=object).sort_index()
-    created = dict(zip(persons_meta["person_id"], persons_meta["created_run"], strict=True))
+    created = dict(zip(persons_meta["person_id"].to_numpy(dtype=object).tolist(), persons_meta["created_run"], strict=True))
     # the caller's set is read, never changed: ids issued here go to a set of their own
-    issued_before: set[str] = taken if taken is not None else set(persons_meta["person_id"])
+    issued_before: set[str] = taken if taken is not None else set(persons_meta["person_id"].to_numpy(dtype=object).tolist())
     taken = _Taken(issued_before)
     events: list[tuple[str, str, str | None, int]] = []
 
     # each previous record's new cluster (NaN: the record is gone), as a left merge gives it
     prev_ids = previous["record_id"].to_numpy(dtype=object)
+    # person ids as Python strings (an Arrow-backed column is read a boxed cell at a time
+    # by every loop and set below)
+    prev_pids = previous["person_id"].to_numpy(dtype=object)
     pos = pd.Index(rid).get_indexer(prev_ids) if len(prev_ids) else np.zeros(0, dtype=np.intp)
     prev_cluster = np.full(len(pos), np.nan)
     prev_cluster[pos >= 0] = labels[pos[pos >= 0]]
-    prev = previous[["record_id", "person_id"]].assign(cluster=prev_cluster)
+    prev = pd.DataFrame({"person_id": pd.Series(prev_pids, dtype=object), "cluster": prev_cluster})
     # overlap of each previous person with each new cluster
-    ov = prev.dropna(subset=["cluster"]).groupby(["person_id", "cluster"]).size().rename("n").reset_index()
+    # (unsorted groups: the sort below orders every row, a person's clusters never tie)
+    ov = prev.dropna(subset=["cluster"]).groupby(["person_id", "cluster"], sort=False).size().rename("n").reset_index()
     ov["cluster_min"] = ov["cluster"].map(cmin)
     ov = ov.sort_values(["person_id", "n", "cluster_min"], ascending=[True, False, True])
     heir = ov.drop_duplicates("person_id")  # the cluster each previous person's id goes to
@@ -96,49 +104,71 @@ def assign_stable_ids(
     heir = heir.assign(created=heir["person_id"].map(lambda p: created.get(p, 10**9)))
     heir = heir.sort_values(["cluster", "created", "person_id"])
     survivor = heir.drop_duplicates("cluster").set_index("cluster")["person_id"]
-    label_to_pid: dict[object, str] = survivor.to_dict()
+    label_to_pid: dict[object, str] = dict(zip(survivor.index.tolist(), survivor.to_numpy(dtype=object).tolist(), strict=True))
     retired_rows: list[tuple[str, str | None]] = []
-    prev_sizes = prev.groupby("person_id").size().to_dict()
-    for pid, cl in zip(heir["person_id"], heir["cluster"], strict=True):
+    counts = pd.Series(prev_pids, dtype=object).value_counts(sort=False)  # (hashed, not sorted)
+    prev_sizes = dict(zip(counts.index.to_numpy(dtype=object).tolist(), counts.tolist(), strict=True))
+    heir_pids = heir["person_id"].to_numpy(dtype=object).tolist()
+    for pid, cl in zip(heir_pids, heir["cluster"].tolist(), strict=True):
         keep = label_to_pid[cl]
         if pid != keep:
             retired_rows.append((pid, keep))
             events.append(("merged", keep, pid, int(prev_sizes.get(pid, 0))))
-    gone = set(previous["person_id"]) - set(heir["person_id"])
+    gone = set(prev_pids.tolist()) - set(heir_pids)
     for pid in sorted(gone):
         retired_rows.append((pid, None))
         events.append(("dissolved", pid, None, 0))
     # new clusters
     created_run: dict[str, int | None] = {}
     fresh = cmin[~cmin.index.isin(list(label_to_pid))].sort_values(kind="stable")
-    for cl, first_record in zip(fresh.index, fresh.to_numpy(), strict=True):
-        pid = new_person_id(str(first_record), taken)
-        taken.add(pid)
-        label_to_pid[cl] = pid
-        created_run[pid] = None
+    firsts = [str(r) for r in fresh.to_numpy(dtype=object).tolist()]
+    fresh_labels = fresh.index.tolist()
+    # each new id's first candidate hashed in one pass (no call per cluster)
+    candidates = ["P" + hashlib.sha1(r.encode("utf-8")).hexdigest()[:12] for r in firsts]
+    if issued_before.isdisjoint(candidates) and len(set(candidates)) == len(candidates):
+        # the usual case: no candidate was ever issued, none repeats: each is what the loop
+        # below would issue, and all go in at once
+        taken.now.update(candidates)
+        label_to_pid.update(zip(fresh_labels, candidates, strict=True))
+        created_run = dict.fromkeys(candidates)
+    else:  # a candidate taken: re-hashed with a counter, one cluster at a time, in order
+        for cl, first_record, pid in zip(fresh_labels, firsts, candidates, strict=True):
+            if pid in taken:
+                pid = new_person_id(first_record, taken)
+            taken.add(pid)
+            label_to_pid[cl] = pid
+            created_run[pid] = None
     # splits: a previous person whose records now sit in several clusters
     # (``ov`` is sorted by person, largest part first: every row after a person's first is a part
     # that split away)
     parts = ov[ov.duplicated("person_id")]
-    for pid, cl, n in zip(parts["person_id"], parts["cluster"], parts["n"], strict=True):
+    for pid, cl, n in zip(parts["person_id"].to_numpy(dtype=object).tolist(), parts["cluster"].tolist(),
+                          parts["n"].tolist(), strict=True):
         events.append(("split", pid, label_to_pid[cl], int(n)))
-    for pid in label_to_pid.values():
+    # the ids that survive from before (the new ones are in ``created_run`` already)
+    for pid in survivor.to_numpy(dtype=object).tolist():
         if pid not in created_run:
             c = created.get(pid)
-            created_run[pid] = None if c is None or pd.isna(c) else int(c)
+            created_run[pid] = c if type(c) is int else None if c is None or pd.isna(c) else int(c)
     sizes = np.bincount(codes, minlength=len(uniq))
     pid_of_code = np.array([label_to_pid[cl] for cl in uniq.tolist()], dtype=object)
-    new_ids = {pid for pid, c in created_run.items() if c is None}
+    new_ids = sorted({pid for pid, c in created_run.items() if c is None})
     pid_size = dict(zip(pid_of_code.tolist(), sizes.tolist(), strict=True))
-    for pid in sorted(new_ids):
-        events.append(("created", pid, None, pid_size.get(pid, 0)))
+    # events by column: a frame from one tuple per new person is slow at 400k people
+    columns = [list(c) for c in zip(*events, strict=True)] if events else [[], [], [], []]
+    columns[0] += ["created"] * len(new_ids)
+    columns[1] += new_ids
+    columns[2] += [None] * len(new_ids)
+    columns[3] += [pid_size.get(pid, 0) for pid in new_ids]
     # one shared id string per person, not one per record
     assignment = pd.DataFrame(
         {"record_id": pd.Series(rid, dtype=object), "person_id": pd.Series(pid_of_code[codes], dtype=object)}
     )
     return StableIds(
+        codes=codes,
+        people=pid_of_code,
         assignment=assignment,
         created_run=created_run,
         retired=pd.DataFrame(retired_rows, columns=["person_id", "merged_into"], dtype=object),
-        events=pd.DataFrame(events, columns=["event", "person_id", "other_person_id", "records"], dtype=object),
+        events=pd.DataFrame(dict(zip(["event", "person_id", "other_person_id", "records"], columns, strict=True)), dtype=object),
     )
