@@ -157,7 +157,7 @@ def profile_dataset(name: str, work: Path | None) -> dict[str, Any]:
         metrics = evaluate_clusters(prepared.truth, read_links(links)).to_dict()
     finally:
         shutil.rmtree(store_dir, ignore_errors=True)
-    return {"dataset": name, "load_avg": load_avg, "rows": rows,
+    return {"dataset": name, "load_avg": load_avg, "rows": rows, "facts": machine_facts(),
             "records": prepared.records, "b3_f1": metrics.get("bcubed_f1")}
 
 
@@ -169,17 +169,18 @@ def profile_demo(work: Path | None) -> dict[str, Any]:
                                      "--out", str(out / "demo")], log)
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return {"dataset": "demo (2,000 residents)", "load_avg": [round(x, 2) for x in os.getloadavg()], "rows": rows}
+    return {"dataset": "demo (2,000 residents)", "load_avg": [round(x, 2) for x in os.getloadavg()], "rows": rows,
+            "facts": machine_facts()}
 
 
 def markdown(result: dict[str, Any]) -> str:
     rows = result["rows"]
     ncores = len(rows[0]["core_busy_s"]) if rows else 0
-    facts = machine_facts()
+    facts = result.get("facts") or machine_facts()  # as measured (older results: now)
     head = "| command | stage | wall s | CPU s | cores | " + " | ".join(f"core {i} busy s" for i in range(ncores)) + " |"
     rule = "|---|---|---:|---:|---:|" + "---:|" * ncores
     lines = [
-        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} with `benchmarks/profile_stages.py "
+        f"Run {facts.get('date') or dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} with `benchmarks/profile_stages.py "
         f"{result['dataset'] if not result['dataset'].startswith('demo') else '--demo'}`; "
         f"identity-graph @ `{facts.get('git_commit')}`; {facts.get('cpu')}, {facts.get('logical_cores')} cores; "
         f"1-minute load average at the start {result['load_avg'][0]}.",
@@ -213,11 +214,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--write-md", action="store_true", help="write the table into BENCHMARKS.md")
     ap.add_argument("--md-marker", default=None, help="the BENCHMARKS.md marker (default profile, or profile-demo)")
     ap.add_argument("--tmp", type=Path, default=None, help="where the temporary store goes")
+    ap.add_argument("--from-json", type=Path, default=None, help="print (and --write-md) a saved result, not a new run")
     args = ap.parse_args(argv)
-    result = profile_demo(args.tmp) if args.demo else profile_dataset(args.dataset, args.tmp)
-    out = DEFAULT_WORK_ROOT / f"profile-{'demo' if args.demo else args.dataset}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    if args.from_json:
+        result = json.loads(args.from_json.read_text())
+    else:
+        result = profile_demo(args.tmp) if args.demo else profile_dataset(args.dataset, args.tmp)
+        out = DEFAULT_WORK_ROOT / f"profile-{'demo' if args.demo else args.dataset}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1))
     text = markdown(result)
     print(text)
     if args.write_md:
