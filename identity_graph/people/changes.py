@@ -102,12 +102,11 @@ def person_events(
         return sorted(out)
 
     cols = [base[c].tolist() for c in ("event", "person_id", "other_person_id", "records")] if len(base) else [[]] * 4
-    if not src_before:  # a first run: each event's sources are its person's, as they are
-        rows: list[tuple[Any, ...]] = [(e, p, o, r, None, list(src_now.get(p, empty)))
-                                       for e, p, o, r in zip(*cols, strict=True)]
+    if not src_before:  # a first run: each event's sources are its person's list (one event each)
+        srcs = [src_now.get(p) or [] for p in cols[1]]
     else:
-        rows = [(e, p, o, r, None, sources(p, o)) for e, p, o, r in zip(*cols, strict=True)]
-    rows += [(*row, sources(row[1])) for row in _moved(assignment, previous)]
+        srcs = [sources(p, o) for p, o in zip(cols[1], cols[2], strict=True)]
+    rows: list[tuple[Any, ...]] = [(*row, sources(row[1])) for row in _moved(assignment, previous)]
     for pid in sorted(set(golden) & set(old_golden)):
         new = golden[pid]
         new = json.loads(new) if isinstance(new, str) else new
@@ -117,7 +116,11 @@ def person_events(
             if o != nv:
                 rows.append(("details_changed", pid, None, None,
                              json.dumps({"field": f, "old": o, "new": nv}, default=str), sources(pid)))
-    return pd.DataFrame(rows, columns=EVENT_COLUMNS, dtype=object)
+    # column by column: the stable-id events (one a person on a first run) make no tuple each
+    data = [*cols, [None] * len(cols[0]), srcs]
+    for j, values in enumerate(zip(*rows, strict=True)):
+        data[j] = [*data[j], *values]
+    return pd.DataFrame(dict(zip(EVENT_COLUMNS, data, strict=True)), dtype=object)
 
 
 def old_goldens(store: Any, person_ids: list[str], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,7 @@ from .._memory import trim_heap
 from ..errors import NotFoundError, StoreError, StoreNotFoundError
 from ..private_files import create_private_file
 from ..types import RECORD_COLUMNS
+from .bulk import insert_columns
 from .contract import (
     DECISION_COLUMNS,
     REVIEW_EDGE_COLUMNS,
@@ -44,7 +45,7 @@ from .delta import (
 from .embedded_access import ACCESS_SCHEMA, READ_CACHE_KIB, READ_MMAP_BYTES, EmbeddedAccessMixin
 from .embedded_gdpr import GDPR_SCHEMA, EmbeddedGdprMixin
 from .embedded_investigate import EmbeddedInvestigateMixin
-from .feed import changes_frame, check_feed_window, event_rows
+from .feed import changes_frame, check_feed_window, event_columns
 from .identifiers import identifier_rows
 from .lock import DEFAULT_WAIT, busy_error, clear_note, process_label, write_note
 
@@ -282,8 +283,7 @@ def _replace_table(
     con.execute(f"DELETE FROM {table}")
     if key and not _in_key_order(frame, key):
         frame = frame.sort_values(key, kind="stable")
-    sql = insert or f"INSERT INTO {table}({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
-    con.executemany(sql, _rows(frame, cols))
+    insert_columns(con, insert or f"INSERT INTO {table}({','.join(cols)})", [_column_values(frame[c]) for c in cols])
     for sql in indexes:
         con.execute(sql)
 
@@ -299,13 +299,15 @@ def _upsert_persons(con: sqlite3.Connection, run_id: int, persons: pd.DataFrame)
     p["merged_into"] = None
     p["review"] = p["review"].astype(bool).astype(int)
     cols = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
-    con.executemany(
-        f"INSERT INTO persons({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
-        "ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
+    p = p.sort_values("person_id", kind="stable")  # key order: B-tree appends
+    insert_columns(
+        con,
+        f"INSERT INTO persons({','.join(cols)})",
+        [_column_values(p[c]) for c in cols],
+        " ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
         "AND persons.size = excluded.size AND persons.status = 'active' THEN persons.updated_run "
         "ELSE excluded.updated_run END, status='active', merged_into=NULL, size=excluded.size, "
         "review=excluded.review, golden=excluded.golden",
-        _rows(p.sort_values("person_id", kind="stable"), cols),  # key order: B-tree appends
     )
 
 
@@ -320,8 +322,9 @@ def _retire_persons(con: sqlite3.Connection, run_id: int, retired: pd.DataFrame)
 
 def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, now: str) -> None:
     """Append a run's events to the change feed, each with the next seq (in frame order)."""
-    rows = event_rows(events)
-    if not rows:
+    cols = event_columns(events)
+    n = len(cols["event"])
+    if not n:
         return
     # inside the write transaction no one else appends: number the rows here, after the highest
     # seq ever issued (AUTOINCREMENT's counter; it outlives deleted rows)
@@ -331,23 +334,21 @@ def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, n
     # a first run's events (one per person) outnumber what the feed holds: its indexes are
     # dropped and built again after, one sort each rather than a B-tree insert per row
     # (inside the transaction: a failure leaves them as they were); a later run's few are inserted
-    bulk = len(rows) >= BULK_EVENTS and 2 * len(rows) >= base
+    bulk = n >= BULK_EVENTS and 2 * n >= base
     indexes = _secondary_indexes(con, "person_events") if bulk else []
     for sql in indexes:
         con.execute(f"DROP INDEX IF EXISTS {_index_name(sql)}")
-    con.executemany(
-        "INSERT INTO person_events(seq, run_id, at, event, person_id, other_person_id, records, detail, sources) "
-        "VALUES (?,?,?,?,?,?,?,?,?)",
-        [
-            (base + i + 1, run_id, now, r["event"], r["person_id"], r["other_person_id"], r["records"],
-             r["detail"], json.dumps(r["sources"]))
-            for i, r in enumerate(rows)
-        ],
+    seqs = list(range(base + 1, base + n + 1))
+    sources = cols["sources"]
+    texts: dict[int, str] = {}  # equal sources share one list (event_columns): one JSON text each
+    insert_columns(
+        con,
+        "INSERT INTO person_events(seq, run_id, at, event, person_id, other_person_id, records, detail, sources)",
+        [seqs, [run_id] * n, [now] * n, cols["event"], cols["person_id"], cols["other_person_id"], cols["records"],
+         cols["detail"], [texts.get(id(s)) or texts.setdefault(id(s), json.dumps(s)) for s in sources]],
     )
-    con.executemany(
-        "INSERT INTO event_sources(source, seq) VALUES (?, ?)",
-        [(src, base + i + 1) for i, r in enumerate(rows) for src in r["sources"]],
-    )
+    insert_columns(con, "INSERT INTO event_sources(source, seq)",
+                   [[src for s in sources for src in s], [q for q, s in zip(seqs, sources, strict=True) for _ in s]])
     for sql in indexes:
         con.execute(sql)
 
@@ -422,18 +423,20 @@ class _Writer:
                  "last_load": [self.load_id] * n, "updated_at": [now] * n,
                  "dob_ambiguous": _flag_values(frame["dob_ambiguous"])}
         cols = _CANON + ["trust", "row_hash", "raw", "first_load", "last_load", "updated_at"]
-        marks = ",".join("?" * len(cols))
-        # an update keeps first_load: upsert on the primary key. Rows go to SQLite as they are
-        # zipped (an iterator, not a list of every tuple: no garbage collections over them)
-        con.executemany(
-            f"INSERT INTO records({','.join(cols)}) VALUES ({marks}) ON CONFLICT(record_id) DO UPDATE SET "
+        # an update keeps first_load: upsert on the primary key. The columns go to SQLite as
+        # lists (no frame copy, no tuple per row), a thousand rows a statement (store/bulk.py)
+        insert_columns(
+            con,
+            f"INSERT INTO records({','.join(cols)})",
+            [given[c] if c in given else _column_values(frame[c]) for c in cols],
+            " ON CONFLICT(record_id) DO UPDATE SET "
             + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("record_id", "first_load")),
-            zip(*[given[c] if c in given else _column_values(frame[c]) for c in cols], strict=True),
         )
         idents = identifier_rows(frame)
-        con.executemany(
-            "INSERT OR IGNORE INTO identifiers(kind, value, record_id) VALUES (?,?,?)",
-            zip(*[_column_values(idents[c]) for c in ("kind", "value", "record_id")], strict=True),
+        insert_columns(
+            con,
+            "INSERT OR IGNORE INTO identifiers(kind, value, record_id)",
+            [_column_values(idents[c]) for c in ("kind", "value", "record_id")],
         )
         _bump_records_version(con)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import StoreError
 
-__all__ = ["CHANGE_COLUMNS", "EVENT_ROW_KEYS", "event_rows", "changes_frame", "check_feed_window"]
+__all__ = ["CHANGE_COLUMNS", "EVENT_ROW_KEYS", "event_columns", "event_rows", "changes_frame", "check_feed_window"]
 
 #: the columns of ``Store.changes``
 CHANGE_COLUMNS = [
@@ -67,14 +67,17 @@ def _sources(v: Any) -> list[str]:
     raise StoreError(f"an event's sources must be a list of source names, not {type(v).__name__}")
 
 
-def event_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
-    """The events of a run as plain rows (``EVENT_ROW_KEYS``), in frame order.
+def event_columns(events: pd.DataFrame) -> dict[str, list[Any]]:
+    """The events of a run column by column (``EVENT_ROW_KEYS``), in frame order, normalised as
+    ``event_rows`` normalises each row: text or None, a count or None, detail as JSON text or None,
+    sources a sorted list of distinct names.
 
-    ``detail`` and ``sources`` may be missing from the frame (events of ``assign_stable_ids``):
-    they are stored as None and the empty list.
+    Plain values (``str``, ``int``, None) pass through without a call per row, and each distinct
+    list of sources is normalised once: rows with equal sources share one list, so the lists
+    must not be changed in place.
     """
     if events is None or len(events) == 0:
-        return []
+        return {k: [] for k in EVENT_ROW_KEYS}
     missing = [c for c in ("event", "person_id") if c not in events.columns]
     if missing:
         raise StoreError(f"the run's events lack column(s) {missing}; they need at least event and person_id")
@@ -83,19 +86,43 @@ def event_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
     def col(name: str) -> list[Any]:
         return events[name].tolist() if name in events.columns else [None] * n
 
+    def texts(name: str) -> list[Any]:
+        return [v if type(v) is str or v is None else _text(v) for v in col(name)]
+
+    seen: dict[tuple[Any, ...], list[str]] = {}
+
+    def sources(v: Any) -> list[str]:
+        if type(v) is not list:
+            return _sources(v)
+        try:
+            key = tuple(v)
+            hit = seen.get(key)
+        except TypeError:  # an unhashable element: normalised (and refused) as it is
+            return _sources(v)
+        if hit is None:
+            hit = seen[key] = _sources(v)
+        return hit
+
+    return {
+        "event": [e if type(e) is str else str(e) for e in col("event")],
+        "person_id": texts("person_id"),
+        "other_person_id": texts("other_person_id"),
+        "records": [r if type(r) is int or r is None else _count(r) for r in col("records")],
+        "detail": [d if d is None else _detail(d) for d in col("detail")],
+        "sources": [sources(s) for s in col("sources")],
+    }
+
+
+def event_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
+    """The events of a run as plain rows (``EVENT_ROW_KEYS``), in frame order.
+
+    ``detail`` and ``sources`` may be missing from the frame (events of ``assign_stable_ids``):
+    they are stored as None and the empty list.
+    """
+    cols = event_columns(events)
     return [
-        {
-            "event": str(e),
-            "person_id": _text(p),
-            "other_person_id": _text(o),
-            "records": _count(r),
-            "detail": _detail(d),
-            "sources": _sources(s),
-        }
-        for e, p, o, r, d, s in zip(
-            col("event"), col("person_id"), col("other_person_id"), col("records"), col("detail"),
-            col("sources"), strict=True,
-        )
+        {"event": e, "person_id": p, "other_person_id": o, "records": r, "detail": d, "sources": list(s)}
+        for e, p, o, r, d, s in zip(*(cols[k] for k in EVENT_ROW_KEYS), strict=True)
     ]
 
 
