@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -420,11 +421,13 @@ def build_people(
     persons_meta: pd.DataFrame,
     taken: set[str] | None = None,
     progress: Progress = noop,
+    on_links: Callable[[pd.DataFrame], None] | None = None,
 ) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     """Stable ids, golden records and address histories from cluster labels and review flags
     (one per record, aligned with ``records``). Returns (StableIds, persons, address history).
     ``taken``: every person id ever issued, when ``persons_meta`` holds only some of them.
-    ``progress``: stage ``people``, in records."""
+    ``progress``: stage ``people``, in records. ``on_links(assignment)`` is called once the
+    stable ids are known, before the golden records and histories are built."""
     progress("people", 0, len(records))
     order = None if records["record_id"].is_monotonic_increasing else records["record_id"].argsort(kind="stable")
     # only the columns people are made of: a narrow frame, not a copy of every record column
@@ -436,6 +439,8 @@ def build_people(
     if order is not None:
         labels, review = labels[order], review[order]
     ids = assign_stable_ids(recs["record_id"], pd.Series(labels), previous, persons_meta, taken=taken)
+    if on_links is not None:
+        on_links(ids.assignment)
     # people grouped by number, not by id text: numbers in id order (so every sort by person is
     # the same), from the clusters' ids (one per person, not one per record)
     rank, pids = pd.factorize(ids.people, sort=True)
@@ -467,11 +472,16 @@ def run_pipeline(
     unique_sources: frozenset[str] = frozenset(),
     frozen_tf: dict[str, FrozenTF] | None = None,
     decisions: pd.DataFrame | None = None,
+    on_edges: Callable[[pd.DataFrame, pd.DataFrame | None], None] | None = None,
+    on_links: Callable[[pd.DataFrame], None] | None = None,
 ) -> PipelineResult:
     """Block, compare, score and cluster ``records``; with ``model`` (a replay), score with it
     and, when the model carries its training context (ADR 0026), with its placeholders and the
     term frequencies ``frozen_tf`` instead of those of these records. ``decisions``: reviewers'
-    current decisions (``Store.decisions()``), honoured by the clustering (ADR 0024)."""
+    current decisions (``Store.decisions()``), honoured by the clustering (ADR 0024).
+    ``on_edges(edges, term_frequencies)`` is called as soon as both are known, before the people
+    stage, and ``on_links(assignment)`` once the stable ids are (``build_people``): a store can
+    start writing them while the people are built (ADR 0043)."""
     t0 = time.perf_counter()
     started = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     timings: dict[str, float] = {}
@@ -627,10 +637,13 @@ def run_pipeline(
     trim_heap()  # its many small blocks (coded columns, key tables) back to the OS, not kept
     progress("edges", pairs, pairs)
     timings["edges"] = time.perf_counter() - t
+    if on_edges is not None:
+        on_edges(edges, tfs)
 
     # people -----------------------------------------------------------------------------------
     t = time.perf_counter()
-    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta, progress=progress)
+    ids, persons, hist = build_people(records, cl.labels, cl.review, previous, persons_meta, progress=progress,
+                                      on_links=on_links)
     timings["people"] = time.perf_counter() - t
 
     counts = {

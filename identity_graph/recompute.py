@@ -82,9 +82,10 @@ def _distinct(frame: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(x) for x in pd.unique(v) if x != ""})
 
 
-def with_feed_events(store: Store, previous: pd.DataFrame, resolution: Resolution) -> Resolution:
+def with_feed_events(store: Any, previous: pd.DataFrame, resolution: Resolution) -> Resolution:
     """The run's stable-id events completed for the change feed (records added and removed,
-    details changed, the sources each event touches), against the people the store holds now."""
+    details changed, the sources each event touches), against the people the store holds now
+    (``store``: what answers ``goldens``, a store or a run it is writing)."""
     from .people.changes import old_goldens, person_events
 
     golden = dict(zip(resolution.persons["person_id"], resolution.persons["golden"], strict=True))
@@ -131,28 +132,53 @@ def resolve(
     if model is not None and model.context:  # a replay scores with the stored frequencies
         frozen_tf = frozen_term_frequencies(store, model, records)
     previous = store.current_assignment()
-    result = run_pipeline(
-        records,
-        settings=settings,
-        compare_methods=compare,
-        previous=previous,
-        persons_meta=store.persons_meta(),
-        progress=progress,
-        model=model,
-        unique_sources=unique_sources(store),
-        frozen_tf=frozen_tf,
-        decisions=store.decisions(),
-    )
-    changes = None
-    if dry_run:
-        from .cluster.run_diff import run_diff
+    # a store that writes a run in parts (the embedded one) starts with the edges, while the
+    # people stage runs (ADR 0043); its write lock is taken then, not at the start
+    start_run = None if dry_run else getattr(store, "start_resolution", None)
+    run: Any = None
 
-        changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
-    else:
-        result.resolution.records_version = records_version
-        progress("write", 0, len(records))
-        store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
-        progress("write", len(records), len(records))
+    def write_edges(edges: pd.DataFrame, tfs: pd.DataFrame | None) -> None:
+        nonlocal run
+        if start_run is not None:
+            run = start_run(run_id, records_version)
+            run.write_edges(edges, tfs)
+
+    def write_links(assignment: pd.DataFrame) -> None:
+        if run is not None:
+            run.write_links(assignment)
+
+    try:
+        result = run_pipeline(
+            records,
+            settings=settings,
+            compare_methods=compare,
+            previous=previous,
+            persons_meta=store.persons_meta(),
+            progress=progress,
+            model=model,
+            unique_sources=unique_sources(store),
+            frozen_tf=frozen_tf,
+            decisions=store.decisions(),
+            on_edges=write_edges,
+            on_links=write_links,
+        )
+        changes = None
+        if dry_run:
+            from .cluster.run_diff import run_diff
+
+            changes = run_diff(previous, result.resolution.assignment, result.resolution.events)
+        else:
+            result.resolution.records_version = records_version
+            progress("write", 0, len(records))
+            if run is None:
+                store.write_resolution(run_id, with_feed_events(store, previous, result.resolution))
+            else:
+                run.finish(with_feed_events(run, previous, result.resolution))
+            progress("write", len(records), len(records))
+    except BaseException:
+        if run is not None:
+            run.abort()
+        raise
     rep = result.report
     ev = rep["events"]
     return ResolveReport(

@@ -48,6 +48,7 @@ from .embedded_investigate import EmbeddedInvestigateMixin
 from .feed import changes_frame, check_feed_window, event_columns
 from .identifiers import identifier_rows
 from .lock import DEFAULT_WAIT, busy_error, clear_note, process_label, write_note
+from .run_writer import RunWriter
 
 #: SQLite's page cache (KiB) for loads and reads; and while a resolve writes its run
 CACHE_KIB = 200_000
@@ -261,49 +262,89 @@ def _in_key_order(frame: pd.DataFrame, key: list[str]) -> bool:
     return bool((ahead | tied).all())
 
 
-def _replace_table(
-    con: sqlite3.Connection,
-    table: str,
-    frame: pd.DataFrame,
-    cols: list[str],
-    *,
-    key: list[str] | None = None,
-    insert: str | None = None,
-) -> None:
-    """Replace a table's rows with ``frame`` inside the caller's transaction.
+def _table_columns(frame: pd.DataFrame, cols: list[str], key: list[str] | None = None) -> list[list[Any]]:
+    """A frame's columns as plain Python values, its rows in ``key`` order (when a key is given)."""
+    if key and not _in_key_order(frame, key):
+        frame = frame.sort_values(key, kind="stable")
+    return [_column_values(frame[c]) for c in cols]
+
+
+def _replace_rows(con: sqlite3.Connection, table: str, cols: list[str], columns: list[list[Any]]) -> None:
+    """Replace a table's rows with ``columns`` inside the caller's transaction.
 
     A bulk replace is written the way SQLite writes fastest: secondary indexes dropped and rebuilt
     after (one sort each, instead of a random B-tree insert per row), rows inserted in primary-key
-    order (appends). 1.04M edges at 655k records: 28 s as random inserts, 5 s this way. The DDL is
-    part of the transaction, so a failure leaves the table, and its indexes, as they were.
+    order (appends: ``_table_columns`` sorts them). 1.04M edges at 655k records: 28 s as random
+    inserts, 5 s this way. The DDL is part of the transaction, so a failure leaves the table, and
+    its indexes, as they were.
     """
     indexes = _secondary_indexes(con, table)
     for sql in indexes:
         con.execute(f"DROP INDEX IF EXISTS {_index_name(sql)}")
     con.execute(f"DELETE FROM {table}")
-    if key and not _in_key_order(frame, key):
-        frame = frame.sort_values(key, kind="stable")
-    insert_columns(con, insert or f"INSERT INTO {table}({','.join(cols)})", [_column_values(frame[c]) for c in cols])
+    insert_columns(con, f"INSERT INTO {table}({','.join(cols)})", columns)
     for sql in indexes:
         con.execute(sql)
 
 
-def _upsert_persons(con: sqlite3.Connection, run_id: int, persons: pd.DataFrame) -> None:
-    """Upsert people as active; ``updated_run`` moves only when golden, size or status changed."""
+def _queue_replace(writer: RunWriter, table: str, frame: pd.DataFrame, cols: list[str],
+                   key: list[str] | None = None, *, here: bool = True) -> None:
+    """``_replace_rows`` queued on a run's writer, the columns made here (the caller's thread,
+    while the writer works through what is queued) or, ``here=False``, by the writer (while the
+    caller goes on with something else)."""
+    if here:
+        columns = _table_columns(frame, cols, key)
+        writer.submit(lambda con: _replace_rows(con, table, cols, columns))
+    else:
+        writer.submit(lambda con: _replace_rows(con, table, cols, _table_columns(frame, cols, key)))
+
+
+def _write_links(con: sqlite3.Connection, assignment: pd.DataFrame) -> None:
+    """The run's record -> person links. Each link remembers the row its record holds now
+    (dirty_records compares): the hashes read in one pass of the (record_id, row_hash) index and
+    joined here, not looked up one record at a time (which reads each wide record row)."""
+    hashes = dict(con.execute("SELECT record_id, row_hash FROM records"))
+    links = assignment.assign(row_hash=pd.Series([hashes.get(x) for x in assignment["record_id"].tolist()],
+                                                 index=assignment.index, dtype=object))
+    del hashes
+    cols = ["record_id", "person_id", "row_hash"]
+    _replace_rows(con, "person_records", cols, _table_columns(links, cols, ["record_id"]))
+
+
+def _goldens(con: sqlite3.Connection, person_ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i in range(0, len(person_ids), 900):
+        part = list(person_ids[i : i + 900])
+        q = (f"SELECT person_id, golden FROM persons WHERE status='active' AND person_id IN "
+             f"({','.join('?' * len(part))})")
+        out.update({p: g for p, g in con.execute(q, part) if g})
+    return out
+
+
+_PERSON_COLUMNS = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
+
+
+def _persons_columns(run_id: int, persons: pd.DataFrame) -> list[list[Any]]:
+    """People as the persons table holds them, active, in person-id order (B-tree appends)."""
     if not len(persons):
-        return
+        return []
     p = persons.copy()
     p["created_run"] = p["created_run"].map(lambda v: run_id if v is None or pd.isna(v) else int(v))
     p["updated_run"] = run_id
     p["status"] = "active"
     p["merged_into"] = None
     p["review"] = p["review"].astype(bool).astype(int)
-    cols = ["person_id", "created_run", "updated_run", "status", "merged_into", "size", "review", "golden"]
-    p = p.sort_values("person_id", kind="stable")  # key order: B-tree appends
+    return _table_columns(p, _PERSON_COLUMNS, ["person_id"])
+
+
+def _upsert_persons(con: sqlite3.Connection, columns: list[list[Any]]) -> None:
+    """Upsert people as active; ``updated_run`` moves only when golden, size or status changed."""
+    if not columns or not columns[0]:
+        return
     insert_columns(
         con,
-        f"INSERT INTO persons({','.join(cols)})",
-        [_column_values(p[c]) for c in cols],
+        f"INSERT INTO persons({','.join(_PERSON_COLUMNS)})",
+        columns,
         " ON CONFLICT(person_id) DO UPDATE SET updated_run=CASE WHEN persons.golden IS excluded.golden "
         "AND persons.size = excluded.size AND persons.status = 'active' THEN persons.updated_run "
         "ELSE excluded.updated_run END, status='active', merged_into=NULL, size=excluded.size, "
@@ -320,9 +361,9 @@ def _retire_persons(con: sqlite3.Connection, run_id: int, retired: pd.DataFrame)
     )
 
 
-def _append_events(con: sqlite3.Connection, run_id: int, events: pd.DataFrame, now: str) -> None:
-    """Append a run's events to the change feed, each with the next seq (in frame order)."""
-    cols = event_columns(events)
+def _append_events(con: sqlite3.Connection, run_id: int, cols: dict[str, list[Any]], now: str) -> None:
+    """Append a run's events (``event_columns``) to the change feed, each with the next seq (in
+    their order)."""
     n = len(cols["event"])
     if not n:
         return
@@ -446,6 +487,98 @@ class _Writer:
             (_now(), json.dumps(counts), self.load_id),
         )
         return self.load_id
+
+
+_EDGE_COLUMNS = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
+_HISTORY_COLUMNS = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen", "sources",
+                    "records", "is_current"]
+
+
+class EmbeddedRun:
+    """A full run being written (``EmbeddedStore.start_resolution``): SQL on a writer thread, in
+    one transaction (``RunWriter``), frames turned into columns on the caller's thread meanwhile.
+
+    ``write_edges`` writes the edges and term frequencies as soon as the resolve has them (the
+    people stage runs meanwhile); ``finish`` writes the rest and commits; ``abort`` (or leaving
+    a ``with`` block by an exception) rolls everything back.
+    """
+
+    def __init__(self, store: EmbeddedStore, run_id: int, records_version: int | None):
+        self.run_id = run_id
+        self._edges_written = self._links_written = False
+
+        def setup(con: sqlite3.Connection) -> None:
+            # the run is written once, in key order: a smaller page cache spills to the WAL sooner
+            # and costs no time, where the full one (~200 MB) would sit on top of the run's frames
+            con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+
+        def teardown(con: sqlite3.Connection) -> None:
+            con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            con.execute("PRAGMA shrink_memory")
+
+        self._writer = RunWriter(store.con, store._tx, lambda con: store._check_current(run_id, records_version),
+                                 setup=setup, teardown=teardown)
+
+    def __enter__(self) -> EmbeddedRun:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def abort(self) -> None:
+        self._writer.abort()
+
+    def goldens(self, person_ids: list[str]) -> dict[str, str]:
+        """``Store.goldens`` read inside the run's transaction (on the writer thread, after what
+        is queued)."""
+        return self._writer.call(lambda con: _goldens(con, person_ids)) if len(person_ids) else {}
+
+    def write_edges(self, edges: pd.DataFrame | None, term_frequencies: pd.DataFrame | None) -> None:
+        """Queue the run's edges (replacing the stored ones) and term frequencies; None leaves them."""
+        self._edges_written = True
+        if edges is not None:
+            _queue_replace(self._writer, "edges", edges, _EDGE_COLUMNS, key=["record_a", "record_b"], here=False)
+        if term_frequencies is not None:
+            tf = term_frequencies.rename(columns={"column": "col"})
+            tf = tf.drop_duplicates(["col", "value"], keep="last")  # as INSERT OR REPLACE did
+            _queue_replace(self._writer, "term_frequencies", tf, ["col", "value", "tf"], key=["col", "value"],
+                           here=False)
+
+    def write_links(self, assignment: pd.DataFrame) -> None:
+        """Queue the run's record -> person links (replacing the stored ones)."""
+        self._links_written = True
+        links = assignment[["record_id", "person_id"]]
+        self._writer.submit(lambda con: _write_links(con, links))
+
+    def finish(self, r: Resolution) -> None:
+        """Write the rest of the run and commit; raises what any part raised, and then nothing
+        of the run is written."""
+        try:
+            self._finish(r)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _finish(self, r: Resolution) -> None:
+        w, run_id, now = self._writer, self.run_id, _now()
+        if not self._edges_written:
+            self.write_edges(r.edges, r.term_frequencies)
+        report = json.dumps(r.report, default=str)
+        w.submit(lambda con: con.execute(
+            "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) VALUES (?,?,?,?,?,?)",
+            (run_id, r.report.get("started", now), now, r.settings_json, r.model_json, report)))
+        if not self._links_written:
+            self.write_links(r.assignment)
+        persons = _persons_columns(run_id, r.persons)
+        w.submit(lambda con: _upsert_persons(con, persons))
+        w.submit(lambda con: _retire_persons(con, run_id, r.retired))
+        events = event_columns(r.events)
+        w.submit(lambda con: _append_events(con, run_id, events, now))
+        ah = r.address_history.copy()
+        ah["is_current"] = ah["is_current"].astype(int)
+        _queue_replace(w, "address_history", ah, _HISTORY_COLUMNS)
+        w.commit()
 
 
 class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateMixin):
@@ -707,51 +840,14 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
                 raise stale_records_error(records_version, now)
 
     def write_resolution(self, run_id: int, r: Resolution) -> None:
-        con = self.con
-        now = _now()
-        # the run is written once, in key order: a smaller page cache spills to the WAL sooner
-        # and costs no time, where the full one (~200 MB) would sit on top of the run's frames
-        con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-        try:
-            self._write_resolution(run_id, r, now)
-        finally:
-            con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            con.execute("PRAGMA shrink_memory")
+        with self.start_resolution(run_id, r.records_version) as run:
+            run.finish(r)
 
-    def _write_resolution(self, run_id: int, r: Resolution, now: str) -> None:
-        con = self.con
-        with self._tx():
-            self._check_current(run_id, r.records_version)
-            con.execute(
-                "INSERT INTO runs(run_id, started, finished, settings_json, model_json, report_json) "
-                "VALUES (?,?,?,?,?,?)",
-                (run_id, r.report.get("started", now), now, r.settings_json, r.model_json,
-                 json.dumps(r.report, default=str)),
-            )
-            # each link remembers the row its record holds now (dirty_records compares): the
-            # hashes read in one pass of the (record_id, row_hash) index and joined here, not
-            # looked up one record at a time (which reads each wide record row)
-            hashes = dict(con.execute("SELECT record_id, row_hash FROM records"))
-            links = r.assignment[["record_id", "person_id"]].assign(
-                row_hash=pd.Series([hashes.get(x) for x in r.assignment["record_id"].tolist()],
-                                   index=r.assignment.index, dtype=object))
-            del hashes
-            _replace_table(con, "person_records", links, ["record_id", "person_id", "row_hash"], key=["record_id"])
-            _upsert_persons(con, run_id, r.persons)
-            _retire_persons(con, run_id, r.retired)
-            _append_events(con, run_id, r.events, now)
-            if r.edges is not None:
-                edge_cols = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
-                _replace_table(con, "edges", r.edges, edge_cols, key=["record_a", "record_b"])
-            ah_cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
-                       "sources", "records", "is_current"]
-            ah = r.address_history.copy()
-            ah["is_current"] = ah["is_current"].astype(int)
-            _replace_table(con, "address_history", ah, ah_cols)
-            if r.term_frequencies is not None:
-                tf = r.term_frequencies.rename(columns={"column": "col"})
-                tf = tf.drop_duplicates(["col", "value"], keep="last")  # as INSERT OR REPLACE did
-                _replace_table(con, "term_frequencies", tf, ["col", "value", "tf"], key=["col", "value"])
+    def start_resolution(self, run_id: int, records_version: int | None) -> EmbeddedRun:
+        """Begin writing a full run (``write_resolution`` in parts): its transaction begins on
+        a writer thread and the run is checked current now (``StaleRunError`` here, before the
+        caller computes the rest); ``write_edges`` may go ahead of ``finish``. ADR 0043."""
+        return EmbeddedRun(self, run_id, records_version)
 
     def write_update(self, run_id: int, delta: ResolutionDelta) -> None:
         """Apply an incremental update in one ``BEGIN IMMEDIATE`` transaction, touching only the
@@ -865,7 +961,7 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
             )
 
         # 4. people
-        _upsert_persons(con, run_id, d.persons)
+        _upsert_persons(con, _persons_columns(run_id, d.persons))
         _retire_persons(con, run_id, d.retired)
         if len(d.assignment):
             people = self._ids_table("people", list(d.assignment["person_id"]))
@@ -893,7 +989,7 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
             )
 
         # 6. the change feed
-        _append_events(con, run_id, d.events, now)
+        _append_events(con, run_id, event_columns(d.events), now)
 
     def dirty_records(self) -> tuple[list[str], list[str]]:
         changed = self.con.execute(
@@ -948,13 +1044,7 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
         return d
 
     def goldens(self, person_ids: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for i in range(0, len(person_ids), 900):
-            part = list(person_ids[i : i + 900])
-            q = (f"SELECT person_id, golden FROM persons WHERE status='active' AND person_id IN "
-                 f"({','.join('?' * len(part))})")
-            out.update({p: g for p, g in self.con.execute(q, part) if g})
-        return out
+        return _goldens(self.con, person_ids)
 
     def person_records(self, person_id: str) -> pd.DataFrame:
         names = _CANON + ["trust", "raw"]
