@@ -178,27 +178,14 @@ def _py(v: Any) -> Any:
 
 def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
     """Rows as tuples of plain Python values (None for missing), column by column."""
-    columns = []
-    for c in cols:
-        s = frame[c]
-        if s.dtype.kind in "iub":
-            columns.append(s.tolist())  # tolist gives Python int/bool, not numpy scalars
-        elif s.dtype.kind == "f":
-            columns.append([None if v != v else float(v) for v in s.tolist()])
-        else:
-            vals = s.to_numpy(dtype=object)
-            missing = pd.isna(vals)
-            if missing.any():
-                vals = vals.copy()
-                vals[missing] = None
-            columns.append(vals.tolist())
+    columns = [_column_values(frame[c]) for c in cols]
     return list(zip(*columns, strict=True)) if columns else []
 
 
 def _column_values(s: pd.Series) -> list[Any]:
-    """A column as plain Python values (None for missing), as ``_rows`` converts each column."""
+    """A column as plain Python values (None for missing): what SQLite binds."""
     if s.dtype.kind in "iub":
-        return s.tolist()
+        return s.tolist()  # tolist gives Python int/bool, not numpy scalars
     if s.dtype.kind == "f":
         return [None if v != v else float(v) for v in s.tolist()]
     vals = s.to_numpy(dtype=object)
@@ -943,12 +930,12 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
             f"DELETE FROM edges WHERE record_a IN (SELECT id FROM {region}) AND +record_b IN (SELECT id FROM {region})"
         )
         if len(d.edges):
-            cols = ["record_a", "record_b", "weight", "probability", "tier", "levels"]
-            con.executemany(
-                f"INSERT INTO edges({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
-                "ON CONFLICT(record_a, record_b) DO UPDATE SET weight=excluded.weight, "
+            insert_columns(
+                con,
+                f"INSERT INTO edges({','.join(_EDGE_COLUMNS)})",
+                [_column_values(d.edges[c]) for c in _EDGE_COLUMNS],
+                " ON CONFLICT(record_a, record_b) DO UPDATE SET weight=excluded.weight, "
                 "probability=excluded.probability, tier=excluded.tier, levels=excluded.levels",
-                _rows(d.edges, cols),
             )
 
         # 3. the region's person links (with the row each was clustered with; None: the current)
@@ -979,14 +966,10 @@ class EmbeddedStore(EmbeddedAccessMixin, EmbeddedGdprMixin, EmbeddedInvestigateM
         people = self._ids_table("people", list(d.history_people))
         con.execute(f"DELETE FROM address_history WHERE person_id IN (SELECT id FROM {people})")
         if len(d.address_history):
-            ah_cols = ["person_id", "address_key", "address", "postcode", "first_seen", "last_seen",
-                       "sources", "records", "is_current"]
             ah = d.address_history.copy()
             ah["is_current"] = ah["is_current"].astype(bool).astype(int)
-            con.executemany(
-                f"INSERT INTO address_history({','.join(ah_cols)}) VALUES ({','.join('?' * len(ah_cols))})",
-                _rows(ah, ah_cols),
-            )
+            insert_columns(con, f"INSERT INTO address_history({','.join(_HISTORY_COLUMNS)})",
+                           [_column_values(ah[c]) for c in _HISTORY_COLUMNS])
 
         # 6. the change feed
         _append_events(con, run_id, event_columns(d.events), now)
